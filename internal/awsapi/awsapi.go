@@ -1,0 +1,140 @@
+// Package awsapi describes AWS services the way the front door needs them:
+// which protocols a service speaks, how its operations are addressed, and for
+// each operation its input shape, handler, read-only flag and resources.
+// Services build these tables; the front door routes, decodes, authorises,
+// calls and records through them without knowing any service.
+package awsapi
+
+import (
+	"context"
+
+	"github.com/trailwatch/trailwatch"
+)
+
+// Protocol is an AWS wire protocol (reference/protocols.md §1).
+type Protocol string
+
+// The protocols trailwatch serves.
+const (
+	JSON10    Protocol = "awsJson1_0"
+	JSON11    Protocol = "awsJson1_1"
+	Query     Protocol = "awsQuery"
+	RPCv2CBOR Protocol = "rpcv2Cbor"
+	RESTJSON  Protocol = "restJson1"
+)
+
+// Service is one AWS service's operation table.
+type Service struct {
+	// SigningName is the SigV4 credential-scope service (iam, sts,
+	// cloudtrail, logs, monitoring, …); requests are routed by it.
+	SigningName string
+	// ActionPrefix is the IAM action prefix (iam, cloudtrail, cloudwatch…).
+	ActionPrefix string
+	// EventSource is CloudTrail's eventSource for the service's calls.
+	EventSource string
+	// APIVersion is the Version parameter (query) and the record's apiVersion.
+	APIVersion string
+	// Protocols lists the protocols the service answers on.
+	Protocols []Protocol
+	// TargetPrefixes are the accepted X-Amz-Target prefixes (JSON protocols).
+	TargetPrefixes []string
+	// XMLNamespace is the query protocol's response namespace.
+	XMLNamespace string
+	// ValidationCode is the error code for input that breaks the model's
+	// constraints: ValidationError for query services, ValidationException
+	// for JSON ones.
+	ValidationCode string
+	// GlobalRegion, when set, is the region the service's events are recorded
+	// in whatever region the caller signed for (IAM: us-east-1).
+	GlobalRegion string
+	// Operations lists the operations by name.
+	Operations map[string]*Operation
+}
+
+// NewService returns s with its operations indexed by name.
+func NewService(s Service, ops ...*Operation) *Service {
+	s.Operations = make(map[string]*Operation, len(ops))
+	for _, op := range ops {
+		if _, dup := s.Operations[op.Name]; dup {
+			panic("BUG: duplicate operation " + op.Name)
+		}
+		s.Operations[op.Name] = op
+	}
+	return &s
+}
+
+// Operation is one API operation.
+type Operation struct {
+	Name string
+	// ReadOnly is CloudTrail's readOnly for the operation.
+	ReadOnly bool
+	// Category is trailwatch.CategoryManagement or trailwatch.CategoryData.
+	Category string
+	// Public operations need no permission (sts:GetCallerIdentity).
+	Public bool
+
+	newInput  func() any
+	call      func(context.Context, any) (any, error)
+	resources func(context.Context, any) []trailwatch.Resource
+}
+
+// Def defines an operation with input type I and output type O. Shapes are
+// plain structs whose json tags carry the AWS member names; constraint tags
+// (required, min, max, pattern, enum) are checked by Validate before Handle
+// runs.
+type Def[I, O any] struct {
+	Name     string
+	ReadOnly bool
+	Data     bool // a data event (data-plane call) rather than management
+	Public   bool
+	Handle   func(ctx context.Context, in *I) (*O, error)
+	// Resources names what the call acts on, for authorisation and for the
+	// record's resources. Nil or empty means the action is checked against "*".
+	Resources func(ctx context.Context, in *I) []trailwatch.Resource
+}
+
+// Op builds an Operation from a typed definition.
+func Op[I, O any](d Def[I, O]) *Operation {
+	op := &Operation{
+		Name:     d.Name,
+		ReadOnly: d.ReadOnly,
+		Category: trailwatch.CategoryManagement,
+		Public:   d.Public,
+		newInput: func() any { return new(I) },
+		call: func(ctx context.Context, in any) (any, error) {
+			out, err := d.Handle(ctx, in.(*I))
+			if err != nil {
+				return nil, err
+			}
+			if out == nil {
+				out = new(O)
+			}
+			return out, nil
+		},
+	}
+	if d.Data {
+		op.Category = trailwatch.CategoryData
+	}
+	if d.Resources != nil {
+		op.resources = func(ctx context.Context, in any) []trailwatch.Resource { return d.Resources(ctx, in.(*I)) }
+	}
+	return op
+}
+
+// NewInput returns a pointer to a zero input struct for decoding into.
+func (op *Operation) NewInput() any { return op.newInput() }
+
+// Call runs the handler on a decoded, validated input. The error is an
+// *awserr.Error for anything the client should see.
+func (op *Operation) Call(ctx context.Context, in any) (any, error) { return op.call(ctx, in) }
+
+// Resources returns the resources the call acts on.
+func (op *Operation) Resources(ctx context.Context, in any) []trailwatch.Resource {
+	if op.resources == nil {
+		return nil
+	}
+	return op.resources(ctx, in)
+}
+
+// Action is the IAM action name, prefix:Operation.
+func (s *Service) Action(op *Operation) string { return s.ActionPrefix + ":" + op.Name }
