@@ -44,6 +44,9 @@ type Service struct {
 	// constraints: ValidationError for query services, ValidationException
 	// for JSON ones.
 	ValidationCode string
+	// ErrorMessageKey is the JSON error body's message member: "message"
+	// unless the service writes another ("Message" for CloudTrail).
+	ErrorMessageKey string
 	// GlobalRegion, when set, is the region the service's events are recorded
 	// in whatever region the caller signed for (IAM: us-east-1).
 	GlobalRegion string
