@@ -1,0 +1,178 @@
+package awsapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// RecordTimeLayout is how CloudTrail prints timestamps inside
+// requestParameters and responseElements (IAM's user.createDate reads
+// "Oct 22, 2024 3:21:35 PM" in real records), always in UTC.
+const RecordTimeLayout = "Jan 2, 2006 3:04:05 PM"
+
+// RecordJSON renders a shape as CloudTrail writes it in a record's
+// requestParameters or responseElements: member names lower-first
+// (UserName → userName), absent members (see IsSet) and sensitive members
+// left out, timestamps in RecordTimeLayout, blobs base64, members in field
+// order. It returns nil, which an Event writes as null, for a nil shape or
+// one with no member to show. v must be a shape or a pointer to one; any
+// other type is a bug and panics.
+func RecordJSON(v any) json.RawMessage {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	if !rv.IsValid() {
+		return nil
+	}
+	s := MustShapeOf(rv.Type())
+	buf := appendRecordStruct(make([]byte, 0, 128), s, rv)
+	if len(buf) == 2 { // "{}"
+		return nil
+	}
+	return json.RawMessage(buf)
+}
+
+func appendRecordStruct(buf []byte, s *Shape, v reflect.Value) []byte {
+	buf = append(buf, '{')
+	first := true
+	for _, m := range s.Members {
+		if m.Sensitive {
+			continue
+		}
+		f := m.Field(v)
+		if !IsSet(m.Type, f) {
+			continue
+		}
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = appendJSONString(buf, m.LowerName)
+		buf = append(buf, ':')
+		buf = appendRecordValue(buf, m.Type, Deref(m.Type, f))
+	}
+	return append(buf, '}')
+}
+
+func appendRecordValue(buf []byte, t *Type, v reflect.Value) []byte {
+	switch t.Kind {
+	case KindString:
+		return appendJSONString(buf, v.String())
+	case KindBool:
+		return strconv.AppendBool(buf, v.Bool())
+	case KindInt:
+		return strconv.AppendInt(buf, v.Int(), 10)
+	case KindFloat:
+		f := v.Float()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return appendJSONString(buf, javaDouble(f))
+		}
+		return strconv.AppendFloat(buf, f, 'g', -1, 64)
+	case KindTimestamp:
+		return appendJSONString(buf, v.Interface().(time.Time).UTC().Format(RecordTimeLayout))
+	case KindBlob:
+		return appendJSONString(buf, base64.StdEncoding.EncodeToString(v.Bytes()))
+	case KindList:
+		buf = append(buf, '[')
+		for i := 0; i < v.Len(); i++ {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendRecordElem(buf, t.Elem, v.Index(i))
+		}
+		return append(buf, ']')
+	case KindMap:
+		keys := v.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+		buf = append(buf, '{')
+		for i, k := range keys {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendJSONString(buf, k.String())
+			buf = append(buf, ':')
+			buf = appendRecordElem(buf, t.Elem, v.MapIndex(k))
+		}
+		return append(buf, '}')
+	case KindStruct:
+		return appendRecordStruct(buf, t.Shape, v)
+	}
+	panic("BUG: record of kind " + t.Kind.String())
+}
+
+func appendRecordElem(buf []byte, t *Type, v reflect.Value) []byte {
+	if t.Pointer {
+		if v.IsNil() {
+			return append(buf, "null"...)
+		}
+		v = v.Elem()
+	} else if (t.Kind == KindList || t.Kind == KindMap || t.Kind == KindBlob) && v.IsNil() {
+		return append(buf, "null"...)
+	}
+	return appendRecordValue(buf, t, v)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string. Unlike encoding/json it
+// leaves <, > and & alone, as AWS does; invalid UTF-8 becomes U+FFFD.
+func appendJSONString(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				buf = append(buf, '\\', c)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid JSON but end lines in JavaScript;
+		// escaping them keeps records safe to embed.
+		if r == '\u2028' || r == '\u2029' {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
+}
