@@ -1,0 +1,71 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/storage"
+)
+
+type accounts struct{ db *DB }
+
+func (s accounts) CreateAccount(ctx context.Context, a trailwatch.Account) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`, a.ID, a.Name, nanos(a.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("create account %s: %w", a.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("create account %s: %w", a.ID, storage.ErrExists)
+		}
+		return nil
+	})
+}
+
+func (s accounts) GetAccount(ctx context.Context, id string) (trailwatch.Account, error) {
+	a, err := scanAccount(s.db.r.QueryRowContext(ctx, `SELECT id, name, created_at FROM accounts WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = storage.ErrNotFound
+	}
+	if err != nil {
+		return trailwatch.Account{}, fmt.Errorf("get account %s: %w", id, err)
+	}
+	return a, nil
+}
+
+func (s accounts) ListAccounts(ctx context.Context) ([]trailwatch.Account, error) {
+	rows, err := s.db.r.QueryContext(ctx, `SELECT id, name, created_at FROM accounts ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []trailwatch.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list accounts: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return out, nil
+}
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAccount(r scanner) (trailwatch.Account, error) {
+	var a trailwatch.Account
+	var created sql.NullInt64
+	if err := r.Scan(&a.ID, &a.Name, &created); err != nil {
+		return a, err
+	}
+	a.CreatedAt = fromNanos(created)
+	return a, nil
+}

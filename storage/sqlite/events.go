@@ -1,0 +1,307 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/storage"
+)
+
+type events struct{ db *DB }
+
+// ixKey names one ordered index of events (an event_indexes row). attr is
+// "" for the index of all events by time.
+type ixKey struct{ account, region, category, attr string }
+
+// category normalises an event category for storage and queries: "" means
+// management, as in storage.EventQuery.
+func category(c string) string {
+	if c == "" {
+		return trailwatch.CategoryManagement
+	}
+	return c
+}
+
+// deleteBatch bounds how many events one DeleteEventsBefore transaction
+// removes, so writers never wait long behind retention.
+const deleteBatch = 10_000
+
+// eventRow is one event ready to insert.
+type eventRow struct {
+	main  ixKey
+	time  int64
+	json  []byte
+	attrs []trailwatch.Attribute
+}
+
+func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	rows := make([]eventRow, len(evs))
+	keys := map[ixKey]int64{}
+	for i := range evs {
+		e := &evs[i]
+		b, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("put events: encode event %s: %w", e.EventID, err)
+		}
+		r := eventRow{
+			main: ixKey{e.RecipientAccountID, e.AWSRegion, category(e.EventCategory), ""},
+			time: e.EventTime.Unix(),
+			json: b,
+		}
+		keys[r.main] = 0
+		// LookupEvents never returns data events (reference/cloudtrail.md
+		// §4), so indexing their attributes would only cost space.
+		if r.main.category != trailwatch.CategoryData {
+			for _, a := range e.LookupAttributes() {
+				if a.Value == "" {
+					continue
+				}
+				r.attrs = append(r.attrs, a)
+				k := r.main
+				k.attr = a.Key
+				keys[k] = 0
+			}
+		}
+		rows[i] = r
+	}
+	if err := s.db.indexIDs(ctx, keys); err != nil {
+		return fmt.Errorf("put events: %w", err)
+	}
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		insEvent, err := tx.PrepareContext(ctx, `INSERT INTO events (ix, time, json) VALUES (?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer insEvent.Close()
+		insAttr, err := tx.PrepareContext(ctx, `INSERT INTO event_attrs (ix, value, time, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer insAttr.Close()
+		for _, r := range rows {
+			res, err := insEvent.ExecContext(ctx, keys[r.main], r.time, r.json)
+			if err != nil {
+				return err
+			}
+			seq, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			for _, a := range r.attrs {
+				k := r.main
+				k.attr = a.Key
+				if _, err := insAttr.ExecContext(ctx, keys[k], a.Value, r.time, seq); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put events: %w", err)
+	}
+	return nil
+}
+
+// indexIDs fills in the id of every key, creating event_indexes rows that do
+// not exist yet. Creation commits on its own, before the events that need
+// it: an index row without events is harmless, and committing first means
+// the cache never holds an id that a rollback took back.
+func (db *DB) indexIDs(ctx context.Context, keys map[ixKey]int64) error {
+	var missing []ixKey
+	db.ixMu.Lock()
+	for k := range keys {
+		if id, ok := db.ix[k]; ok {
+			keys[k] = id
+		} else {
+			missing = append(missing, k)
+		}
+	}
+	db.ixMu.Unlock()
+	if len(missing) == 0 {
+		return nil
+	}
+	found := map[ixKey]int64{}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		for _, k := range missing {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO event_indexes (account_id, region, category, attr_key)
+				VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, k.account, k.region, k.category, k.attr); err != nil {
+				return err
+			}
+			var id int64
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM event_indexes
+				WHERE account_id = ? AND region = ? AND category = ? AND attr_key = ?`,
+				k.account, k.region, k.category, k.attr).Scan(&id); err != nil {
+				return err
+			}
+			found[k] = id
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("create event indexes: %w", err)
+	}
+	db.ixMu.Lock()
+	for k, id := range found {
+		db.ix[k] = id
+		keys[k] = id
+	}
+	db.ixMu.Unlock()
+	return nil
+}
+
+// indexID finds an existing index; ok is false if no event was ever stored
+// under k.
+func (db *DB) indexID(ctx context.Context, k ixKey) (id int64, ok bool, err error) {
+	db.ixMu.Lock()
+	id, ok = db.ix[k]
+	db.ixMu.Unlock()
+	if ok {
+		return id, true, nil
+	}
+	err = db.r.QueryRowContext(ctx, `SELECT id FROM event_indexes
+		WHERE account_id = ? AND region = ? AND category = ? AND attr_key = ?`,
+		k.account, k.region, k.category, k.attr).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	db.ixMu.Lock()
+	db.ix[k] = id
+	db.ixMu.Unlock()
+	return id, true, nil
+}
+
+// ceilUnix is the first whole second at or after t. Event times are whole
+// seconds, so "at or after t" and "at or after ceilUnix(t)" select the same
+// events.
+func ceilUnix(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+func (s events) LookupEvents(ctx context.Context, q storage.EventQuery) ([]storage.StoredEvent, error) {
+	cat := category(q.Category)
+	if q.Limit <= 0 || cat == trailwatch.CategoryData || (q.AttributeKey != "" && q.AttributeValue == "") {
+		return nil, nil
+	}
+	id, ok, err := s.db.indexID(ctx, ixKey{q.AccountID, q.Region, cat, q.AttributeKey})
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	if !ok {
+		return nil, nil
+	}
+
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if !q.Start.IsZero() {
+		lo = ceilUnix(q.Start)
+	}
+	if !q.End.IsZero() {
+		hi = q.End.Unix()
+	}
+	// Every query is one descending range scan of an index whose leading
+	// columns the WHERE clause fixes by equality, so it reads at most Limit
+	// rows past the resume point however large the history is.
+	var sb strings.Builder
+	args := []any{id}
+	if q.AttributeKey == "" {
+		sb.WriteString(`SELECT seq, time, json FROM events AS a WHERE ix = ?`)
+	} else {
+		sb.WriteString(`SELECT e.seq, e.time, e.json FROM event_attrs AS a JOIN events AS e ON e.seq = a.seq
+			WHERE a.ix = ? AND a.value = ?`)
+		args = append(args, q.AttributeValue)
+	}
+	sb.WriteString(` AND a.time >= ? AND a.time <= ?`)
+	args = append(args, lo, hi)
+	if q.After != nil {
+		sb.WriteString(` AND (a.time, a.seq) < (?, ?)`)
+		args = append(args, q.After.Time.Unix(), q.After.Seq)
+	}
+	sb.WriteString(` ORDER BY a.time DESC, a.seq DESC LIMIT ?`)
+	args = append(args, q.Limit)
+
+	rows, err := s.db.r.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	defer rows.Close()
+	out := make([]storage.StoredEvent, 0, min(q.Limit, 64))
+	for rows.Next() {
+		var e storage.StoredEvent
+		var t int64
+		if err := rows.Scan(&e.Seq, &t, &e.JSON); err != nil {
+			return nil, fmt.Errorf("lookup events: %w", err)
+		}
+		e.Time = time.Unix(t, 0).UTC()
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	return out, nil
+}
+
+func (s events) DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error) {
+	cutoff := ceilUnix(t)
+	var total int64
+	for {
+		var n int
+		err := s.db.write(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, `SELECT seq FROM events WHERE time < ? LIMIT ?`, cutoff, deleteBatch)
+			if err != nil {
+				return err
+			}
+			var seqs []byte
+			seqs = append(seqs, '[')
+			for rows.Next() {
+				var seq int64
+				if err := rows.Scan(&seq); err != nil {
+					rows.Close()
+					return err
+				}
+				if n > 0 {
+					seqs = append(seqs, ',')
+				}
+				seqs = strconv.AppendInt(seqs, seq, 10)
+				n++
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			seqs = append(seqs, ']')
+			if n == 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM event_attrs WHERE seq IN (SELECT value FROM json_each(?))`, string(seqs)); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))`, string(seqs))
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("delete events before %s: %w", t.UTC().Format(time.RFC3339), err)
+		}
+		total += int64(n)
+		if n < deleteBatch {
+			return total, nil
+		}
+	}
+}

@@ -1,0 +1,146 @@
+// Package sqlite is the embedded storage backend: one SQLite file in WAL
+// mode, written through a single connection and read through a small pool.
+// It uses modernc.org/sqlite, a pure Go SQLite, so trailwatch builds with
+// CGO_ENABLED=0.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/trailwatch/trailwatch/storage"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// DB is an open SQLite database. It implements storage.Store and is safe for
+// concurrent use.
+type DB struct {
+	// Now is the clock leases are measured against. Tests may replace it
+	// before first use; it defaults to time.Now.
+	Now func() time.Time
+
+	path string
+	// w is the only connection that writes. SQLite allows one writer at a
+	// time anyway; funnelling writes through one connection turns lock
+	// contention (SQLITE_BUSY) into an orderly queue inside database/sql.
+	w *sql.DB
+	// r is a pool of read-only connections; WAL lets them read while w writes.
+	r *sql.DB
+
+	// ixMu guards ix, a cache of event_indexes rows. Rows are never deleted
+	// or changed once committed, so a cached id stays valid forever.
+	ixMu sync.Mutex
+	ix   map[ixKey]int64
+}
+
+var _ storage.Store = (*DB)(nil)
+
+// busyTimeout is how long a connection waits for a lock held by another
+// process (a second trailwatch on the same file, a backup tool) before
+// giving up with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// Open opens the database at path, creating the file and bringing its schema
+// up to date. path is a plain file name; it must not contain '?'.
+func Open(path string) (*DB, error) {
+	if strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("open sqlite %q: path must not contain '?'", path)
+	}
+	// synchronous=FULL fsyncs the WAL on every commit, so a write that
+	// returned is durable across power loss (the storage contract), not just
+	// across a process crash as NORMAL would give.
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)",
+		busyTimeout.Milliseconds())
+	w, err := sql.Open("sqlite", path+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+
+	db := &DB{Now: time.Now, path: path, w: w, ix: map[ixKey]int64{}}
+	// The writer connection is opened first: it switches the file to WAL,
+	// which the readers rely on.
+	if err := db.migrate(context.Background()); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+
+	r, err := sql.Open("sqlite", path+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+	if err := r.Ping(); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	db.r = r
+	return db, nil
+}
+
+// Close waits for running queries and closes every connection.
+func (db *DB) Close() error {
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// Accounts returns the account store.
+func (db *DB) Accounts() storage.Accounts { return accounts{db} }
+
+// IAM returns the IAM store.
+func (db *DB) IAM() storage.IAM { return iam{db} }
+
+// Events returns the CloudTrail event store.
+func (db *DB) Events() storage.Events { return events{db} }
+
+// Leases returns the lease store.
+func (db *DB) Leases() storage.Leases { return leases{db} }
+
+// write runs fn in a write transaction (BEGIN IMMEDIATE, so the write lock
+// is taken up front and the transaction never fails to upgrade) and commits.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// nanos encodes a time for storage: Unix nanoseconds, or NULL for the zero
+// time (which lies outside the range UnixNano can represent).
+func nanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+// fromNanos decodes what nanos stored, in UTC.
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
