@@ -191,7 +191,19 @@ func (p *pattern) literal(ctx map[string][]string) (string, bool) {
 
 // match reports whether s matches p in the request ctx.
 func (p *pattern) match(s string, ctx map[string][]string) bool {
-	var buf [16]piece
+	if p.hasVar {
+		return p.matchResolved(s, ctx)
+	}
+	if p.narrow {
+		return matchExhaustive(p.pieces, s)
+	}
+	return matchGreedy(p.pieces, s)
+}
+
+// matchResolved is match for patterns holding variables, kept apart so
+// that the common case does not pay for the scratch array.
+func (p *pattern) matchResolved(s string, ctx map[string][]string) bool {
+	var buf [8]piece
 	ps, ok := p.resolve(ctx, buf[:])
 	if !ok {
 		return false
@@ -242,54 +254,38 @@ func matchGreedy(ps []piece, s string) bool {
 	}
 }
 
-// matchExhaustive tries every way each star can end, remembering the
-// (piece, position) pairs known to fail so the work stays polynomial.
+// matchExhaustive decides the match by dynamic programming over (piece,
+// position) pairs, from the last piece back: O(pieces × len(s)) time and
+// O(len(s)) space whatever the pattern, so a hostile policy cannot make
+// authorisation slow.
 func matchExhaustive(ps []piece, s string) bool {
-	m := exhaustive{ps: ps, s: s, failed: map[[2]int]bool{}}
-	return m.from(0, 0)
-}
-
-type exhaustive struct {
-	ps     []piece
-	s      string
-	failed map[[2]int]bool
-}
-
-func (m *exhaustive) from(pi, si int) bool {
-	for ; pi < len(m.ps); pi++ {
-		switch p := &m.ps[pi]; p.kind {
-		case pieceLit:
-			if !strings.HasPrefix(m.s[si:], p.lit) {
-				return false
-			}
-			si += len(p.lit)
-		case pieceOne:
-			if si == len(m.s) {
-				return false
-			}
-			_, w := utf8.DecodeRuneInString(m.s[si:])
-			si += w
-		case pieceStar:
-			key := [2]int{pi, si}
-			if m.failed[key] {
-				return false
-			}
-			for j := si; ; {
-				if m.from(pi+1, j) {
-					return true
+	n := len(s)
+	// next[i] reports whether ps[pi+1:] matches s[i:]; cur is the same for
+	// ps[pi:].
+	next := make([]bool, n+1)
+	cur := make([]bool, n+1)
+	next[n] = true
+	for pi := len(ps) - 1; pi >= 0; pi-- {
+		p := &ps[pi]
+		for i := n; i >= 0; i-- {
+			switch p.kind {
+			case pieceLit:
+				cur[i] = strings.HasPrefix(s[i:], p.lit) && next[i+len(p.lit)]
+			case pieceOne:
+				cur[i] = false
+				if i < n {
+					_, w := utf8.DecodeRuneInString(s[i:])
+					cur[i] = next[i+w]
 				}
-				if j == len(m.s) {
-					break
+			case pieceStar:
+				cur[i] = next[i]
+				if !cur[i] && i < n {
+					r, w := utf8.DecodeRuneInString(s[i:])
+					cur[i] = (p.cross || r != ':') && cur[i+w]
 				}
-				r, w := utf8.DecodeRuneInString(m.s[j:])
-				if r == ':' && !p.cross {
-					break
-				}
-				j += w
 			}
-			m.failed[key] = true
-			return false
 		}
+		next, cur = cur, next
 	}
-	return si == len(m.s)
+	return next[0]
 }

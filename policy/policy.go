@@ -32,7 +32,8 @@ type Request struct {
 	Resource string
 	// Context holds the condition keys, such as aws:SourceIp, aws:username
 	// and aws:CurrentTime. Keys are case-insensitive; a key with no values
-	// counts as absent. Evaluate does not modify the map.
+	// counts as absent. A map holding two spellings of one key is
+	// ambiguous. Evaluate does not modify the map.
 	Context map[string][]string
 }
 
