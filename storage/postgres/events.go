@@ -1,0 +1,281 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/storage"
+)
+
+type events struct{ db *DB }
+
+// ixKey names one ordered index of events (an event_indexes row). attr is
+// "" for the index of all events by time.
+type ixKey struct{ account, region, category, attr string }
+
+// category normalises an event category for storage and queries: "" means
+// management, as in storage.EventQuery.
+func category(c string) string {
+	if c == "" {
+		return trailwatch.CategoryManagement
+	}
+	return c
+}
+
+// maxAttrValue is the longest attribute value indexed, in bytes.
+// LookupEvents accepts values of at most 2000 characters (reference/
+// cloudtrail.md §4); the byte bound also keeps every index entry below
+// PostgreSQL's B-tree limit of about 2700 bytes.
+const maxAttrValue = 2000
+
+// deleteBatch bounds how many events one DeleteEventsBefore transaction
+// removes, so no transaction holds many row locks for long.
+const deleteBatch = 10_000
+
+// eventRow is one event ready to insert.
+type eventRow struct {
+	main  ixKey
+	time  int64
+	json  []byte
+	attrs []trailwatch.Attribute
+}
+
+// eventRows encodes evs and collects every index they need in keys.
+func eventRows(evs []trailwatch.Event, keys map[ixKey]int64) ([]eventRow, error) {
+	rows := make([]eventRow, len(evs))
+	for i := range evs {
+		e := &evs[i]
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %s: %w", e.EventID, err)
+		}
+		r := eventRow{
+			main: ixKey{e.RecipientAccountID, e.AWSRegion, category(e.EventCategory), ""},
+			time: e.EventTime.Unix(),
+			json: b,
+		}
+		keys[r.main] = 0
+		// LookupEvents never returns data events (reference/cloudtrail.md
+		// §4), so indexing their attributes would only cost space.
+		if r.main.category != trailwatch.CategoryData {
+			seen := map[trailwatch.Attribute]bool{}
+			for _, a := range e.LookupAttributes() {
+				if a.Value == "" || len(a.Value) > maxAttrValue || seen[a] {
+					continue
+				}
+				seen[a] = true
+				r.attrs = append(r.attrs, a)
+				k := r.main
+				k.attr = a.Key
+				keys[k] = 0
+			}
+		}
+		rows[i] = r
+	}
+	return rows, nil
+}
+
+func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	keys := map[ixKey]int64{}
+	rows, err := eventRows(evs, keys)
+	if err != nil {
+		return fmt.Errorf("put events: %w", err)
+	}
+	if err := s.db.indexIDs(ctx, keys); err != nil {
+		return fmt.Errorf("put events: %w", err)
+	}
+	err = s.db.write(ctx, func(tx pgx.Tx) error {
+		// Take the sequence numbers first: the attribute rows need them,
+		// and COPY, the fastest way in, cannot return them.
+		seqRows, err := tx.Query(ctx, `SELECT nextval('events_seq_seq') AS seq FROM generate_series(1, $1::int) ORDER BY seq`, len(rows))
+		if err != nil {
+			return err
+		}
+		seqs, err := pgx.CollectRows(seqRows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		nattrs := 0
+		for _, r := range rows {
+			nattrs += len(r.attrs)
+		}
+		evRows := make([][]any, len(rows))
+		attrRows := make([][]any, 0, nattrs)
+		for i, r := range rows {
+			evRows[i] = []any{seqs[i], keys[r.main], r.time, r.json}
+			for _, a := range r.attrs {
+				k := r.main
+				k.attr = a.Key
+				attrRows = append(attrRows, []any{keys[k], a.Value, r.time, seqs[i]})
+			}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, []string{"seq", "ix", "time", "json"}, pgx.CopyFromRows(evRows)); err != nil {
+			return fmt.Errorf("copy events: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"event_attrs"}, []string{"ix", "value", "time", "seq"}, pgx.CopyFromRows(attrRows)); err != nil {
+			return fmt.Errorf("copy event attributes: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put events: %w", err)
+	}
+	return nil
+}
+
+// indexIDs fills in the id of every key, creating event_indexes rows that do
+// not exist yet. Creation commits on its own, before the events that need
+// it: an index row without events is harmless, and another node creating
+// the same row at the same time waits for ours and then finds it.
+func (db *DB) indexIDs(ctx context.Context, keys map[ixKey]int64) error {
+	var missing []ixKey
+	db.ixMu.Lock()
+	for k := range keys {
+		if id, ok := db.ix[k]; ok {
+			keys[k] = id
+		} else {
+			missing = append(missing, k)
+		}
+	}
+	db.ixMu.Unlock()
+	for _, k := range missing {
+		if _, err := db.pool.Exec(ctx, `INSERT INTO event_indexes (account_id, region, category, attr_key)
+			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, k.account, k.region, k.category, k.attr); err != nil {
+			return fmt.Errorf("create event index: %w", err)
+		}
+		id, ok, err := db.indexID(ctx, k)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("create event index: %+v vanished", k)
+		}
+		keys[k] = id
+	}
+	return nil
+}
+
+// indexID finds an existing index; ok is false if no event was ever stored
+// under k.
+func (db *DB) indexID(ctx context.Context, k ixKey) (id int64, ok bool, err error) {
+	db.ixMu.Lock()
+	id, ok = db.ix[k]
+	db.ixMu.Unlock()
+	if ok {
+		return id, true, nil
+	}
+	err = db.pool.QueryRow(ctx, `SELECT id FROM event_indexes
+		WHERE account_id = $1 AND region = $2 AND category = $3 AND attr_key = $4`,
+		k.account, k.region, k.category, k.attr).Scan(&id)
+	if err == pgx.ErrNoRows {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("find event index: %w", err)
+	}
+	db.ixMu.Lock()
+	db.ix[k] = id
+	db.ixMu.Unlock()
+	return id, true, nil
+}
+
+// ceilUnix is the first whole second at or after t. Event times are whole
+// seconds, so "at or after t" and "at or after ceilUnix(t)" select the same
+// events.
+func ceilUnix(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+func (s events) LookupEvents(ctx context.Context, q storage.EventQuery) ([]storage.StoredEvent, error) {
+	cat := category(q.Category)
+	if q.Limit <= 0 || cat == trailwatch.CategoryData ||
+		(q.AttributeKey != "" && (q.AttributeValue == "" || len(q.AttributeValue) > maxAttrValue)) {
+		return nil, nil
+	}
+	id, ok, err := s.db.indexID(ctx, ixKey{q.AccountID, q.Region, cat, q.AttributeKey})
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	if !ok {
+		return nil, nil
+	}
+
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if !q.Start.IsZero() {
+		lo = ceilUnix(q.Start)
+	}
+	if !q.End.IsZero() {
+		hi = q.End.Unix()
+	}
+	// Every query is one backward range scan of an index whose leading
+	// columns the WHERE clause fixes by equality, so it reads at most Limit
+	// rows past the resume point however large the history is.
+	var sb strings.Builder
+	args := []any{id}
+	if q.AttributeKey == "" {
+		sb.WriteString(`SELECT seq, time, json FROM events AS a WHERE ix = $1`)
+	} else {
+		sb.WriteString(`SELECT e.seq, e.time, e.json FROM event_attrs AS a JOIN events AS e ON e.seq = a.seq
+			WHERE a.ix = $1 AND a.value = $2`)
+		args = append(args, q.AttributeValue)
+	}
+	args = append(args, lo, hi)
+	fmt.Fprintf(&sb, ` AND a.time >= $%d AND a.time <= $%d`, len(args)-1, len(args))
+	if q.After != nil {
+		args = append(args, q.After.Time.Unix(), q.After.Seq)
+		fmt.Fprintf(&sb, ` AND (a.time, a.seq) < ($%d, $%d)`, len(args)-1, len(args))
+	}
+	args = append(args, q.Limit)
+	fmt.Fprintf(&sb, ` ORDER BY a.time DESC, a.seq DESC LIMIT $%d`, len(args))
+
+	rows, err := s.db.pool.Query(ctx, sb.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storage.StoredEvent, error) {
+		var e storage.StoredEvent
+		var t int64
+		err := r.Scan(&e.Seq, &t, &e.JSON)
+		e.Time = time.Unix(t, 0).UTC()
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	return out, nil
+}
+
+func (s events) DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error) {
+	cutoff := ceilUnix(t)
+	var total int64
+	for {
+		// One statement, so one snapshot: both deletes see the same victims.
+		tag, err := s.db.pool.Exec(ctx, `WITH victims AS (
+				SELECT seq FROM events WHERE time < $1 LIMIT $2
+			), attrs AS (
+				DELETE FROM event_attrs WHERE seq IN (SELECT seq FROM victims)
+			)
+			DELETE FROM events WHERE seq IN (SELECT seq FROM victims)`, cutoff, deleteBatch)
+		if err != nil {
+			return total, fmt.Errorf("delete events before %s: %w", t.UTC().Format(time.RFC3339), err)
+		}
+		n := tag.RowsAffected()
+		total += n
+		if n < deleteBatch {
+			return total, nil
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package postgres_test
+
+import (
+	"context"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/trailwatch/trailwatch/internal/testenv"
+	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/postgres"
+	"github.com/trailwatch/trailwatch/storage/storagetest"
+)
+
+// TestConformance gives each store of the suite its own schema in one
+// database: creating a schema takes milliseconds, a database a second.
+func TestConformance(t *testing.T) {
+	base := testenv.Postgres(t)
+	var mu sync.Mutex
+	made := map[string]bool{}
+	storagetest.Run(t, func(t testing.TB, name string) storage.Store {
+		mu.Lock()
+		defer mu.Unlock()
+		ctx := context.Background()
+		if !made[name] {
+			conn, err := pgx.Connect(ctx, base)
+			if err != nil {
+				t.Fatalf("connect: %v", err)
+			}
+			_, err = conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{name}.Sanitize())
+			conn.Close(ctx)
+			if err != nil {
+				t.Fatalf("create schema %s: %v", name, err)
+			}
+			made[name] = true
+		}
+		db, err := postgres.Open(ctx, inSchema(t, base, name))
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		return db
+	})
+}
+
+// inSchema returns dbURL with search_path set to schema, which pgx sends as
+// a run-time parameter when it connects.
+func inSchema(t testing.TB, dbURL, schema string) string {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("parse %s: %v", dbURL, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

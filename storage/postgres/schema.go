@@ -1,0 +1,143 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// migrationLock is the advisory lock key that serialises schema changes
+// when several nodes start at once: CREATE TABLE IF NOT EXISTS alone races
+// (two sessions can both see the table missing).
+const migrationLock = 0x7472_6169_6c77_6174 // "trailwat"
+
+// migrations are applied in order and recorded in the migrations table by
+// their 1-based position. Append only: never edit or reorder an entry once
+// it has shipped. Text that is compared or ordered uses the C collation, so
+// ordering is by bytes, as in the sqlite backend, whatever the database's
+// locale.
+var migrations = []string{
+	// 1: accounts, IAM, CloudTrail event history and leases.
+	`
+CREATE TABLE accounts (
+	id         text COLLATE "C" PRIMARY KEY,
+	name       text NOT NULL,
+	created_at bigint
+);
+
+-- name_key is the user name folded to lower case: IAM names are unique
+-- case-insensitively, and user_name keeps the case the user was created with.
+CREATE TABLE iam_users (
+	account_id text COLLATE "C" NOT NULL,
+	name_key   text COLLATE "C" NOT NULL,
+	user_name  text NOT NULL,
+	user_id    text NOT NULL,
+	path       text COLLATE "C" NOT NULL,
+	arn        text NOT NULL,
+	created_at bigint,
+	PRIMARY KEY (account_id, name_key)
+);
+
+-- user_key is NULL for the account's root keys, which have no user row; the
+-- foreign key is then not checked.
+CREATE TABLE iam_access_keys (
+	id         text COLLATE "C" PRIMARY KEY,
+	secret     text NOT NULL,
+	account_id text COLLATE "C" NOT NULL,
+	user_key   text COLLATE "C",
+	user_name  text NOT NULL,
+	status     text NOT NULL,
+	created_at bigint,
+	seq        bigserial NOT NULL,
+	FOREIGN KEY (account_id, user_key) REFERENCES iam_users (account_id, name_key)
+);
+CREATE INDEX iam_access_keys_owner ON iam_access_keys (account_id, user_key);
+
+CREATE TABLE iam_user_policies (
+	account_id  text COLLATE "C" NOT NULL,
+	user_key    text COLLATE "C" NOT NULL,
+	policy_name text COLLATE "C" NOT NULL,
+	document    text NOT NULL,
+	PRIMARY KEY (account_id, user_key, policy_name),
+	FOREIGN KEY (account_id, user_key) REFERENCES iam_users (account_id, name_key)
+);
+
+-- event_indexes names each ordered index of events: one per (account,
+-- region, category) with attr_key '' for the time-only index, and one per
+-- lookup attribute key. Events and attribute rows refer to it by id, which
+-- keeps those rows, the bulk of the database, small.
+CREATE TABLE event_indexes (
+	id         bigserial PRIMARY KEY,
+	account_id text COLLATE "C" NOT NULL,
+	region     text COLLATE "C" NOT NULL,
+	category   text COLLATE "C" NOT NULL,
+	attr_key   text COLLATE "C" NOT NULL,
+	UNIQUE (account_id, region, category, attr_key)
+);
+
+-- time is the record's eventTime in Unix seconds.
+CREATE TABLE events (
+	seq  bigserial PRIMARY KEY,
+	ix   bigint NOT NULL,
+	time bigint NOT NULL,
+	json bytea NOT NULL
+);
+CREATE INDEX events_by_time ON events (ix, time, seq);
+CREATE INDEX events_for_retention ON events (time);
+
+-- One row per lookup attribute of an event. The primary key is the
+-- LookupEvents access path: a range scan of (ix, value) newest first.
+CREATE TABLE event_attrs (
+	ix    bigint NOT NULL,
+	value text COLLATE "C" NOT NULL,
+	time  bigint NOT NULL,
+	seq   bigint NOT NULL,
+	PRIMARY KEY (ix, value, time, seq)
+);
+CREATE INDEX event_attrs_for_retention ON event_attrs (seq);
+
+CREATE TABLE leases (
+	name    text COLLATE "C" PRIMARY KEY,
+	holder  text NOT NULL,
+	expires timestamptz NOT NULL
+);
+`,
+}
+
+// migrate brings the schema up to date in one transaction, holding the
+// migration lock so that nodes starting together apply each migration once.
+func (db *DB) migrate(ctx context.Context) error {
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+			return fmt.Errorf("take migration lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS migrations (
+			version    integer PRIMARY KEY,
+			applied_at timestamptz NOT NULL DEFAULT now()
+		)`); err != nil {
+			return fmt.Errorf("create migrations table: %w", err)
+		}
+		var newest int
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM migrations`).Scan(&newest); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if newest > len(migrations) {
+			// An older binary must not write to a schema it does not know.
+			return fmt.Errorf("schema version %d is newer than this program's %d", newest, len(migrations))
+		}
+		for i := newest; i < len(migrations); i++ {
+			if _, err := tx.Exec(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("apply migration %d: %w", i+1, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO migrations (version) VALUES ($1)`, i+1); err != nil {
+				return fmt.Errorf("record migration %d: %w", i+1, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
