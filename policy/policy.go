@@ -50,6 +50,7 @@ const (
 	ExplicitDeny
 )
 
+// String returns the decision's name as IAM's policy simulator spells it.
 func (d Decision) String() string {
 	switch d {
 	case ImplicitDeny:

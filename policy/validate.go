@@ -14,6 +14,7 @@ type ParseError struct {
 	Msg string
 }
 
+// Error returns Msg behind the package prefix; services answer with Msg.
 func (e *ParseError) Error() string { return "policy: malformed policy document: " + e.Msg }
 
 // AWS's MalformedPolicyDocument messages. The wording, and the order in
