@@ -19,12 +19,12 @@ import (
 
 // How a generated request is signed.
 const (
-	modeHeader       = iota // header form, body hashed (Go SDK, JSON/query services)
-	modeBotocore            // header form, content-length not signed
-	modeS3Hash              // s3, X-Amz-Content-Sha256 = the body's hash
-	modeS3Unsigned          // s3, UNSIGNED-PAYLOAD
-	modePresign             // presigned sts GET
-	modePresignS3           // presigned s3 GET
+	modeHeader     = iota // header form, body hashed (Go SDK, JSON/query services)
+	modeBotocore          // header form, content-length not signed
+	modeS3Hash            // s3, X-Amz-Content-Sha256 = the body's hash
+	modeS3Unsigned        // s3, UNSIGNED-PAYLOAD
+	modePresign           // presigned sts GET
+	modePresignS3         // presigned s3 GET
 	modeCount
 )
 
