@@ -20,7 +20,7 @@ type User struct {
 
 // Tag is IAM's Tag shape.
 type Tag struct {
-	Key   string `json:"Key" required:"true" min:"1" max:"128" pattern:"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"`
+	Key   string  `json:"Key" required:"true" min:"1" max:"128" pattern:"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"`
 	Value *string `json:"Value" required:"true" max:"256" pattern:"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"`
 }
 
