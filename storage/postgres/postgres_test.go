@@ -20,10 +20,12 @@ func TestConformance(t *testing.T) {
 	var mu sync.Mutex
 	made := map[string]bool{}
 	storagetest.Run(t, func(t testing.TB, name string) storage.Store {
-		mu.Lock()
-		defer mu.Unlock()
 		ctx := context.Background()
-		if !made[name] {
+		mu.Lock()
+		fresh := !made[name]
+		made[name] = true
+		mu.Unlock()
+		if fresh {
 			conn, err := pgx.Connect(ctx, base)
 			if err != nil {
 				t.Fatalf("connect: %v", err)
@@ -33,7 +35,6 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatalf("create schema %s: %v", name, err)
 			}
-			made[name] = true
 		}
 		db, err := postgres.Open(ctx, inSchema(t, base, name))
 		if err != nil {

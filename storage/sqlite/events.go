@@ -30,6 +30,13 @@ func category(c string) string {
 	return c
 }
 
+// maxAttrValue is the longest attribute value indexed, in bytes.
+// LookupEvents accepts values of at most 2000 characters (reference/
+// cloudtrail.md §4); the postgres backend bounds values in bytes to stay
+// below PostgreSQL's B-tree entry limit, and this one does the same so the
+// two agree.
+const maxAttrValue = 2000
+
 // deleteBatch bounds how many events one DeleteEventsBefore transaction
 // removes, so writers never wait long behind retention.
 const deleteBatch = 10_000
@@ -42,17 +49,14 @@ type eventRow struct {
 	attrs []trailwatch.Attribute
 }
 
-func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
-	if len(evs) == 0 {
-		return nil
-	}
+// eventRows encodes evs and collects every index they need in keys.
+func eventRows(evs []trailwatch.Event, keys map[ixKey]int64) ([]eventRow, error) {
 	rows := make([]eventRow, len(evs))
-	keys := map[ixKey]int64{}
 	for i := range evs {
 		e := &evs[i]
 		b, err := json.Marshal(e)
 		if err != nil {
-			return fmt.Errorf("put events: encode event %s: %w", e.EventID, err)
+			return nil, fmt.Errorf("encode event %s: %w", e.EventID, err)
 		}
 		r := eventRow{
 			main: ixKey{e.RecipientAccountID, e.AWSRegion, category(e.EventCategory), ""},
@@ -63,10 +67,12 @@ func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 		// LookupEvents never returns data events (reference/cloudtrail.md
 		// §4), so indexing their attributes would only cost space.
 		if r.main.category != trailwatch.CategoryData {
+			seen := map[trailwatch.Attribute]bool{}
 			for _, a := range e.LookupAttributes() {
-				if a.Value == "" {
+				if a.Value == "" || len(a.Value) > maxAttrValue || seen[a] {
 					continue
 				}
+				seen[a] = true
 				r.attrs = append(r.attrs, a)
 				k := r.main
 				k.attr = a.Key
@@ -75,16 +81,28 @@ func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 		}
 		rows[i] = r
 	}
+	return rows, nil
+}
+
+func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	keys := map[ixKey]int64{}
+	rows, err := eventRows(evs, keys)
+	if err != nil {
+		return fmt.Errorf("put events: %w", err)
+	}
 	if err := s.db.indexIDs(ctx, keys); err != nil {
 		return fmt.Errorf("put events: %w", err)
 	}
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err = s.db.write(ctx, func(tx *sql.Tx) error {
 		insEvent, err := tx.PrepareContext(ctx, `INSERT INTO events (ix, time, json) VALUES (?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		defer insEvent.Close()
-		insAttr, err := tx.PrepareContext(ctx, `INSERT INTO event_attrs (ix, value, time, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+		insAttr, err := tx.PrepareContext(ctx, `INSERT INTO event_attrs (ix, value, time, seq) VALUES (?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -198,7 +216,8 @@ func ceilUnix(t time.Time) int64 {
 
 func (s events) LookupEvents(ctx context.Context, q storage.EventQuery) ([]storage.StoredEvent, error) {
 	cat := category(q.Category)
-	if q.Limit <= 0 || cat == trailwatch.CategoryData || (q.AttributeKey != "" && q.AttributeValue == "") {
+	if q.Limit <= 0 || cat == trailwatch.CategoryData ||
+		(q.AttributeKey != "" && (q.AttributeValue == "" || len(q.AttributeValue) > maxAttrValue)) {
 		return nil, nil
 	}
 	id, ok, err := s.db.indexID(ctx, ixKey{q.AccountID, q.Region, cat, q.AttributeKey})

@@ -11,6 +11,7 @@ import (
 // testDurability writes through every interface, closes the store, opens
 // it again and expects everything that was acknowledged.
 func testDurability(t *testing.T, h *harness) {
+	t.Parallel()
 	name := h.newName()
 	s, closeNow := h.openNamed(t, name)
 

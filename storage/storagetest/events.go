@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -148,6 +149,7 @@ func lookupAll(t testing.TB, s storage.Events, q storage.EventQuery, limit int) 
 
 func testEvents(t *testing.T, h *harness) {
 	t.Run("StoredRecord", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Events()
 		evs := []trailwatch.Event{event(acctA, east, 5), event(acctA, east, 3), event(acctA, east, 9)}
 		must(t, "put", s.PutEvents(ctx, evs[:2]))
@@ -186,6 +188,7 @@ func testEvents(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("TiesBySeq", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Events()
 		var m model
 		m.put(t, s, event(acctA, east, 7), event(acctA, east, 7), event(acctA, east, 8))
@@ -199,6 +202,7 @@ func testEvents(t *testing.T, h *harness) {
 	})
 	t.Run("Model", func(t *testing.T) { testEventModel(t, h) })
 	t.Run("AttributeKeys", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Events()
 		var m model
 		target := event(acctA, east, 20, func(e *trailwatch.Event) {
@@ -247,7 +251,27 @@ func testEvents(t *testing.T, h *harness) {
 			})
 		}
 	})
+	t.Run("LongValues", func(t *testing.T) {
+		// LookupEvents takes values of up to 2000 characters; both backends
+		// index values of up to 2000 bytes and no longer.
+		s := h.store(t).Events()
+		fits := strings.Repeat("a", 2000)
+		tooLong := strings.Repeat("b", 2001)
+		e := event(acctA, east, 1, func(e *trailwatch.Event) {
+			e.Resources = []trailwatch.Resource{{Type: "AWS::S3::Object", Name: fits}, {Type: "AWS::S3::Object", Name: tooLong}}
+		})
+		must(t, "put", s.PutEvents(ctx, []trailwatch.Event{e}))
+		for _, tt := range []struct {
+			value string
+			want  []string
+		}{{fits, []string{e.EventID}}, {tooLong, []string{}}} {
+			got, err := s.LookupEvents(ctx, storage.EventQuery{AccountID: acctA, Region: east, AttributeKey: trailwatch.AttrResourceName, AttributeValue: tt.value, Limit: 50})
+			must(t, "lookup", err)
+			diff(t, fmt.Sprintf("value of %d bytes", len(tt.value)), tt.want, eventIDs(t, got))
+		}
+	})
 	t.Run("TimeBounds", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Events()
 		var m model
 		for sec := range 10 {
@@ -287,6 +311,7 @@ func testEvents(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("Categories", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Events()
 		mgmt := event(acctA, east, 1)
 		blank := event(acctA, east, 2, func(e *trailwatch.Event) { e.EventCategory = "" })
@@ -316,6 +341,7 @@ func testEvents(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("Isolation", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Events()
 		a := event(acctA, east, 1, func(e *trailwatch.Event) { e.EventName = "Shared" })
 		aw := event(acctA, west, 1, func(e *trailwatch.Event) { e.EventName = "Shared" })
@@ -345,6 +371,7 @@ func testEvents(t *testing.T, h *harness) {
 		diff(t, "A's event id through B", []string{}, eventIDs(t, got))
 	})
 	t.Run("Limit", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Events()
 		var m model
 		for i := range 5 {
@@ -359,11 +386,13 @@ func testEvents(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("EmptyPut", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Events()
 		must(t, "put nothing", s.PutEvents(ctx, nil))
 		must(t, "put empty", s.PutEvents(ctx, []trailwatch.Event{}))
 	})
 	t.Run("CanceledContext", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Events()
 		cctx, cancel := contextWithCancel()
 		cancel()
@@ -377,6 +406,7 @@ func testEvents(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("DeleteEventsBefore", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Events()
 		var m model
 		for sec := range 6 {
@@ -418,6 +448,7 @@ func testEvents(t *testing.T, h *harness) {
 		if testing.Short() {
 			t.Skip("slow: stores 25,000 events")
 		}
+		t.Parallel()
 		s := h.store(t).Events()
 		evs := make([]trailwatch.Event, 25_000)
 		for i := range evs {
@@ -438,6 +469,7 @@ func testEvents(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("ConcurrentWriters", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Events()
 		const writers, puts, batch = 8, 10, 5
 		var wg sync.WaitGroup
@@ -484,6 +516,7 @@ func withLimit(q storage.EventQuery, limit int) storage.EventQuery {
 // testEventModel puts a few hundred varied events and compares every kind
 // of query, paged in several sizes, with the model.
 func testEventModel(t *testing.T, h *harness) {
+	t.Parallel()
 	s := h.store(t).Events()
 	rng := rand.New(rand.NewPCG(1, 2))
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }

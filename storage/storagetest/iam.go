@@ -18,6 +18,7 @@ const (
 
 func testAccounts(t *testing.T, h *harness) {
 	t.Run("CreateGetList", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Accounts()
 		got, err := s.ListAccounts(ctx)
 		must(t, "list empty", err)
@@ -43,6 +44,7 @@ func testAccounts(t *testing.T, h *harness) {
 		diff(t, "list", want, all)
 	})
 	t.Run("CreateExisting", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Accounts()
 		must(t, "create", s.CreateAccount(ctx, trailwatch.Account{ID: acctA, Name: "one"}))
 		wantErr(t, "create again", s.CreateAccount(ctx, trailwatch.Account{ID: acctA, Name: "two"}), storage.ErrExists)
@@ -53,6 +55,7 @@ func testAccounts(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("GetUnknown", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Accounts()
 		must(t, "create", s.CreateAccount(ctx, trailwatch.Account{ID: acctA}))
 		_, err := s.GetAccount(ctx, acctB)
@@ -70,6 +73,7 @@ func user(account, name, path string) trailwatch.User {
 
 func testUsers(t *testing.T, h *harness) {
 	t.Run("CreateGet", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		bob := user(acctA, "Bob", "/eng/")
 		must(t, "create", s.CreateUser(ctx, bob))
@@ -82,6 +86,7 @@ func testUsers(t *testing.T, h *harness) {
 		wantErr(t, "get unknown", err, storage.ErrNotFound)
 	})
 	t.Run("NamesUniqueIgnoringCase", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create Bob", s.CreateUser(ctx, user(acctA, "Bob", "/")))
 		for _, name := range []string{"Bob", "bob", "BOB"} {
@@ -94,6 +99,7 @@ func testUsers(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("AccountIsolation", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create in A", s.CreateUser(ctx, user(acctA, "bob", "/")))
 		_, err := s.GetUser(ctx, acctB, "bob")
@@ -108,6 +114,7 @@ func testUsers(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("List", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		users := []trailwatch.User{
 			user(acctA, "carol", "/eng/"),
@@ -175,6 +182,7 @@ func testUsers(t *testing.T, h *harness) {
 		})
 	})
 	t.Run("Delete", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		wantErr(t, "delete unknown", s.DeleteUser(ctx, acctA, "bob"), storage.ErrNotFound)
 		must(t, "create", s.CreateUser(ctx, user(acctA, "Bob", "/")))
@@ -190,6 +198,7 @@ func testUsers(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("DeleteWhileReferenced", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create", s.CreateUser(ctx, user(acctA, "bob", "/")))
 		must(t, "create key", s.CreateAccessKey(ctx, key(acctA, "bob", "AKIAKEY1"), 2))
@@ -218,6 +227,7 @@ func key(account, userName, id string) trailwatch.AccessKey {
 
 func testAccessKeys(t *testing.T, h *harness) {
 	t.Run("CreateGet", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create user", s.CreateUser(ctx, user(acctA, "Bob", "/")))
 		root := key(acctA, "", "AKIAROOT")
@@ -236,6 +246,7 @@ func testAccessKeys(t *testing.T, h *harness) {
 		wantErr(t, "get unknown", err, storage.ErrNotFound)
 	})
 	t.Run("UnknownUser", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create user in B", s.CreateUser(ctx, user(acctB, "bob", "/")))
 		wantErr(t, "create for a user of another account", s.CreateAccessKey(ctx, key(acctA, "bob", "AKIA1"), 2), storage.ErrNotFound)
@@ -243,6 +254,7 @@ func testAccessKeys(t *testing.T, h *harness) {
 		wantErr(t, "refused key stored", err, storage.ErrNotFound)
 	})
 	t.Run("IDsUniqueAcrossAccounts", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create", s.CreateAccessKey(ctx, key(acctA, "", "AKIASAME"), 2))
 		wantErr(t, "same id, same account", s.CreateAccessKey(ctx, key(acctA, "", "AKIASAME"), 2), storage.ErrExists)
@@ -254,6 +266,7 @@ func testAccessKeys(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("LimitPerOwner", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create user", s.CreateUser(ctx, user(acctA, "bob", "/")))
 		must(t, "create user", s.CreateUser(ctx, user(acctA, "carol", "/")))
@@ -275,6 +288,7 @@ func testAccessKeys(t *testing.T, h *harness) {
 		wantErr(t, "refused key stored", err, storage.ErrNotFound)
 	})
 	t.Run("LimitUnderConcurrency", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create user", s.CreateUser(ctx, user(acctA, "bob", "/")))
 		const tries, limit = 8, 2
@@ -300,6 +314,7 @@ func testAccessKeys(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("List", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create user", s.CreateUser(ctx, user(acctA, "Bob", "/")))
 		base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -332,6 +347,7 @@ func testAccessKeys(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("UpdateDelete", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create user", s.CreateUser(ctx, user(acctA, "bob", "/")))
 		must(t, "create user", s.CreateUser(ctx, user(acctA, "carol", "/")))
@@ -388,6 +404,7 @@ func policy(account, userName, name string) trailwatch.UserPolicy {
 
 func testUserPolicies(t *testing.T, h *harness) {
 	t.Run("PutGetReplace", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create user", s.CreateUser(ctx, user(acctA, "Bob", "/")))
 		p := policy(acctA, "bob", "read")
@@ -406,6 +423,7 @@ func testUserPolicies(t *testing.T, h *harness) {
 		diff(t, "list after replace", []trailwatch.UserPolicy{p}, list)
 	})
 	t.Run("UnknownUser", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create user in B", s.CreateUser(ctx, user(acctB, "bob", "/")))
 		wantErr(t, "put", s.PutUserPolicy(ctx, policy(acctA, "bob", "p")), storage.ErrNotFound)
@@ -416,6 +434,7 @@ func testUserPolicies(t *testing.T, h *harness) {
 		wantErr(t, "delete", s.DeleteUserPolicy(ctx, acctA, "bob", "p"), storage.ErrNotFound)
 	})
 	t.Run("UnknownPolicy", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create user", s.CreateUser(ctx, user(acctA, "bob", "/")))
 		must(t, "create user", s.CreateUser(ctx, user(acctA, "carol", "/")))
@@ -430,6 +449,7 @@ func testUserPolicies(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("ListDelete", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).IAM()
 		must(t, "create user", s.CreateUser(ctx, user(acctA, "bob", "/")))
 		must(t, "create user in B", s.CreateUser(ctx, user(acctB, "bob", "/")))

@@ -9,6 +9,7 @@ import (
 
 func testLeases(t *testing.T, h *harness) {
 	t.Run("HoldRenewRelease", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Leases()
 		check := func(what, name, holder string, want bool) {
 			t.Helper()
@@ -31,6 +32,7 @@ func testLeases(t *testing.T, h *harness) {
 		must(t, "release unknown lease", s.ReleaseLease(ctx, "nothing", "node1"))
 	})
 	t.Run("Expiry", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Leases()
 		const ttl = 300 * time.Millisecond
 		got, err := s.AcquireLease(ctx, "job", "node1", ttl)
@@ -56,6 +58,7 @@ func testLeases(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("RenewalExtends", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Leases()
 		const ttl = 600 * time.Millisecond
 		for i := range 3 {
@@ -75,6 +78,7 @@ func testLeases(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("OneWinner", func(t *testing.T) {
+		t.Parallel()
 		s := h.store(t).Leases()
 		const nodes = 8
 		won := make([]bool, nodes)

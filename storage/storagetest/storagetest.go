@@ -34,6 +34,9 @@ type Opener func(t testing.TB, name string) storage.Store
 // Run runs the conformance suite against the backend open opens.
 func Run(t *testing.T, open Opener) {
 	h := &harness{open: open}
+	// Every test that opens a store calls t.Parallel: each has its own
+	// store, and a backend's tests spend most of their time waiting for
+	// fsync.
 	t.Run("Accounts", func(t *testing.T) { testAccounts(t, h) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, h) })
 	t.Run("AccessKeys", func(t *testing.T) { testAccessKeys(t, h) })
