@@ -44,13 +44,16 @@ func manualSignature(r *http.Request, a *auth, secret, payloadHash string, body 
 			b.WriteString(collapseSpaces(r.Host))
 		case "content-length":
 			b.WriteString(strconv.Itoa(len(body)))
-		default:
-			for i, v := range r.Header.Values(name) {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString(strings.TrimSpace(collapseSpaces(v)))
+		case "x-amz-date":
+			if a.scope.Presigned {
+				writeValues(&b, r.Header.Values(name))
+			} else {
+				// The SDK writes the one date it signs with over whatever
+				// was sent, repeated headers included.
+				b.WriteString(a.time.Format(timeFormat))
 			}
+		default:
+			writeValues(&b, r.Header.Values(name))
 		}
 		b.WriteByte('\n')
 	}
@@ -62,6 +65,17 @@ func manualSignature(r *http.Request, a *auth, secret, payloadHash string, body 
 	creq := sha256.Sum256([]byte(b.String()))
 	sts := algorithm + "\n" + a.time.Format(timeFormat) + "\n" + a.scopeString() + "\n" + hex.EncodeToString(creq[:])
 	return hex.EncodeToString(hmacSHA256(signingKey(secret, a), sts))
+}
+
+// writeValues writes a header's values as the SDK does: each trimmed, inner
+// runs of spaces collapsed, joined by commas.
+func writeValues(b *strings.Builder, values []string) {
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strings.TrimSpace(collapseSpaces(v)))
+	}
 }
 
 func (a *auth) scopeString() string {

@@ -115,6 +115,29 @@ func TestVerifyAccepts(t *testing.T) {
 			want: sigv4.Scope{AccessKeyID: testKeyID, Date: "20260501", Region: testRegion, Service: "cloudtrail"},
 		},
 		{
+			// Java v1 clients sign user-agent, which aws-sdk-go-v2's signer
+			// ignores under its canonical name only: a lower-case map key
+			// gets it signed, and is renamed before sending.
+			name: "signed user-agent and trace id",
+			build: func(t *testing.T) (*http.Request, []byte) {
+				body := []byte("Action=ListTopics&Version=2010-03-31")
+				req := MustNewRequest(t, "POST", "https://sns.eu-west-1.amazonaws.com/", body, map[string]string{
+					"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+				})
+				req.Header["user-agent"] = []string{"aws-sdk-java/1.12.700 Linux/6.1 OpenJDK_64-Bit_Server_VM/17"}
+				req.Header["x-amzn-trace-id"] = []string{"Root=1-67891233-abcdef012345678912345678"}
+				MustSign(t, req, body, testCreds, "sns", t0)
+				if got := req.Header.Get("Authorization"); !strings.Contains(got, "host;user-agent;x-amz-date;x-amzn-trace-id,") {
+					t.Fatalf("signed the wrong header set: %s", got)
+				}
+				req.Header["User-Agent"], req.Header["X-Amzn-Trace-Id"] = req.Header["user-agent"], req.Header["x-amzn-trace-id"]
+				delete(req.Header, "user-agent")
+				delete(req.Header, "x-amzn-trace-id")
+				return MustServerRequest(t, req)
+			},
+			want: sigv4.Scope{AccessKeyID: testKeyID, Date: "20260501", Region: testRegion, Service: "sns"},
+		},
+		{
 			name: "host with port",
 			build: func(t *testing.T) (*http.Request, []byte) {
 				body := []byte(`{}`)
