@@ -21,7 +21,8 @@ const (
 	MissingAuth Kind = iota + 1
 	// Incomplete: malformed authentication: missing or malformed parameters,
 	// a bad credential scope or date, an unsupported algorithm, host or the
-	// date header not signed, a bad X-Amz-Expires or X-Amz-Content-Sha256.
+	// date header not signed, a bad X-Amz-Expires or X-Amz-Content-Sha256,
+	// both an Authorization header and presign parameters.
 	Incomplete
 	// UnknownKey: the access key does not exist or is inactive.
 	UnknownKey
@@ -32,7 +33,7 @@ const (
 	// PresignExpired: a presigned request is past its X-Amz-Expires.
 	PresignExpired
 	// PayloadHashMismatch: the signature is good but the body does not hash
-	// to the X-Amz-Content-Sha256 header the client signed (S3's
+	// to the X-Amz-Content-Sha256 the client sent and signed over (S3's
 	// XAmzContentSHA256Mismatch).
 	PayloadHashMismatch
 )
@@ -47,6 +48,7 @@ var kindNames = [...]string{
 	PayloadHashMismatch: "PayloadHashMismatch",
 }
 
+// String returns the kind's name, as in the constant's identifier.
 func (k Kind) String() string {
 	if k > 0 && int(k) < len(kindNames) {
 		return kindNames[k]
@@ -60,6 +62,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error returns "sigv4: <kind>: <message>", for logs; clients get Msg.
 func (e *Error) Error() string { return "sigv4: " + e.Kind.String() + ": " + e.Msg }
 
 // AWS's messages. Sources: captured AWS answers quoted in public issues and

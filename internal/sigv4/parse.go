@@ -31,11 +31,19 @@ const (
 // Scope is what the credential scope and the authentication parameters say,
 // read without any key lookup.
 type Scope struct {
+	// AccessKeyID is the key the request claims; ParseScope has not
+	// looked it up.
 	AccessKeyID string
-	Date        string // YYYYMMDD, equal to the request date's day
-	Region      string
-	Service     string
-	Presigned   bool
+	// Date is the scope's day, YYYYMMDD, equal to the request date's day.
+	Date string
+	// Region is the scope's region: any well-formed name (lower-case
+	// letters, digits, hyphens); trailwatch serves every region.
+	Region string
+	// Service is the signing name the front door routes on (sts, logs,
+	// monitoring …), well-formed but not checked against any list.
+	Service string
+	// Presigned: the signature came in the query string (§8.4).
+	Presigned bool
 	// SessionToken is X-Amz-Security-Token (header or query), "" if absent.
 	// The signature covers it only if the client signed it; the front door
 	// decides whether a token is acceptable.
@@ -228,7 +236,8 @@ func (a *auth) validate() error {
 	}
 	if !a.scope.Presigned {
 		// AWS: a date or x-amz-date header that is sent must be signed;
-		// otherwise the time window could be moved by anyone.
+		// otherwise the time window could be moved by anyone. The messages
+		// are modelled on the Host one; AWS's own were not found.
 		if a.dateHeader && !a.signs("date") {
 			return errorf(Incomplete, "'Date' must be a 'SignedHeader' in the AWS Authorization.")
 		}
