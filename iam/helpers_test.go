@@ -25,7 +25,7 @@ var (
 	// clock is the service's fixed time; IAM dates have second precision.
 	clock = time.Date(2024, 1, 15, 9, 41, 7, 500_000_000, time.UTC)
 	// created is when the test accounts were created.
-	created = time.Date(2023, 6, 1, 12, 0, 0, 0, time.UTC)
+	created = time.Date(2023, 6, 1, 12, 0, 0, 250_000_000, time.UTC)
 )
 
 // env is an IAM service over a real SQLite store in a temporary directory.
@@ -143,3 +143,12 @@ func mustKey(t testing.TB, e *env, ctx context.Context, name string) *iam.Access
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// truncated reads a list's IsTruncated, which must be present: IAM always
+// sends it.
+func truncated(p *bool) bool {
+	if p == nil {
+		panic("IsTruncated absent")
+	}
+	return *p
+}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/storage"
@@ -37,7 +36,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, in *CreateAccessKeyInput)
 		AccountID:       c.AccountID,
 		UserName:        owner,
 		Status:          trailwatch.KeyActive,
-		CreatedAt:       s.now().UTC().Truncate(time.Second),
+		CreatedAt:       iamTime(s.now()),
 	}
 	for range keyIDAttempts {
 		k.AccessKeyID = newAccessKeyID()
@@ -99,10 +98,10 @@ func (s *Service) ListAccessKeys(ctx context.Context, in *ListAccessKeysInput) (
 		keys = keys[i:]
 	}
 	n := pageSize(in.MaxItems)
-	out := &ListAccessKeysOutput{AccessKeyMetadata: make([]AccessKeyMetadata, 0, min(len(keys), n))}
-	if len(keys) > n {
+	truncated := len(keys) > n
+	out := &ListAccessKeysOutput{AccessKeyMetadata: make([]AccessKeyMetadata, 0, min(len(keys), n)), IsTruncated: &truncated}
+	if truncated {
 		keys = keys[:n]
-		out.IsTruncated = true
 		out.Marker = encodeMarker(markerKeys, positionOf(keys[n-1]).String())
 	}
 	for _, k := range keys {
@@ -110,7 +109,7 @@ func (s *Service) ListAccessKeys(ctx context.Context, in *ListAccessKeysInput) (
 			UserName:    k.UserName,
 			AccessKeyID: k.AccessKeyID,
 			Status:      k.Status,
-			CreateDate:  k.CreatedAt.UTC(),
+			CreateDate:  iamTime(k.CreatedAt),
 		})
 	}
 	return out, nil

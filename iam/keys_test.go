@@ -107,12 +107,12 @@ func TestListUpdateDeleteAccessKeys(t *testing.T) {
 		return iam.AccessKeyMetadata{UserName: "alice", AccessKeyID: k.AccessKeyID, Status: status, CreateDate: k.CreateDate}
 	}
 	p1 := mustCall[iam.ListAccessKeysOutput](t, e, root(acctA), "ListAccessKeys", &iam.ListAccessKeysInput{UserName: "alice", MaxItems: ptr(1)})
-	if diff := cmp.Diff([]iam.AccessKeyMetadata{meta(first, "Active")}, p1.AccessKeyMetadata); diff != "" || !p1.IsTruncated {
-		t.Fatalf("first page (truncated %v) (-want +got):\n%s", p1.IsTruncated, diff)
+	if diff := cmp.Diff([]iam.AccessKeyMetadata{meta(first, "Active")}, p1.AccessKeyMetadata); diff != "" || !truncated(p1.IsTruncated) {
+		t.Fatalf("first page (truncated %v) (-want +got):\n%s", truncated(p1.IsTruncated), diff)
 	}
 	p2 := mustCall[iam.ListAccessKeysOutput](t, e, root(acctA), "ListAccessKeys", &iam.ListAccessKeysInput{UserName: "alice", MaxItems: ptr(1), Marker: p1.Marker})
-	if diff := cmp.Diff([]iam.AccessKeyMetadata{meta(second, "Active")}, p2.AccessKeyMetadata); diff != "" || p2.IsTruncated || p2.Marker != "" {
-		t.Fatalf("second page (truncated %v, marker %q) (-want +got):\n%s", p2.IsTruncated, p2.Marker, diff)
+	if diff := cmp.Diff([]iam.AccessKeyMetadata{meta(second, "Active")}, p2.AccessKeyMetadata); diff != "" || truncated(p2.IsTruncated) || p2.Marker != "" {
+		t.Fatalf("second page (truncated %v, marker %q) (-want +got):\n%s", truncated(p2.IsTruncated), p2.Marker, diff)
 	}
 	_, aerr := call[iam.ListAccessKeysOutput](t, e, root(acctA), "ListAccessKeys", &iam.ListAccessKeysInput{UserName: "alice", Marker: "garbage"})
 	wantErr(t, aerr, "ValidationError", 400, "Invalid Marker.")

@@ -116,10 +116,10 @@ func (s *Service) ListUserPolicies(ctx context.Context, in *ListUserPoliciesInpu
 	}
 	slices.SortFunc(names, func(a, b string) int { return strings.Compare(policyKey(a), policyKey(b)) })
 	n := pageSize(in.MaxItems)
-	out := &ListUserPoliciesOutput{PolicyNames: names}
-	if len(names) > n {
+	truncated := len(names) > n
+	out := &ListUserPoliciesOutput{PolicyNames: names, IsTruncated: &truncated}
+	if truncated {
 		out.PolicyNames = names[:n]
-		out.IsTruncated = true
 		out.Marker = encodeMarker(markerPolicies, policyKey(names[n-1]))
 	}
 	return out, nil

@@ -166,10 +166,10 @@ func TestListDeleteUserPolicies(t *testing.T) {
 		out := mustCall[iam.ListUserPoliciesOutput](t, e, root(acctA), "ListUserPolicies", &iam.ListUserPoliciesInput{UserName: "alice", MaxItems: ptr(2), Marker: marker})
 		pages++
 		got = append(got, out.PolicyNames...)
-		if out.IsTruncated != (out.Marker != "") || len(out.PolicyNames) > 2 {
+		if truncated(out.IsTruncated) != (out.Marker != "") || len(out.PolicyNames) > 2 {
 			t.Fatalf("page %d = %+v", pages, out)
 		}
-		if !out.IsTruncated || pages > 5 {
+		if !truncated(out.IsTruncated) || pages > 5 {
 			break
 		}
 		marker = out.Marker
@@ -182,7 +182,7 @@ func TestListDeleteUserPolicies(t *testing.T) {
 
 	mustCall[iam.DeleteUserPolicyOutput](t, e, root(acctA), "DeleteUserPolicy", &iam.DeleteUserPolicyInput{UserName: "ALICE", PolicyName: "charlie"})
 	l := mustCall[iam.ListUserPoliciesOutput](t, e, root(acctA), "ListUserPolicies", &iam.ListUserPoliciesInput{UserName: "alice"})
-	if diff := cmp.Diff([]string{"Alpha", "bravo", "delta", "Echo"}, l.PolicyNames); diff != "" || l.IsTruncated {
+	if diff := cmp.Diff([]string{"Alpha", "bravo", "delta", "Echo"}, l.PolicyNames); diff != "" || truncated(l.IsTruncated) {
 		t.Errorf("after delete (-want +got):\n%s", diff)
 	}
 

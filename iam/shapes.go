@@ -54,11 +54,11 @@ type ListUsersInput struct {
 	MaxItems   *int   `json:"MaxItems" min:"1" max:"1000"`
 }
 
-// ListUsersOutput is ListUsers' result. Marker is set only when
-// IsTruncated is true.
+// ListUsersOutput is ListUsers' result. IsTruncated is always present, as
+// IAM always sends it; Marker is set only when IsTruncated is true.
 type ListUsersOutput struct {
 	Users       []User `json:"Users"`
-	IsTruncated bool   `json:"IsTruncated"`
+	IsTruncated *bool  `json:"IsTruncated"`
 	Marker      string `json:"Marker"`
 }
 
@@ -111,7 +111,7 @@ type ListAccessKeysInput struct {
 // ListAccessKeysOutput is ListAccessKeys' result.
 type ListAccessKeysOutput struct {
 	AccessKeyMetadata []AccessKeyMetadata `json:"AccessKeyMetadata"`
-	IsTruncated       bool                `json:"IsTruncated"`
+	IsTruncated       *bool               `json:"IsTruncated"`
 	Marker            string              `json:"Marker"`
 }
 
@@ -168,7 +168,7 @@ type ListUserPoliciesInput struct {
 // ListUserPoliciesOutput is ListUserPolicies' result.
 type ListUserPoliciesOutput struct {
 	PolicyNames []string `json:"PolicyNames"`
-	IsTruncated bool     `json:"IsTruncated"`
+	IsTruncated *bool    `json:"IsTruncated"`
 	Marker      string   `json:"Marker"`
 }
 

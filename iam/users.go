@@ -37,7 +37,7 @@ func (s *Service) CreateUser(ctx context.Context, in *CreateUserInput) (*CreateU
 		ARN:       trailwatch.UserARN(c.AccountID, path, in.UserName),
 		// IAM's dates have second precision; truncating here makes what
 		// CreateUser returns equal what GetUser later reads back.
-		CreatedAt: s.now().UTC().Truncate(time.Second),
+		CreatedAt: iamTime(s.now()),
 	}
 	switch err := s.store.CreateUser(ctx, u); {
 	case errors.Is(err, storage.ErrExists):
@@ -65,7 +65,7 @@ func (s *Service) GetUser(ctx context.Context, in *GetUserInput) (*GetUserOutput
 		return &GetUserOutput{User: &User{
 			UserID:     c.AccountID,
 			ARN:        trailwatch.RootARN(c.AccountID),
-			CreateDate: a.CreatedAt.UTC(),
+			CreateDate: iamTime(a.CreatedAt),
 		}}, nil
 	}
 	name := in.UserName
@@ -100,10 +100,10 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsers
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	out := &ListUsersOutput{Users: make([]User, 0, min(len(users), n))}
-	if len(users) > n {
+	truncated := len(users) > n
+	out := &ListUsersOutput{Users: make([]User, 0, min(len(users), n)), IsTruncated: &truncated}
+	if truncated {
 		users = users[:n]
-		out.IsTruncated = true
 		out.Marker = encodeMarker(markerUsers, users[n-1].UserName)
 	}
 	for _, u := range users {
@@ -175,6 +175,9 @@ func userShape(u trailwatch.User) *User {
 		UserName:   u.UserName,
 		UserID:     u.UserID,
 		ARN:        trailwatch.UserARN(u.AccountID, path, u.UserName),
-		CreateDate: u.CreatedAt.UTC(),
+		CreateDate: iamTime(u.CreatedAt),
 	}
 }
+
+// iamTime is t as IAM reports dates: UTC, whole seconds.
+func iamTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
