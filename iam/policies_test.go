@@ -255,6 +255,15 @@ func TestPoliciesFor(t *testing.T) {
 	if n := count(callerOf(alice, acctA)); n != 3 {
 		t.Errorf("alice has %d policies, want 3", n)
 	}
+	// What comes back is what was put, ready to decide with.
+	ps, err := e.svc.PoliciesFor(t.Context(), callerOf(alice, acctA))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := policy.Request{Action: "iam:GetUser", Resource: "arn:aws:iam::111122223333:user/bob"}
+	if d := policy.Evaluate(ps, req); d != policy.Allow {
+		t.Errorf("alice's policies decide %v on %+v, want Allow", d, req)
+	}
 	// Same name, other account: none of A's policies.
 	if n := count(callerOf(bAlice, acctB)); n != 0 {
 		t.Errorf("B's alice has %d policies, want 0", n)
@@ -270,5 +279,30 @@ func TestPoliciesFor(t *testing.T) {
 	mustCall[iam.DeleteUserPolicyOutput](t, e, root(acctA), "DeleteUserPolicy", &iam.DeleteUserPolicyInput{UserName: "alice", PolicyName: "p1"})
 	if n := count(callerOf(alice, acctA)); n != 2 {
 		t.Errorf("after delete alice has %d policies, want 2", n)
+	}
+}
+
+// BenchmarkPoliciesFor measures what an IAM user's every request costs the
+// front door here: one storage read and a parse per policy, with no cache.
+func BenchmarkPoliciesFor(b *testing.B) {
+	e := mustEnv(b)
+	alice := mustUser(b, e, acctA, "/", "alice")
+	doc := `{"Version":"2012-10-17","Statement":[` +
+		`{"Effect":"Allow","Action":["iam:Get*","iam:List*"],"Resource":"arn:aws:iam::*:user/${aws:username}"},` +
+		`{"Effect":"Allow","Action":"cloudtrail:LookupEvents","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}},` +
+		`{"Effect":"Deny","Action":"iam:Delete*","Resource":"*"}]}`
+	for i := range 3 {
+		if err := put(b, e, "alice", fmt.Sprintf("p%d", i), doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c := trailwatch.CallerFromContext(as(alice, acctA))
+	ctx := b.Context()
+	b.ReportAllocs()
+	for b.Loop() {
+		ps, err := e.svc.PoliciesFor(ctx, c)
+		if err != nil || len(ps) != 3 {
+			b.Fatalf("PoliciesFor = %d, %v", len(ps), err)
+		}
 	}
 }
