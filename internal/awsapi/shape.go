@@ -34,6 +34,7 @@ var kindNames = [...]string{
 	KindTimestamp: "timestamp", KindBlob: "blob", KindList: "list", KindMap: "map", KindStruct: "structure",
 }
 
+// String names the kind as the AWS model does.
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && kindNames[k] != "" {
 		return kindNames[k]

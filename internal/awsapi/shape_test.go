@@ -423,3 +423,50 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	}
 }
+
+type formats struct {
+	Times   []time.Time `json:"Times" max:"0"`
+	Ptrs    []*string   `json:"Ptrs" max:"0"`
+	Big     *float64    `json:"Big" max:"0"`
+	Small   *float64    `json:"Small" min:"1"`
+	Emoji   string      `json:"Emoji" max:"1"`
+	Structs []*tag      `json:"Structs" max:"0"`
+	Words   []*string   `json:"Words" pattern:"[a-z]+"`
+}
+
+// TestValidateValueFormats checks values print as Java's toString does.
+func TestValidateValueFormats(t *testing.T) {
+	in := &formats{
+		Times: []time.Time{time.Date(2024, 1, 15, 9, 0, 0, 0, time.FixedZone("CET", 3600))},
+		Ptrs:  []*string{ptr("a"), nil}, Big: ptr(1.5e7), Small: ptr(0.0001), Emoji: "😀",
+		Structs: []*tag{nil}, Words: []*string{ptr("ok"), nil, ptr("NO")},
+	}
+	err := awsapi.Validate(in)
+	var ve *awsapi.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("got %v", err)
+	}
+	var got []string
+	for _, v := range ve.Violations {
+		got = append(got, v.Path+" "+v.Value)
+	}
+	want := []string{
+		"times [Mon Jan 15 08:00:00 UTC 2024]",
+		"ptrs [a, null]",
+		"big 1.5E7",
+		"small 1.0E-4",
+		"emoji 😀", // two UTF-16 code units, as Java counts
+		"structs [null]",
+		"words.3.member NO",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestRecordJSONEscapes(t *testing.T) {
+	got := string(awsapi.RecordJSON(&kitchenSink{S: "\t\r\x01\xff\\\u2029"}))
+	if want := `{"s":"\t\r\u0001\ufffd\\\u2029"}`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

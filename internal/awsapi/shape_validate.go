@@ -31,6 +31,8 @@ type Violation struct {
 	Constraint string
 }
 
+// String is the violation as it appears in the message:
+// Value 'x' at 'path' failed to satisfy constraint: ….
 func (v Violation) String() string {
 	var b strings.Builder
 	b.WriteString("Value ")
@@ -51,6 +53,8 @@ type ValidationError struct {
 	Violations []Violation
 }
 
+// Error is "N validation error(s) detected: " and the violations joined
+// by "; ".
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	n := len(e.Violations)
