@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/server"
+)
+
+// serverFlags are the flags shared by server and admin: where the data is.
+type storeFlags struct {
+	dataDir, backend string
+}
+
+func (f *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.dataDir, "data-dir", envOr("TRAILWATCH_DATA_DIR", "trailwatch-data"), "data directory (SQLite database, generated credentials) [TRAILWATCH_DATA_DIR]")
+	fs.StringVar(&f.backend, "backend", envOr("TRAILWATCH_BACKEND", "sqlite"), "storage backend: sqlite, or a postgres:// URL [TRAILWATCH_BACKEND]")
+}
+
+func runServer(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("trailwatch server", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	listen := fs.String("listen", envOr("TRAILWATCH_LISTEN", "127.0.0.1:4566"), "address to listen on [TRAILWATCH_LISTEN]")
+	tlsCert := fs.String("tls-cert", envOr("TRAILWATCH_TLS_CERT", ""), "TLS certificate file (PEM); serve HTTPS when set with --tls-key [TRAILWATCH_TLS_CERT]")
+	tlsKey := fs.String("tls-key", envOr("TRAILWATCH_TLS_KEY", ""), "TLS private key file (PEM) [TRAILWATCH_TLS_KEY]")
+	retention := fs.String("history-retention", envOr("TRAILWATCH_HISTORY_RETENTION", "2160h"), "how long event history is kept (Go duration, e.g. 2160h = 90 days); 0 keeps it forever [TRAILWATCH_HISTORY_RETENTION]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key must be given together")
+	}
+	keep, err := time.ParseDuration(*retention)
+	if err != nil {
+		return fmt.Errorf("--history-retention: %w", err)
+	}
+	if keep == 0 {
+		keep = -1 // forever
+	}
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	srv, err := server.Open(ctx, server.Config{
+		DataDir:             sf.dataDir,
+		Backend:             sf.backend,
+		HistoryRetention:    keep,
+		RootAccountID:       os.Getenv("TRAILWATCH_ROOT_ACCOUNT_ID"),
+		RootAccessKeyID:     os.Getenv("TRAILWATCH_ROOT_ACCESS_KEY_ID"),
+		RootSecretAccessKey: os.Getenv("TRAILWATCH_ROOT_SECRET_ACCESS_KEY"),
+		Logger:              logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
+	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
+	fmt.Printf("trailwatch listening on %s (account %s)\n", endpoint, srv.Root().AccountID)
+	if srv.CredentialsPath != "" {
+		fmt.Printf("root credentials: %s\n  export AWS_SHARED_CREDENTIALS_FILE=%s AWS_REGION=us-east-1\n  aws --endpoint-url %s sts get-caller-identity\n", srv.CredentialsPath, srv.CredentialsPath, endpoint)
+	} else {
+		fmt.Printf("root credentials: from TRAILWATCH_ROOT_ACCESS_KEY_ID / TRAILWATCH_ROOT_SECRET_ACCESS_KEY\n")
+	}
+
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() {
+		if *tlsCert != "" {
+			errc <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = hs.Shutdown(sctx) // in-flight calls finish and record first
+		cancel()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	if cerr := srv.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,61 @@
+package frontdoor
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch/internal/awserr"
+	"github.com/trailwatch/trailwatch/internal/awsjson"
+	"github.com/trailwatch/trailwatch/internal/awsquery"
+)
+
+// codec reads inputs and writes outputs and errors in one protocol.
+type codec interface {
+	decode(body []byte, form url.Values, in any) error
+	output(w http.ResponseWriter, svc *awsapi.Service, op string, out any, requestID string)
+	error(w http.ResponseWriter, svc *awsapi.Service, e *awserr.Error, requestID string)
+}
+
+func codecFor(p awsapi.Protocol) codec {
+	switch p {
+	case awsapi.JSON10:
+		return jsonCodec{contentType: "application/x-amz-json-1.0"}
+	case awsapi.JSON11:
+		return jsonCodec{contentType: "application/x-amz-json-1.1"}
+	default:
+		return queryCodec{}
+	}
+}
+
+type jsonCodec struct{ contentType string }
+
+func (c jsonCodec) decode(body []byte, _ url.Values, in any) error { return awsjson.Decode(body, in) }
+
+func (c jsonCodec) output(w http.ResponseWriter, _ *awsapi.Service, _ string, out any, _ string) {
+	_ = awsjson.WriteResponse(w, c.contentType, out)
+}
+
+func (c jsonCodec) error(w http.ResponseWriter, svc *awsapi.Service, e *awserr.Error, _ string) {
+	opt := awsjson.ErrorOptions{MessageKey: "message"}
+	if svc != nil && svc.ErrorMessageKey != "" {
+		opt.MessageKey = svc.ErrorMessageKey
+	}
+	awsjson.WriteError(w, c.contentType, e, opt)
+}
+
+type queryCodec struct{}
+
+func (queryCodec) decode(_ []byte, form url.Values, in any) error { return awsquery.Decode(form, in) }
+
+func (queryCodec) output(w http.ResponseWriter, svc *awsapi.Service, op string, out any, requestID string) {
+	_ = awsquery.WriteResponse(w, svc.XMLNamespace, op, out, requestID)
+}
+
+func (queryCodec) error(w http.ResponseWriter, svc *awsapi.Service, e *awserr.Error, requestID string) {
+	ns := ""
+	if svc != nil {
+		ns = svc.XMLNamespace
+	}
+	awsquery.WriteError(w, ns, e, requestID)
+}

@@ -1,0 +1,128 @@
+package frontdoor
+
+import (
+	"crypto/tls"
+	"encoding/json"
+
+	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/internal/awsapi"
+)
+
+// maxRecordField is CloudTrail's limit for requestParameters and
+// responseElements; larger values are omitted (reference/cloudtrail.md §2.1).
+const maxRecordField = 100 << 10
+
+// maxShortField bounds userAgent, errorCode and errorMessage (1 KB each).
+const maxShortField = 1024
+
+// event builds the CloudTrail record of a call whose caller is known.
+func (h *Handler) event(c *call) trailwatch.Event {
+	caller := c.caller
+	ev := trailwatch.Event{
+		EventVersion: trailwatch.EventVersion,
+		UserIdentity: trailwatch.UserIdentity{
+			Type:        caller.Type,
+			PrincipalID: caller.PrincipalID,
+			ARN:         caller.ARN,
+			AccountID:   caller.AccountID,
+			AccessKeyID: caller.AccessKeyID,
+			UserName:    caller.UserName,
+		},
+		EventTime:          c.start.UTC().Truncate(1e9),
+		EventName:          c.rt.opName,
+		AWSRegion:          caller.Region,
+		SourceIPAddress:    sourceIP(c.r),
+		UserAgent:          truncate(c.r.UserAgent(), maxShortField),
+		RequestID:          c.requestID,
+		EventID:            newRequestID(),
+		EventType:          trailwatch.EventTypeAPICall,
+		ManagementEvent:    true,
+		RecipientAccountID: caller.AccountID,
+		EventCategory:      trailwatch.CategoryManagement,
+		TLSDetails:         tlsDetails(c.r.TLS, c.r.Host),
+	}
+	if svc := c.rt.svc; svc != nil {
+		ev.EventSource = svc.EventSource
+		if svc.GlobalRegion != "" {
+			ev.AWSRegion = svc.GlobalRegion
+		}
+	} else {
+		ev.EventSource = scopeEventSource(c)
+	}
+	if c.op != nil {
+		ev.ReadOnly = c.op.ReadOnly
+		if c.op.Category == trailwatch.CategoryData {
+			ev.ManagementEvent = false
+			ev.EventCategory = trailwatch.CategoryData
+		}
+		if c.input != nil {
+			ev.RequestParameters = limitField(awsapi.RecordJSON(c.input))
+			ev.Resources = c.op.Resources(trailwatch.NewContextWithCaller(c.r.Context(), caller), c.input)
+			for i := range ev.Resources {
+				if ev.Resources[i].AccountID == "" {
+					ev.Resources[i].AccountID = caller.AccountID
+				}
+			}
+		}
+		// Read-only calls carry no responseElements (reference/cloudtrail.md §2.1).
+		if c.output != nil && c.err == nil && !c.op.ReadOnly {
+			ev.ResponseElements = limitField(awsapi.RecordJSON(c.output))
+		}
+	}
+	if c.err != nil {
+		ev.ErrorCode = truncate(c.err.Code, maxShortField)
+		ev.ErrorMessage = truncate(c.err.Message, maxShortField)
+	}
+	return ev
+}
+
+// scopeEventSource names the service of a request no table answered for,
+// from its signing name.
+func scopeEventSource(c *call) string {
+	if c.scope.Service != "" {
+		return c.scope.Service + ".amazonaws.com"
+	}
+	return "unknown.amazonaws.com"
+}
+
+func limitField(b json.RawMessage) json.RawMessage {
+	if len(b) > maxRecordField {
+		return nil
+	}
+	return b
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+func tlsDetails(cs *tls.ConnectionState, host string) *trailwatch.TLSDetails {
+	if cs == nil {
+		return nil
+	}
+	version := map[uint16]string{tls.VersionTLS10: "TLSv1", tls.VersionTLS11: "TLSv1.1", tls.VersionTLS12: "TLSv1.2", tls.VersionTLS13: "TLSv1.3"}[cs.Version]
+	d := &trailwatch.TLSDetails{TLSVersion: version, CipherSuite: tls.CipherSuiteName(cs.CipherSuite), ClientProvidedHostHeader: host}
+	d.KeyExchange = keyExchange(cs.CurveID)
+	return d
+}
+
+// keyExchange names the TLS group as CloudTrail does (x25519, secp256r1,
+// X25519MLKEM768).
+func keyExchange(id tls.CurveID) string {
+	switch id {
+	case 0:
+		return ""
+	case tls.X25519:
+		return "x25519"
+	case tls.CurveP256:
+		return "secp256r1"
+	case tls.CurveP384:
+		return "secp384r1"
+	case tls.CurveP521:
+		return "secp521r1"
+	}
+	return id.String()
+}

@@ -1,0 +1,59 @@
+package frontdoor
+
+import (
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/awsapi"
+)
+
+// route is where a request is going, as far as can be told before its
+// signature is checked.
+type route struct {
+	protocol awsapi.Protocol
+	svc      *awsapi.Service // nil when no service answers to the address
+	opName   string          // "" when the request names no operation
+}
+
+// services indexes the service tables the ways requests address them.
+type services struct {
+	byTarget  map[string]*awsapi.Service // X-Amz-Target prefix
+	bySigning map[string]*awsapi.Service // SigV4 credential-scope service
+}
+
+func newServices(list []*awsapi.Service) *services {
+	s := &services{byTarget: map[string]*awsapi.Service{}, bySigning: map[string]*awsapi.Service{}}
+	for _, svc := range list {
+		if _, dup := s.bySigning[svc.SigningName]; dup {
+			panic("BUG: two services signed as " + svc.SigningName)
+		}
+		s.bySigning[svc.SigningName] = svc
+		for _, p := range svc.TargetPrefixes {
+			s.byTarget[p] = svc
+		}
+	}
+	return s
+}
+
+// classify picks the protocol from headers alone (reference/protocols.md §7),
+// so that even a request too large to read gets an answer in its protocol.
+func (s *services) classify(r *http.Request, scopeService string) route {
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		proto := awsapi.JSON11
+		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-amz-json-1.0" {
+			proto = awsapi.JSON10
+		}
+		i := strings.LastIndexByte(target, '.')
+		if i < 0 {
+			return route{protocol: proto}
+		}
+		svc := s.byTarget[target[:i]]
+		return route{protocol: proto, svc: svc, opName: target[i+1:]}
+	}
+	// Everything else we serve today is the query protocol; a request that
+	// is neither is answered in it too, since that is what a bare form POST
+	// or GET most likely is.
+	rt := route{protocol: awsapi.Query, svc: s.bySigning[scopeService]}
+	return rt
+}

@@ -1,0 +1,199 @@
+// Package server assembles a whole trailwatch server from its parts: the
+// storage backend, the services, the front door, the event recorder and the
+// background workers. cmd/trailwatch and internal/testserver both build
+// servers through it, so tests run exactly what users run.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/cloudtrail"
+	"github.com/trailwatch/trailwatch/frontdoor"
+	"github.com/trailwatch/trailwatch/iam"
+	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/postgres"
+	"github.com/trailwatch/trailwatch/storage/sqlite"
+	"github.com/trailwatch/trailwatch/sts"
+	"github.com/trailwatch/trailwatch/worker/retention"
+)
+
+// DefaultHistoryRetention is how long event history is kept unless
+// configured otherwise: CloudTrail's 90 days.
+const DefaultHistoryRetention = 90 * 24 * time.Hour
+
+// CredentialsFile is the name, inside the data directory, of the file the
+// first start writes the generated root credentials to.
+const CredentialsFile = "root-credentials"
+
+// Config configures a server. Zero values are usable except DataDir.
+type Config struct {
+	// DataDir holds the SQLite database and the generated credentials file.
+	DataDir string
+	// Backend is "" or "sqlite" for SQLite in DataDir, or a postgres:// URL.
+	Backend string
+	// HistoryRetention is how long event history is kept; 0 means the
+	// default, a negative value means forever.
+	HistoryRetention time.Duration
+	// RetentionInterval is how often the retention worker runs; 0 = 1 hour.
+	RetentionInterval time.Duration
+	// Root credentials of the default account; generated on first start
+	// when empty.
+	RootAccountID       string
+	RootAccessKeyID     string
+	RootSecretAccessKey string
+	// MaxBodyBytes bounds request bodies (0 = the front door's default).
+	MaxBodyBytes int64
+	// NoWorkers leaves the background workers stopped (admin commands).
+	NoWorkers bool
+	// NodeID names this node in leases; defaults to host name and pid.
+	NodeID string
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Credentials are an account's root credentials.
+type Credentials struct {
+	AccountID       string
+	AccessKeyID     string
+	SecretAccessKey string
+}
+
+// Server is an assembled, running trailwatch.
+type Server struct {
+	cfg      Config
+	store    storage.Store
+	recorder *frontdoor.Recorder
+	handler  http.Handler
+	root     Credentials
+	// CredentialsPath is where generated root credentials were written,
+	// or "" when they came from the configuration.
+	CredentialsPath string
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // background workers
+}
+
+// Open opens the backend, bootstraps the default account and starts the
+// background workers.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.HistoryRetention == 0 {
+		cfg.HistoryRetention = DefaultHistoryRetention
+	}
+	if cfg.RetentionInterval == 0 {
+		cfg.RetentionInterval = time.Hour
+	}
+	if cfg.NodeID == "" {
+		host, _ := os.Hostname()
+		cfg.NodeID = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: store}
+	if err := s.bootstrap(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+
+	retain := cfg.HistoryRetention
+	if retain < 0 {
+		retain = 0 // the services' "forever"
+	}
+	iamSvc := iam.New(iam.Options{Store: store.IAM(), Accounts: store.Accounts(), Now: cfg.Now})
+	stsSvc := sts.New(sts.Options{})
+	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Now: cfg.Now, Retention: retain})
+
+	s.recorder = frontdoor.NewRecorder(store.Events().PutEvents, 512)
+	s.handler = frontdoor.New(frontdoor.Options{
+		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API()},
+		Keys: func(ctx context.Context, id string) (trailwatch.AccessKey, error) {
+			k, err := store.IAM().GetAccessKey(ctx, id)
+			if errors.Is(err, storage.ErrNotFound) {
+				return k, frontdoor.ErrUnknownKey
+			}
+			return k, err
+		},
+		Users:        store.IAM().GetUser,
+		Policies:     iamSvc.PoliciesFor,
+		Record:       s.recorder.Record,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Now:          cfg.Now,
+		Logger:       cfg.Logger,
+	})
+
+	wctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	if cfg.NoWorkers {
+		return s, nil
+	}
+	ret := retention.New(retention.Options{
+		Events: store.Events(), Leases: store.Leases(), Holder: cfg.NodeID,
+		Retention: retain, Interval: cfg.RetentionInterval, Now: cfg.Now, Logger: cfg.Logger,
+	})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := ret.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+			cfg.Logger.Error("retention worker stopped", "err", err)
+		}
+	}()
+	return s, nil
+}
+
+func openStore(ctx context.Context, cfg Config) (storage.Store, error) {
+	switch {
+	case cfg.Backend == "" || cfg.Backend == "sqlite":
+		db, err := sqlite.Open(filepath.Join(cfg.DataDir, "trailwatch.db"))
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		return db, nil
+	case strings.HasPrefix(cfg.Backend, "postgres://"), strings.HasPrefix(cfg.Backend, "postgresql://"):
+		db, err := postgres.Open(ctx, cfg.Backend)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		return db, nil
+	}
+	return nil, fmt.Errorf("unknown backend %q: want sqlite or a postgres:// URL", cfg.Backend)
+}
+
+// Handler is the front door, ready to serve.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Root returns the default account's root credentials.
+func (s *Server) Root() Credentials { return s.root }
+
+// Store exposes the backend to admin commands and tests.
+func (s *Server) Store() storage.Store { return s.store }
+
+// Close stops the workers, waits for every queued event to be committed,
+// and closes the backend. Stop serving HTTP first (http.Server.Shutdown) so
+// no request is still recording.
+func (s *Server) Close() error {
+	s.cancel()
+	s.wg.Wait()
+	s.recorder.Close()
+	return s.store.Close()
+}
