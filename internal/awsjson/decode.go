@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -659,8 +660,8 @@ func epochSeconds(num []byte) (time.Time, bool) {
 		s = s[1:]
 	}
 	var sec, nsec int64
-	if isIntegral(num) || !containsExp(s) {
-		intPart, frac, _ := cutByte(s, '.')
+	if !strings.ContainsAny(s, "eE") {
+		intPart, frac, _ := strings.Cut(s, ".")
 		var err error
 		if len(intPart) > 12 {
 			return time.Time{}, false
@@ -693,24 +694,6 @@ func epochSeconds(num []byte) (time.Time, bool) {
 		}
 	}
 	return time.Unix(sec, nsec).UTC(), true
-}
-
-func containsExp(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 'e' || s[i] == 'E' {
-			return true
-		}
-	}
-	return false
-}
-
-func cutByte(s string, sep byte) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // str consumes a JSON string and returns its unescaped bytes. The result
