@@ -7,7 +7,8 @@ import (
 )
 
 // IAM's error table: codes and statuses from the model
-// (botocore iam/2010-05-08), messages as IAM words them.
+// (botocore iam/2010-05-08), messages as IAM words them. Each call returns
+// a fresh value, so no caller can change another's error.
 
 // Quotas IAM enforces, with the names its messages use.
 const (
@@ -44,16 +45,20 @@ func errUserExists(name string) *awserr.Error {
 
 // DeleteUser's conflicts, in the order IAM's user guide lists what must go
 // before a user can be deleted.
-var (
-	errUserHasKeys = &awserr.Error{Code: "DeleteConflict", Status: http.StatusConflict,
-		Message: "Cannot delete entity, must delete access keys first."}
-	errUserHasPolicies = &awserr.Error{Code: "DeleteConflict", Status: http.StatusConflict,
-		Message: "Cannot delete entity, must delete policies first."}
-	// errUserReferenced is IAM's generic conflict, for when something was
-	// added between the check and the delete.
-	errUserReferenced = &awserr.Error{Code: "DeleteConflict", Status: http.StatusConflict,
-		Message: "Cannot delete entity, must remove referenced objects first."}
-)
+
+func errUserHasKeys() *awserr.Error {
+	return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete entity, must delete access keys first.")
+}
+
+func errUserHasPolicies() *awserr.Error {
+	return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete entity, must delete policies first.")
+}
+
+// errUserReferenced is IAM's generic conflict, for when something was
+// added between the checks and the delete.
+func errUserReferenced() *awserr.Error {
+	return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete entity, must remove referenced objects first.")
+}
 
 func errKeyQuota() *awserr.Error {
 	return awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for AccessKeysPerUser: %d", maxKeysPerUser)
@@ -69,9 +74,12 @@ func errMalformedPolicy(msg string) *awserr.Error {
 
 // errInvalidMarker answers a Marker this service did not issue for this
 // operation.
-var errInvalidMarker = &awserr.Error{Code: "ValidationError", Status: http.StatusBadRequest, Message: "Invalid Marker."}
+func errInvalidMarker() *awserr.Error {
+	return awserr.New("ValidationError", http.StatusBadRequest, "Invalid Marker.")
+}
 
 // errTagsUnsupported answers CreateUser with Tags: storage has no place
 // for user tags, and accepting them without keeping them would be a lie.
-var errTagsUnsupported = &awserr.Error{Code: "InvalidInput", Status: http.StatusBadRequest,
-	Message: "Tags are not supported on IAM users by this server."}
+func errTagsUnsupported() *awserr.Error {
+	return awserr.New("InvalidInput", http.StatusBadRequest, "Tags are not supported on IAM users by this server.")
+}

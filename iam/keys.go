@@ -192,7 +192,7 @@ func parseKeyPosition(s string) (keyPosition, error) {
 	ns, id, ok := strings.Cut(s, " ")
 	n, err := strconv.ParseInt(ns, 10, 64)
 	if !ok || err != nil || id == "" {
-		return keyPosition{}, errInvalidMarker
+		return keyPosition{}, errInvalidMarker()
 	}
 	return keyPosition{n, id}, nil
 }

@@ -34,11 +34,11 @@ func decodeMarker(kind, m string) (string, error) {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(m)
 	if err != nil {
-		return "", errInvalidMarker
+		return "", errInvalidMarker()
 	}
 	k, pos, ok := strings.Cut(string(b), "\x00")
 	if !ok || k != kind || pos == "" {
-		return "", errInvalidMarker
+		return "", errInvalidMarker()
 	}
 	return pos, nil
 }

@@ -1,6 +1,10 @@
 package iam
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/awserr"
+)
 
 // FuzzDecodeMarker feeds arbitrary client markers to the decoder: it must
 // never panic, must accept a marker for one list only, and what it accepts
@@ -19,7 +23,7 @@ func FuzzDecodeMarker(f *testing.F) {
 		for _, kind := range kinds {
 			pos, err := decodeMarker(kind, m)
 			if err != nil {
-				if err != errInvalidMarker {
+				if ae := awserr.As(err); ae == nil || *ae != *errInvalidMarker() {
 					t.Fatalf("decodeMarker(%q, %q) error %v", kind, m, err)
 				}
 				continue

@@ -20,7 +20,7 @@ func (s *Service) CreateUser(ctx context.Context, in *CreateUserInput) (*CreateU
 		return nil, err
 	}
 	if len(in.Tags) > 0 {
-		return nil, errTagsUnsupported
+		return nil, errTagsUnsupported()
 	}
 	if in.PermissionsBoundary != "" {
 		return nil, errBoundaryNotAttachable(in.PermissionsBoundary)
@@ -130,7 +130,7 @@ func (s *Service) DeleteUser(ctx context.Context, in *DeleteUserInput) (*DeleteU
 		return nil, fmt.Errorf("list access keys of %s: %w", u.UserName, err)
 	}
 	if len(keys) > 0 {
-		return nil, errUserHasKeys
+		return nil, errUserHasKeys()
 	}
 	switch pols, err := s.store.ListUserPolicies(ctx, c.AccountID, u.UserName); {
 	case errors.Is(err, storage.ErrNotFound):
@@ -138,13 +138,13 @@ func (s *Service) DeleteUser(ctx context.Context, in *DeleteUserInput) (*DeleteU
 	case err != nil:
 		return nil, fmt.Errorf("list policies of %s: %w", u.UserName, err)
 	case len(pols) > 0:
-		return nil, errUserHasPolicies
+		return nil, errUserHasPolicies()
 	}
 	switch err := s.store.DeleteUser(ctx, c.AccountID, u.UserName); {
 	case errors.Is(err, storage.ErrNotFound):
 		return nil, errNoSuchUser(in.UserName)
 	case errors.Is(err, storage.ErrConflict):
-		return nil, errUserReferenced
+		return nil, errUserReferenced()
 	case err != nil:
 		return nil, fmt.Errorf("delete user %s: %w", u.UserName, err)
 	}
