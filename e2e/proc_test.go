@@ -52,7 +52,7 @@ type proc struct {
 	stderr *strings.Builder
 }
 
-var listenLine = regexp.MustCompile(`trailwatch listening on (http://\S+)`)
+var listenLine = regexp.MustCompile(`trailwatch listening on (https?://\S+)`)
 
 // startServer spawns `trailwatch server` on a free port over dataDir and
 // waits until it prints its endpoint.

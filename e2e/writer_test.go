@@ -3,6 +3,7 @@ package e2e
 import (
 	"strings"
 	"sync"
+	"time"
 )
 
 // lockedWriter lets a process write stderr into a builder tests read.
@@ -16,3 +17,5 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	return w.b.Write(p)
 }
+
+func sleep(ms int) { time.Sleep(time.Duration(ms) * time.Millisecond) }

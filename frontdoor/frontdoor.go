@@ -146,6 +146,13 @@ func (h *Handler) serve(c *call) {
 		c.err = authError(c.rt.protocol, err)
 		return
 	}
+	if scope.SessionToken != "" {
+		// trailwatch issues no temporary credentials, so no session token
+		// can be valid; AWS answers an unknown token this way.
+		c.err = authError(c.rt.protocol, &sigv4.Error{Kind: sigv4.UnknownKey})
+		c.caller = nil
+		return
+	}
 	if err := h.identify(c, scope); err != nil {
 		c.err = err
 		return
