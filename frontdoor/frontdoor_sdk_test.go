@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/trailwatch/trailwatch/internal/testenv"
 	"github.com/trailwatch/trailwatch/internal/testserver"
 )
 
@@ -189,10 +190,20 @@ func TestProtocolErrors(t *testing.T) {
 	}
 }
 
+// onBothBackends runs a test body against a server on SQLite and on
+// PostgreSQL (skipped where PostgreSQL is absent, failed under CI).
+func onBothBackends(t *testing.T, body func(t *testing.T, s *testserver.Server)) {
+	t.Run("sqlite", func(t *testing.T) { body(t, testserver.Start(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		body(t, testserver.Start(t, testserver.WithBackend(testenv.Postgres(t))))
+	})
+}
+
 // TestDeniedCallIsRecorded: a user whose policy denies cloudtrail:LookupEvents
 // gets AccessDenied, and the root sees the denial in its own event history.
-func TestDeniedCallIsRecorded(t *testing.T) {
-	s := testserver.Start(t)
+func TestDeniedCallIsRecorded(t *testing.T) { onBothBackends(t, testDeniedCallIsRecorded) }
+
+func testDeniedCallIsRecorded(t *testing.T, s *testserver.Server) {
 	ctx := context.Background()
 	admin := iam.NewFromConfig(s.RootConfig())
 	if _, err := admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bob")}); err != nil {
@@ -270,8 +281,9 @@ func TestUserWithoutPolicyIsDenied(t *testing.T) {
 }
 
 // TestAccountIsolation: account B sees none of account A's events or users.
-func TestAccountIsolation(t *testing.T) {
-	s := testserver.Start(t)
+func TestAccountIsolation(t *testing.T) { onBothBackends(t, testAccountIsolation) }
+
+func testAccountIsolation(t *testing.T, s *testserver.Server) {
 	ctx := context.Background()
 	a := iam.NewFromConfig(s.RootConfig())
 	if _, err := a.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("only-in-a")}); err != nil {
