@@ -10,10 +10,12 @@ package iam
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch/policy"
 	"github.com/trailwatch/trailwatch/storage"
 )
 
@@ -34,6 +36,9 @@ type Service struct {
 	store    storage.IAM
 	accounts storage.Accounts
 	now      func() time.Time
+
+	parseMu    sync.Mutex                // guards parseCache
+	parseCache map[string]*policy.Policy // policy document → parsed
 }
 
 // New returns a Service. It panics if a required option is missing, which

@@ -166,7 +166,7 @@ func (s *Service) PoliciesFor(ctx context.Context, c *trailwatch.Caller) ([]*pol
 	}
 	out := make([]*policy.Policy, 0, len(pols))
 	for _, p := range pols {
-		parsed, err := policy.Parse(p.Document)
+		parsed, err := s.parsed(p.Document)
 		if err != nil {
 			// PutUserPolicy parsed it before storing; failing closed here
 			// denies the request rather than guessing.
@@ -184,4 +184,31 @@ func encodeDocument(doc string) string {
 	// QueryEscape leaves exactly the unreserved set alone and writes space
 	// as "+"; a literal "+" has already become %2B, so this swap is exact.
 	return strings.ReplaceAll(url.QueryEscape(doc), "+", "%20")
+}
+
+// maxParsedPolicies bounds the parsed-policy cache; past it the cache
+// starts over.
+const maxParsedPolicies = 10_000
+
+// parsed returns the parsed form of a stored policy document. Parsing costs
+// far more than evaluating, and a document's meaning never changes, so the
+// cache is keyed by the document itself and needs no invalidation.
+func (s *Service) parsed(doc string) (*policy.Policy, error) {
+	s.parseMu.Lock()
+	p, ok := s.parseCache[doc]
+	s.parseMu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := policy.Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	s.parseMu.Lock()
+	if s.parseCache == nil || len(s.parseCache) >= maxParsedPolicies {
+		s.parseCache = map[string]*policy.Policy{}
+	}
+	s.parseCache[doc] = p
+	s.parseMu.Unlock()
+	return p, nil
 }

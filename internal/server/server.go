@@ -120,7 +120,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if retain < 0 {
 		retain = 0 // the services' "forever"
 	}
-	iamSvc := iam.New(iam.Options{Store: store.IAM(), Accounts: store.Accounts(), Now: cfg.Now})
+	auth := newAuthCache(store.IAM(), cfg.Now)
+	iamSvc := iam.New(iam.Options{Store: auth, Accounts: store.Accounts(), Now: cfg.Now})
 	stsSvc := sts.New(sts.Options{})
 	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Now: cfg.Now, Retention: retain})
 
@@ -128,13 +129,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.handler = frontdoor.New(frontdoor.Options{
 		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API()},
 		Keys: func(ctx context.Context, id string) (trailwatch.AccessKey, error) {
-			k, err := store.IAM().GetAccessKey(ctx, id)
+			k, err := auth.GetAccessKey(ctx, id)
 			if errors.Is(err, storage.ErrNotFound) {
 				return k, frontdoor.ErrUnknownKey
 			}
 			return k, err
 		},
-		Users:        store.IAM().GetUser,
+		Users:        auth.GetUser,
 		Policies:     iamSvc.PoliciesFor,
 		Record:       s.recorder.Record,
 		MaxBodyBytes: cfg.MaxBodyBytes,
