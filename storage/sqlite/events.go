@@ -37,6 +37,10 @@ func category(c string) string {
 // two agree.
 const maxAttrValue = 2000
 
+// insertChunk is the most rows one INSERT carries (4 parameters each, well
+// under SQLite's limit of 32766 parameters).
+const insertChunk = 1000
+
 // deleteBatch bounds how many events one DeleteEventsBefore transaction
 // removes, so writers never wait long behind retention.
 const deleteBatch = 10_000
@@ -97,34 +101,76 @@ func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 		return fmt.Errorf("put events: %w", err)
 	}
 	err = s.db.write(ctx, func(tx *sql.Tx) error {
-		insEvent, err := tx.PrepareContext(ctx, `INSERT INTO events (ix, time, json) VALUES (?, ?, ?)`)
-		if err != nil {
+		// Sequence numbers are assigned here rather than by SQLite so that
+		// a whole batch goes in with a few multi-row INSERTs: per-statement
+		// overhead, not B-tree work, dominates small inserts. Reading the
+		// AUTOINCREMENT counter inside the write transaction keeps seq
+		// increasing past deleted events, exactly as AUTOINCREMENT would.
+		var base int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)`).Scan(&base); err != nil {
 			return err
 		}
-		defer insEvent.Close()
-		insAttr, err := tx.PrepareContext(ctx, `INSERT INTO event_attrs (ix, value, time, seq) VALUES (?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer insAttr.Close()
-		for _, r := range rows {
-			res, err := insEvent.ExecContext(ctx, keys[r.main], r.time, r.json)
-			if err != nil {
-				return err
+		var (
+			evSQL   strings.Builder
+			evArgs  []any
+			atSQL   strings.Builder
+			atArgs  []any
+			evCount int
+			atCount int
+		)
+		flushEvents := func() error {
+			if evCount == 0 {
+				return nil
 			}
-			seq, err := res.LastInsertId()
-			if err != nil {
-				return err
+			_, err := tx.ExecContext(ctx, evSQL.String(), evArgs...)
+			evSQL.Reset()
+			evArgs, evCount = evArgs[:0], 0
+			return err
+		}
+		flushAttrs := func() error {
+			if atCount == 0 {
+				return nil
+			}
+			_, err := tx.ExecContext(ctx, atSQL.String(), atArgs...)
+			atSQL.Reset()
+			atArgs, atCount = atArgs[:0], 0
+			return err
+		}
+		for i, r := range rows {
+			seq := base + int64(i) + 1
+			if evCount == 0 {
+				evSQL.WriteString(`INSERT INTO events (seq, ix, time, json) VALUES (?, ?, ?, ?)`)
+			} else {
+				evSQL.WriteString(`, (?, ?, ?, ?)`)
+			}
+			evArgs = append(evArgs, seq, keys[r.main], r.time, r.json)
+			evCount++
+			if evCount == insertChunk {
+				if err := flushEvents(); err != nil {
+					return err
+				}
 			}
 			for _, a := range r.attrs {
 				k := r.main
 				k.attr = a.Key
-				if _, err := insAttr.ExecContext(ctx, keys[k], a.Value, r.time, seq); err != nil {
-					return err
+				if atCount == 0 {
+					atSQL.WriteString(`INSERT INTO event_attrs (ix, value, time, seq) VALUES (?, ?, ?, ?)`)
+				} else {
+					atSQL.WriteString(`, (?, ?, ?, ?)`)
+				}
+				atArgs = append(atArgs, keys[k], a.Value, r.time, seq)
+				atCount++
+				if atCount == insertChunk {
+					if err := flushAttrs(); err != nil {
+						return err
+					}
 				}
 			}
 		}
-		return nil
+		if err := flushEvents(); err != nil {
+			return err
+		}
+		return flushAttrs()
 	})
 	if err != nil {
 		return fmt.Errorf("put events: %w", err)
