@@ -1,0 +1,83 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestPragmas checks the settings the storage contract rests on: a write
+// that returned is durable (WAL with synchronous=FULL), waits for locks
+// rather than failing, foreign keys are enforced, and readers cannot write.
+func TestPragmas(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "db.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	pragmas := func(pool *sql.DB) map[string]string {
+		got := map[string]string{}
+		for _, p := range []string{"journal_mode", "synchronous", "foreign_keys", "busy_timeout", "query_only"} {
+			var v string
+			if err := pool.QueryRow("PRAGMA " + p).Scan(&v); err != nil {
+				t.Fatalf("PRAGMA %s: %v", p, err)
+			}
+			got[p] = v
+		}
+		return got
+	}
+	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000", "query_only": "0"}
+	if d := cmp.Diff(want, pragmas(db.w)); d != "" {
+		t.Errorf("writer pragmas (-want +got):\n%s", d)
+	}
+	want["query_only"] = "1"
+	if d := cmp.Diff(want, pragmas(db.r)); d != "" {
+		t.Errorf("reader pragmas (-want +got):\n%s", d)
+	}
+	if _, err := db.r.Exec(`INSERT INTO leases (name, holder, expires) VALUES ('x', 'y', 0)`); err == nil {
+		t.Errorf("a reader connection wrote")
+	}
+}
+
+func TestOpenRejectsNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db.sqlite")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.ExecContext(context.Background(), `INSERT INTO migrations (version, applied_at) VALUES (?, 0)`, len(migrations)+1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("opening a newer schema: got %v, want an error saying it is newer", err)
+	}
+}
+
+func TestOpenTwiceAppliesMigrationsOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db.sqlite")
+	for range 2 {
+		db, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.r.QueryRow(`SELECT count(*) FROM migrations`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != len(migrations) {
+			t.Errorf("%d migrations recorded, want %d", n, len(migrations))
+		}
+		db.Close()
+	}
+}
+
+func TestOpenRejectsQueryInPath(t *testing.T) {
+	if _, err := Open(filepath.Join(t.TempDir(), "db.sqlite?mode=ro")); err == nil {
+		t.Fatalf("Open accepted a path with '?'")
+	}
+}
