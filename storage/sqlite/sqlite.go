@@ -56,7 +56,10 @@ func Open(path string) (*DB, error) {
 	// synchronous=FULL fsyncs the WAL on every commit, so a write that
 	// returned is durable across power loss (the storage contract), not just
 	// across a process crash as NORMAL would give.
-	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)",
+	// temp_store=MEMORY keeps statement journals (written for every
+	// multi-row INSERT) off the disk: they only matter until the statement
+	// ends, and writing them to a temporary file cost a third of insert time.
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)",
 		busyTimeout.Milliseconds())
 	w, err := sql.Open("sqlite", path+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
 	if err != nil {
