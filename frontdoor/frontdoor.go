@@ -79,6 +79,7 @@ type call struct {
 	caller    *trailwatch.Caller
 	op        *awsapi.Operation
 	input     any
+	resources []trailwatch.Resource // what the call acts on, once known
 	output    any
 	err       *awserr.Error
 }
@@ -180,6 +181,18 @@ func (h *Handler) serve(c *call) {
 
 	ctx := trailwatch.NewContextWithCaller(r.Context(), c.caller)
 	ctx = trailwatch.NewContextWithRequestID(ctx, c.requestID)
+	rs, err := c.op.Resources(ctx, in)
+	if err != nil {
+		// Authorising against a guessed resource could let a Deny miss.
+		c.err = asAWSError(h, c, err)
+		return
+	}
+	for i := range rs {
+		if rs[i].AccountID == "" {
+			rs[i].AccountID = c.caller.AccountID
+		}
+	}
+	c.resources = rs
 	if e := h.authorize(ctx, c); e != nil {
 		c.err = e
 		return
@@ -248,9 +261,9 @@ func (h *Handler) authorize(ctx context.Context, c *call) *awserr.Error {
 	}
 	action := c.rt.svc.Action(c.op)
 	resources := []string{"*"}
-	if rs := c.op.Resources(ctx, c.input); len(rs) > 0 {
+	if len(c.resources) > 0 {
 		resources = resources[:0]
-		for _, res := range rs {
+		for _, res := range c.resources {
 			resources = append(resources, res.ARN)
 		}
 	}

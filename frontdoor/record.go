@@ -57,12 +57,7 @@ func (h *Handler) event(c *call) trailwatch.Event {
 		}
 		if c.input != nil {
 			ev.RequestParameters = limitField(awsapi.RecordJSON(c.input))
-			ev.Resources = c.op.Resources(trailwatch.NewContextWithCaller(c.r.Context(), caller), c.input)
-			for i := range ev.Resources {
-				if ev.Resources[i].AccountID == "" {
-					ev.Resources[i].AccountID = caller.AccountID
-				}
-			}
+			ev.Resources = c.resources
 		}
 		// Read-only calls carry no responseElements (reference/cloudtrail.md §2.1).
 		if c.output != nil && c.err == nil && !c.op.ReadOnly {

@@ -107,7 +107,10 @@ func TestResources(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := e.api.Operations[tt.op].Resources(tt.ctx, tt.in)
+			got, err := e.api.Operations[tt.op].Resources(tt.ctx, tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("%s resources (-want +got):\n%s", tt.op, diff)
 			}

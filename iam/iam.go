@@ -67,13 +67,13 @@ func (s *Service) API() *awsapi.Service {
 	},
 		awsapi.Op(awsapi.Def[CreateUserInput, CreateUserOutput]{
 			Name: "CreateUser", Handle: s.CreateUser,
-			Resources: func(ctx context.Context, in *CreateUserInput) []trailwatch.Resource {
+			Resources: func(ctx context.Context, in *CreateUserInput) ([]trailwatch.Resource, error) {
 				return s.newUserResources(ctx, in.Path, in.UserName)
 			},
 		}),
 		awsapi.Op(awsapi.Def[GetUserInput, GetUserOutput]{
 			Name: "GetUser", ReadOnly: true, Handle: s.GetUser,
-			Resources: func(ctx context.Context, in *GetUserInput) []trailwatch.Resource {
+			Resources: func(ctx context.Context, in *GetUserInput) ([]trailwatch.Resource, error) {
 				return s.userResources(ctx, in.UserName)
 			},
 		}),
@@ -82,55 +82,55 @@ func (s *Service) API() *awsapi.Service {
 		}),
 		awsapi.Op(awsapi.Def[DeleteUserInput, DeleteUserOutput]{
 			Name: "DeleteUser", Handle: s.DeleteUser,
-			Resources: func(ctx context.Context, in *DeleteUserInput) []trailwatch.Resource {
+			Resources: func(ctx context.Context, in *DeleteUserInput) ([]trailwatch.Resource, error) {
 				return s.userResources(ctx, in.UserName)
 			},
 		}),
 		awsapi.Op(awsapi.Def[CreateAccessKeyInput, CreateAccessKeyOutput]{
 			Name: "CreateAccessKey", Handle: s.CreateAccessKey,
-			Resources: func(ctx context.Context, in *CreateAccessKeyInput) []trailwatch.Resource {
+			Resources: func(ctx context.Context, in *CreateAccessKeyInput) ([]trailwatch.Resource, error) {
 				return s.userResources(ctx, in.UserName)
 			},
 		}),
 		awsapi.Op(awsapi.Def[ListAccessKeysInput, ListAccessKeysOutput]{
 			Name: "ListAccessKeys", ReadOnly: true, Handle: s.ListAccessKeys,
-			Resources: func(ctx context.Context, in *ListAccessKeysInput) []trailwatch.Resource {
+			Resources: func(ctx context.Context, in *ListAccessKeysInput) ([]trailwatch.Resource, error) {
 				return s.userResources(ctx, in.UserName)
 			},
 		}),
 		awsapi.Op(awsapi.Def[UpdateAccessKeyInput, UpdateAccessKeyOutput]{
 			Name: "UpdateAccessKey", Handle: s.UpdateAccessKey,
-			Resources: func(ctx context.Context, in *UpdateAccessKeyInput) []trailwatch.Resource {
+			Resources: func(ctx context.Context, in *UpdateAccessKeyInput) ([]trailwatch.Resource, error) {
 				return s.keyResources(ctx, in.UserName, in.AccessKeyID)
 			},
 		}),
 		awsapi.Op(awsapi.Def[DeleteAccessKeyInput, DeleteAccessKeyOutput]{
 			Name: "DeleteAccessKey", Handle: s.DeleteAccessKey,
-			Resources: func(ctx context.Context, in *DeleteAccessKeyInput) []trailwatch.Resource {
+			Resources: func(ctx context.Context, in *DeleteAccessKeyInput) ([]trailwatch.Resource, error) {
 				return s.keyResources(ctx, in.UserName, in.AccessKeyID)
 			},
 		}),
 		awsapi.Op(awsapi.Def[PutUserPolicyInput, PutUserPolicyOutput]{
 			Name: "PutUserPolicy", Handle: s.PutUserPolicy,
-			Resources: func(ctx context.Context, in *PutUserPolicyInput) []trailwatch.Resource {
+			Resources: func(ctx context.Context, in *PutUserPolicyInput) ([]trailwatch.Resource, error) {
 				return s.userResources(ctx, in.UserName)
 			},
 		}),
 		awsapi.Op(awsapi.Def[GetUserPolicyInput, GetUserPolicyOutput]{
 			Name: "GetUserPolicy", ReadOnly: true, Handle: s.GetUserPolicy,
-			Resources: func(ctx context.Context, in *GetUserPolicyInput) []trailwatch.Resource {
+			Resources: func(ctx context.Context, in *GetUserPolicyInput) ([]trailwatch.Resource, error) {
 				return s.userResources(ctx, in.UserName)
 			},
 		}),
 		awsapi.Op(awsapi.Def[ListUserPoliciesInput, ListUserPoliciesOutput]{
 			Name: "ListUserPolicies", ReadOnly: true, Handle: s.ListUserPolicies,
-			Resources: func(ctx context.Context, in *ListUserPoliciesInput) []trailwatch.Resource {
+			Resources: func(ctx context.Context, in *ListUserPoliciesInput) ([]trailwatch.Resource, error) {
 				return s.userResources(ctx, in.UserName)
 			},
 		}),
 		awsapi.Op(awsapi.Def[DeleteUserPolicyInput, DeleteUserPolicyOutput]{
 			Name: "DeleteUserPolicy", Handle: s.DeleteUserPolicy,
-			Resources: func(ctx context.Context, in *DeleteUserPolicyInput) []trailwatch.Resource {
+			Resources: func(ctx context.Context, in *DeleteUserPolicyInput) ([]trailwatch.Resource, error) {
 				return s.userResources(ctx, in.UserName)
 			},
 		}),

@@ -61,7 +61,7 @@ func TestAPI(t *testing.T) {
 	if op == nil || !op.Public || !op.ReadOnly {
 		t.Fatalf("GetCallerIdentity must be public and read-only: %+v", op)
 	}
-	if len(op.Resources(context.Background(), op.NewInput())) != 0 {
+	if rs, err := op.Resources(context.Background(), op.NewInput()); err != nil || len(rs) != 0 {
 		t.Error("GetCallerIdentity acts on no resource")
 	}
 	if got := api.Action(op); got != "sts:GetCallerIdentity" {

@@ -78,7 +78,7 @@ type Operation struct {
 
 	newInput  func() any
 	call      func(context.Context, any) (any, error)
-	resources func(context.Context, any) []trailwatch.Resource
+	resources func(context.Context, any) ([]trailwatch.Resource, error)
 }
 
 // Def defines an operation with input type I and output type O. Shapes are
@@ -93,7 +93,9 @@ type Def[I, O any] struct {
 	Handle   func(ctx context.Context, in *I) (*O, error)
 	// Resources names what the call acts on, for authorisation and for the
 	// record's resources. Nil or empty means the action is checked against "*".
-	Resources func(ctx context.Context, in *I) []trailwatch.Resource
+	// An error (a storage failure while finding a resource's ARN) fails the
+	// call closed: authorisation never guesses.
+	Resources func(ctx context.Context, in *I) ([]trailwatch.Resource, error)
 }
 
 // Op builds an Operation from a typed definition.
@@ -119,7 +121,7 @@ func Op[I, O any](d Def[I, O]) *Operation {
 		op.Category = trailwatch.CategoryData
 	}
 	if d.Resources != nil {
-		op.resources = func(ctx context.Context, in any) []trailwatch.Resource { return d.Resources(ctx, in.(*I)) }
+		op.resources = func(ctx context.Context, in any) ([]trailwatch.Resource, error) { return d.Resources(ctx, in.(*I)) }
 	}
 	return op
 }
@@ -132,9 +134,9 @@ func (op *Operation) NewInput() any { return op.newInput() }
 func (op *Operation) Call(ctx context.Context, in any) (any, error) { return op.call(ctx, in) }
 
 // Resources returns the resources the call acts on.
-func (op *Operation) Resources(ctx context.Context, in any) []trailwatch.Resource {
+func (op *Operation) Resources(ctx context.Context, in any) ([]trailwatch.Resource, error) {
 	if op.resources == nil {
-		return nil
+		return nil, nil
 	}
 	return op.resources(ctx, in)
 }
