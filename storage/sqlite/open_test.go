@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,8 +77,21 @@ func TestOpenTwiceAppliesMigrationsOnce(t *testing.T) {
 	}
 }
 
-func TestOpenRejectsQueryInPath(t *testing.T) {
-	if _, err := Open(filepath.Join(t.TempDir(), "db.sqlite?mode=ro")); err == nil {
-		t.Fatalf("Open accepted a path with '?'")
+// TestOpenPathCharacters checks that a file name is taken as it is, even
+// with characters that mean something in a URI.
+func TestOpenPathCharacters(t *testing.T) {
+	for _, name := range []string{"a b.sqlite", "q?mode=ro.sqlite", "h#x.sqlite", "p%41.sqlite"} {
+		dir := t.TempDir()
+		db, err := Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("open %q: %v", name, err)
+		}
+		if _, err := db.w.Exec(`INSERT INTO leases (name, holder, expires) VALUES ('x', 'y', 0)`); err != nil {
+			t.Errorf("write to %q: %v", name, err)
+		}
+		db.Close()
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("no file named %q: %v", name, err)
+		}
 	}
 }

