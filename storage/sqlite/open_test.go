@@ -95,3 +95,19 @@ func TestOpenPathCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenRelativePath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, name := range []string{"rel.sqlite", "sub/rel.sqlite", "a:b.sqlite"} {
+		os.MkdirAll(filepath.Dir(name), 0o755)
+		db, err := Open(name)
+		if err != nil {
+			t.Fatalf("open %q: %v", name, err)
+		}
+		db.Close()
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("no file %q in the working directory: %v", name, err)
+		}
+	}
+}

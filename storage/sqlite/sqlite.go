@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -55,8 +56,13 @@ const busyTimeout = 10 * time.Second
 // up to date.
 func Open(path string) (*DB, error) {
 	// A file: URI carries the settings; escaping the path keeps a '?' or
-	// '#' in a file name from being read as part of them.
-	uri := (&url.URL{Scheme: "file", Path: path}).String()
+	// '#' in a file name from being read as part of them. The path is made
+	// absolute first: a relative one would read as a host name.
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	uri := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 	// synchronous=FULL fsyncs the WAL on every commit, so a write that
 	// returned is durable across power loss (the storage contract), not just
 	// across a process crash as NORMAL would give.
