@@ -39,6 +39,17 @@ func FuzzMatch(f *testing.F) {
 		`127.0.0.1 - - [10/Oct/2000:13:25:15 -0700] "GET / HTTP/1.0" 404 1534`,
 		`"unclosed [bracket`,
 		strings.Repeat("[", 1001) + strings.Repeat("]", 1001),
+		// Nesting at and just past maxJSONDepth, through the skipping
+		// loop (b) and through selected members (a).
+		`{"b":` + strings.Repeat("[", 999) + strings.Repeat("]", 999) + `,"a":1}`,
+		`{"b":` + strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + `,"a":1}`,
+		`{"b":` + strings.Repeat(`{"c":[`, 70) + strings.Repeat("]}", 70) + `,"a":"x"}`,
+		`{"a":` + strings.Repeat(`{"a":`, 998) + `1` + strings.Repeat("}", 999),
+		`{"a":` + strings.Repeat(`{"a":`, 999) + `1` + strings.Repeat("}", 1000),
+		// Quotes, backslashes, control characters and escapes inside
+		// and across the eight-byte words the string scanner reads.
+		`{"a":"0123456\"89","b":"01234567\\x","c":"\u00e9\ud83d\ude00"}`,
+		"{\"a\":\"012345\x01\"}",
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -75,7 +86,7 @@ func FuzzMatch(f *testing.F) {
 		if err := dec.Decode(&doc); err != nil {
 			t.Fatalf("encoding/json cannot decode %q: %v", msg, err)
 		}
-		got, ok := vals[0].text()
+		got, ok := vals[0].text(msg)
 		var exp string
 		var expOK bool
 		switch v := doc["a"].(type) {

@@ -265,7 +265,7 @@ func (m *jsonMatcher) match(msg string) bool {
 	if !scanJSON(msg, m.root, vals) {
 		return false
 	}
-	return m.expr.eval(vals)
+	return m.expr.eval(msg, vals)
 }
 
 // eval evaluates the expression against the slots one event filled.
@@ -274,18 +274,18 @@ func (m *jsonMatcher) match(msg string) bool {
 // to an array or object, the filter will not be applied" (UG23), so both
 // = and != are false there, and for a missing member or null too
 // (booleans compare as true/false, unverified).
-func (e *jexpr) eval(vals []jvalue) bool {
+func (e *jexpr) eval(msg string, vals []jvalue) bool {
 	switch e.kind {
 	case exAnd:
 		for _, k := range e.kids {
-			if !k.eval(vals) {
+			if !k.eval(msg, vals) {
 				return false
 			}
 		}
 		return true
 	case exOr:
 		for _, k := range e.kids {
-			if k.eval(vals) {
+			if k.eval(msg, vals) {
 				return true
 			}
 		}
@@ -299,7 +299,7 @@ func (e *jexpr) eval(vals []jvalue) bool {
 	case exNotExists:
 		return vals[e.slot].kind == kMissing
 	}
-	text, ok := vals[e.slot].text()
+	text, ok := vals[e.slot].text(msg)
 	return ok && e.test.match(text)
 }
 

@@ -1,6 +1,7 @@
 package filterpattern
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -21,27 +22,29 @@ const (
 	kArray
 )
 
-// jvalue is what one event holds at one selector. raw points into the
-// event: a string's text between its quotes, still escaped when esc is
-// set, or a number as written.
+// jvalue is what one event holds at one selector: its kind and, for
+// strings and numbers, where its text lies in the event — between the
+// quotes and still escaped when esc is set for a string, as written for a
+// number. Offsets rather than substrings keep pointers out of the slots,
+// which lets a caller's slot array stay on its stack.
 type jvalue struct {
-	raw  string
-	kind jkind
-	esc  bool
+	start, end int
+	kind       jkind
+	esc        bool
 }
 
 // text returns the value as comparisons see it: a string unescaped, a
 // number as written, a boolean as true or false. ok is false for
-// anything else.
-func (v *jvalue) text() (string, bool) {
+// anything else. msg is the event the value was found in.
+func (v *jvalue) text(msg string) (string, bool) {
 	switch v.kind {
 	case kString:
 		if v.esc {
-			return unescapeJSON(v.raw), true
+			return unescapeJSON(msg[v.start:v.end]), true
 		}
-		return v.raw, true
+		return msg[v.start:v.end], true
 	case kNumber:
-		return v.raw, true
+		return msg[v.start:v.end], true
 	case kTrue:
 		return "true", true
 	case kFalse:
@@ -165,7 +168,11 @@ type jscan struct {
 }
 
 func (sc *jscan) ws() {
-	for sc.i < len(sc.s) && isSpace(sc.s[sc.i]) {
+	for sc.i < len(sc.s) {
+		// Most events are compact JSON: one comparison settles it.
+		if c := sc.s[sc.i]; c > ' ' || !isSpace(c) {
+			return
+		}
 		sc.i++
 	}
 }
@@ -179,6 +186,9 @@ func (sc *jscan) set(n *trieNode, v jvalue) {
 // value reads one value; n is the trie node for its position, nil when no
 // selector goes through it.
 func (sc *jscan) value(n *trieNode) bool {
+	if n == nil {
+		return sc.skip()
+	}
 	sc.ws()
 	if sc.i >= len(sc.s) {
 		return false
@@ -189,17 +199,18 @@ func (sc *jscan) value(n *trieNode) bool {
 	case c == '[':
 		return sc.array(n)
 	case c == '"':
-		raw, esc, ok := sc.str()
+		start := sc.i + 1
+		_, esc, ok := sc.str()
 		if !ok {
 			return false
 		}
-		sc.set(n, jvalue{kind: kString, raw: raw, esc: esc})
+		sc.set(n, jvalue{kind: kString, start: start, end: sc.i - 1, esc: esc})
 	case c == '-' || isDigit(c):
 		start := sc.i
 		if !sc.number() {
 			return false
 		}
-		sc.set(n, jvalue{kind: kNumber, raw: sc.s[start:sc.i]})
+		sc.set(n, jvalue{kind: kNumber, start: start, end: sc.i})
 	case c == 't':
 		return sc.literal("true", n, kTrue)
 	case c == 'f':
@@ -209,6 +220,141 @@ func (sc *jscan) value(n *trieNode) bool {
 	default:
 		return false
 	}
+	return true
+}
+
+// skip validates one value no selector goes through. Scalars, most of
+// an event, are read directly; containers by skipContainer.
+func (sc *jscan) skip() bool {
+	sc.ws()
+	if sc.i >= len(sc.s) {
+		return false
+	}
+	switch c := sc.s[sc.i]; {
+	case c == '"':
+		_, _, ok := sc.str()
+		return ok
+	case c == '-' || isDigit(c):
+		return sc.number()
+	case c == '{' || c == '[':
+		return sc.skipContainer()
+	}
+	return sc.literal("true", nil, kTrue) || sc.literal("false", nil, kFalse) || sc.literal("null", nil, kNull)
+}
+
+// skipContainer validates an object or array in one loop rather than a
+// call per token. arrays records, one bit per level below the value,
+// whether each open container is an array; deep records the levels past
+// 64, which real events rarely reach.
+func (sc *jscan) skipContainer() bool {
+	var arrays uint64
+	var deep []bool
+	level := 0 // open containers within this value
+	s := sc.s
+	for {
+		// A value.
+		sc.ws()
+		if sc.i >= len(s) {
+			return false
+		}
+		switch c := s[sc.i]; {
+		case c == '"':
+			if _, _, ok := sc.str(); !ok {
+				return false
+			}
+		case c == '-' || isDigit(c):
+			if !sc.number() {
+				return false
+			}
+		case c == 't':
+			if !strings.HasPrefix(s[sc.i:], "true") {
+				return false
+			}
+			sc.i += 4
+		case c == 'f':
+			if !strings.HasPrefix(s[sc.i:], "false") {
+				return false
+			}
+			sc.i += 5
+		case c == 'n':
+			if !strings.HasPrefix(s[sc.i:], "null") {
+				return false
+			}
+			sc.i += 4
+		case c == '{' || c == '[':
+			if sc.depth+level+1 > maxJSONDepth {
+				return false
+			}
+			if level < 64 {
+				arrays = arrays&^(1<<level) | b2u(c == '[')<<level
+			} else {
+				deep = append(deep[:level-64], c == '[')
+			}
+			level++
+			sc.i++
+			sc.ws()
+			if sc.i < len(s) && (s[sc.i] == '}' && c == '{' || s[sc.i] == ']' && c == '[') {
+				sc.i++
+				level--
+				break
+			}
+			if c == '{' {
+				if !sc.memberName() {
+					return false
+				}
+			}
+			continue
+		default:
+			return false
+		}
+		// After a value: close containers, or go on to the next element.
+		for {
+			if level == 0 {
+				return true
+			}
+			sc.ws()
+			if sc.i >= len(s) {
+				return false
+			}
+			array := level <= 64 && arrays&(1<<(level-1)) != 0 || level > 64 && deep[level-65]
+			c := s[sc.i]
+			sc.i++
+			if c == ',' {
+				if !array && !sc.memberName() {
+					return false
+				}
+				break
+			}
+			if array && c == ']' || !array && c == '}' {
+				level--
+				continue
+			}
+			return false
+		}
+	}
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// memberName reads `"name" :` inside an object being skipped.
+func (sc *jscan) memberName() bool {
+	sc.ws()
+	if sc.i >= len(sc.s) || sc.s[sc.i] != '"' {
+		return false
+	}
+	if _, _, ok := sc.str(); !ok {
+		return false
+	}
+	sc.ws()
+	if sc.i >= len(sc.s) || sc.s[sc.i] != ':' {
+		return false
+	}
+	sc.i++
 	return true
 }
 
@@ -322,9 +468,19 @@ func (sc *jscan) str() (raw string, esc bool, ok bool) {
 	i := sc.i + 1
 	start := i
 	for i < len(s) {
+		// Find the next special byte eight bytes at a time; the lowest
+		// flag of a word is exact, so it gives the byte's position.
+		for i+8 <= len(s) {
+			if m := specialInString(load8(s, i)); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				goto special
+			}
+			i += 8
+		}
 		for i < len(s) && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' {
 			i++
 		}
+	special:
 		if i >= len(s) {
 			break
 		}
@@ -353,6 +509,30 @@ func (sc *jscan) str() (raw string, esc bool, ok bool) {
 		}
 	}
 	return "", false, false
+}
+
+// load8 reads s[i:i+8] as a little-endian word; the compiler turns it into
+// one load.
+func load8(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// specialInString flags, in the high bit of each byte, the bytes of w that
+// end or interrupt a JSON string's plain text: a quote, a backslash or a
+// control character. These are the classic "has zero byte" and "has byte
+// less than n" bit tricks; a borrow may flag bytes above a flagged one,
+// never below, so the lowest flag is always right.
+func specialInString(w uint64) uint64 {
+	quote := w ^ (ones * '"')
+	backslash := w ^ (ones * '\\')
+	return ((w-ones*0x20)&^w | (quote-ones)&^quote | (backslash-ones)&^backslash) & highs
 }
 
 func isHex4(s string) bool {

@@ -83,7 +83,7 @@ func (p *Pattern) Lookup(message string, r Ref) (value string, ok bool) {
 		if !scanJSON(message, r.root, vals[:]) {
 			return "", false
 		}
-		return vals[0].text()
+		return vals[0].text(message)
 	}
 	fields, owner, ok := p.delim.bind(message)
 	if !ok {
