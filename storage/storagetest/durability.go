@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -65,4 +66,58 @@ func testDurability(t *testing.T, h *harness) {
 	evs, err := s.Events().LookupEvents(ctx, q)
 	must(t, "lookup", err)
 	diff(t, "the newest event at a tied second is the one put after reopening", []string{later.EventID}, eventIDs(t, evs))
+}
+
+// testCloseWhileWriting closes a store while writers are busy and expects
+// every write that was acknowledged before Close to survive it.
+func testCloseWhileWriting(t *testing.T, h *harness) {
+	t.Parallel()
+	name := h.newName()
+	s, closeNow := h.openNamed(t, name)
+	var (
+		mu    sync.Mutex
+		acked []string
+		wg    sync.WaitGroup
+	)
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				e := event(acctA, east, w*1000+i)
+				if err := s.Events().PutEvents(ctx, []trailwatch.Event{e}); err != nil {
+					return // the store closed under us
+				}
+				mu.Lock()
+				acked = append(acked, e.EventID)
+				mu.Unlock()
+			}
+		})
+	}
+	// Let the writers get going, then close under them.
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 20 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	closeNow()
+	wg.Wait()
+
+	s, _ = h.openNamed(t, name)
+	got := lookupAll(t, s.Events(), storage.EventQuery{AccountID: acctA, Region: east}, 50)
+	have := map[string]bool{}
+	for _, id := range got {
+		have[id] = true
+	}
+	lost := 0
+	for _, id := range acked {
+		if !have[id] {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d acknowledged events are gone after Close and reopen", lost, len(acked))
+	}
 }

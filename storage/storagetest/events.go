@@ -468,6 +468,40 @@ func testEvents(t *testing.T, h *harness) {
 			diff(t, fmt.Sprintf("after delete, %+v", q), []string{keep.EventID}, lookupAll(t, s, q, 50))
 		}
 	})
+	t.Run("DeleteWhileWriting", func(t *testing.T) {
+		// Retention runs beside live writes: it must neither block them
+		// for good nor take events newer than its cut-off.
+		t.Parallel()
+		s := h.store(t).Events()
+		old := make([]trailwatch.Event, 3000)
+		for i := range old {
+			old[i] = event(acctA, east, i%50)
+		}
+		must(t, "put old", s.PutEvents(ctx, old))
+		done := make(chan error, 1)
+		var fresh []string
+		go func() {
+			for i := range 40 {
+				e := event(acctA, east, 100+i%5)
+				if err := s.PutEvents(ctx, []trailwatch.Event{e}); err != nil {
+					done <- err
+					return
+				}
+				fresh = append(fresh, e.EventID)
+			}
+			done <- nil
+		}()
+		n, err := s.DeleteEventsBefore(ctx, ts(100))
+		must(t, "delete", err)
+		must(t, "concurrent put", <-done)
+		if n != int64(len(old)) {
+			t.Errorf("deleted %d, want %d", n, len(old))
+		}
+		got := lookupAll(t, s, storage.EventQuery{AccountID: acctA, Region: east}, 50)
+		slices.Sort(got)
+		slices.Sort(fresh)
+		diff(t, "events left", fresh, got)
+	})
 	t.Run("ConcurrentWriters", func(t *testing.T) {
 		t.Parallel()
 		s := h.store(t).Events()

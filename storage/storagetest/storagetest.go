@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Events", func(t *testing.T) { testEvents(t, h) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, h) })
 	t.Run("Durability", func(t *testing.T) { testDurability(t, h) })
+	t.Run("CloseWhileWriting", func(t *testing.T) { testCloseWhileWriting(t, h) })
 }
 
 // harness hands out stores to the suite's tests.
