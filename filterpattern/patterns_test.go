@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/trailwatch/trailwatch/filterpattern"
@@ -166,4 +167,41 @@ func runCase(t *testing.T, c patternCase, evs []event, kinds map[filterpattern.K
 	}
 	slices.Sort(names)
 	return strings.Join(names, " ")
+}
+
+// TestConcurrentMatch applies each compiled pattern from several goroutines
+// at once; under -race it proves a Pattern shares no mutable state, and
+// without it that every goroutine sees the answers one goroutine sees.
+func TestConcurrentMatch(t *testing.T) {
+	evs := mustReadEvents(t)
+	data, err := os.ReadFile("testdata/patterns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []*filterpattern.Pattern
+	for _, c := range mustReadPatterns(t, strings.Split(string(data), "\n")) {
+		if !c.reject {
+			ps = append(ps, filterpattern.MustCompile(c.pattern))
+		}
+	}
+	want := make([][]bool, len(ps))
+	for i, p := range ps {
+		for _, ev := range evs {
+			want[i] = append(want[i], p.Match(ev.msg))
+		}
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i, p := range ps {
+				for j, ev := range evs {
+					if p.Match(ev.msg) != want[i][j] {
+						t.Errorf("%q on %s changed its answer", p, ev.name)
+					}
+					p.Extract(ev.msg)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

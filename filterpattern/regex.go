@@ -13,6 +13,8 @@ type regexTerm struct {
 	// byte search before running the automaton, which rejects most
 	// events of a scan at memchr speed.
 	lits []string
+	// nfa, when set, matches instead of re; see compileNFA.
+	nfa *nfa
 }
 
 // regexSymbols are the characters besides letters and digits AWS accepts
@@ -43,7 +45,8 @@ func compileRegex(body string) (*regexTerm, error) {
 	if err != nil {
 		return nil, syntaxErrorf("invalid regular expression %%%s%%: %v", body, err)
 	}
-	return &regexTerm{re: re, lits: requiredLiterals(parsed.Simplify())}, nil
+	simple := parsed.Simplify()
+	return &regexTerm{re: re, lits: requiredLiterals(simple), nfa: compileNFA(simple)}, nil
 }
 
 func (r *regexTerm) match(s string) bool {
@@ -51,6 +54,9 @@ func (r *regexTerm) match(s string) bool {
 		if !strings.Contains(s, l) {
 			return false
 		}
+	}
+	if r.nfa != nil {
+		return r.nfa.match(s)
 	}
 	return r.re.MatchString(s)
 }
