@@ -125,4 +125,3 @@ func (n *trieNode) elem(i int) *trieNode {
 	}
 	return nil
 }
-
