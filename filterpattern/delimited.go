@@ -147,10 +147,10 @@ type span struct{ start, end int }
 // (UG23), without the brackets or quotes, as UG23's extracted values show.
 // An opening bracket or quote without its closing one is an ordinary
 // character. Whether runs of blanks count as one separator and whether a
-// tab separates are unverified.
-func splitFields(msg string, dst []span) []span {
+// tab separates are unverified. Splitting stops after limit fields.
+func splitFields(msg string, dst []span, limit int) []span {
 	i := 0
-	for {
+	for len(dst) < limit {
 		for i < len(msg) && (msg[i] == ' ' || msg[i] == '\t') {
 			i++
 		}
@@ -175,6 +175,7 @@ func splitFields(msg string, dst []span) []span {
 		dst = append(dst, span{i, j})
 		i = j
 	}
+	return dst
 }
 
 // match applies the pattern to one event. Without "..." the event must
@@ -182,7 +183,13 @@ func splitFields(msg string, dst []span) []span {
 // w2] matches "ERROR message" but not "ERROR WARN message".
 func (m *delimMatcher) match(msg string) bool {
 	var buf [32]span
-	fields := splitFields(msg, buf[:0])
+	// Without "..." one field more than the pattern has is enough to
+	// tell that the event does not match.
+	limit := len(msg)
+	if !m.ellipsis {
+		limit = len(m.elems) + 1
+	}
+	fields := splitFields(msg, buf[:0], limit)
 	return m.matchFields(msg, fields)
 }
 
@@ -220,7 +227,7 @@ func (m *delimMatcher) matchFields(msg string, fields []span) bool {
 // element it is bound to. When "..." appears more than once, earlier ones
 // take as few fields as they can.
 func (m *delimMatcher) bind(msg string) ([]span, []int, bool) {
-	fields := splitFields(msg, nil)
+	fields := splitFields(msg, nil, len(msg))
 	if !m.matchFields(msg, fields) {
 		return nil, nil, false
 	}

@@ -111,8 +111,9 @@ func (p *Pattern) Kind() Kind { return p.kind }
 
 // Match reports whether the event message matches the pattern. Every
 // event matches the empty pattern. Match does not allocate, except to
-// unescape a JSON string a condition compares when the event escapes it,
-// and to split a space-delimited event of more than 32 fields.
+// unescape a JSON string or member name the pattern needs when the event
+// escapes it, for JSON patterns of more than 16 selectors, and for
+// space-delimited patterns with "..." on events of more than 32 fields.
 func (p *Pattern) Match(message string) bool {
 	switch p.kind {
 	case KindTerms:
