@@ -93,9 +93,64 @@ func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 	if err := s.db.indexIDs(ctx, keys); err != nil {
 		return fmt.Errorf("put events: %w", err)
 	}
-	err = s.db.write(ctx, func(tx pgx.Tx) error {
+	if len(rows) <= smallBatch {
+		err = s.putSmall(ctx, rows, keys)
+	} else {
+		err = s.putLarge(ctx, rows, keys)
+	}
+	if err != nil {
+		return fmt.Errorf("put events: %w", err)
+	}
+	return nil
+}
+
+// smallBatch is the largest batch putSmall stores; larger ones go through
+// COPY. One event per API call is the common case, and one round trip
+// beats COPY's five there.
+const smallBatch = 32
+
+// putSmall stores rows with one statement (one round trip, its own
+// transaction). The sort fenced by OFFSET 0 makes nextval run in batch
+// order, so seq increases in insertion order within the batch too; the
+// numbered CTE is read twice and so evaluated once.
+func (s events) putSmall(ctx context.Context, rows []eventRow, keys map[ixKey]int64) error {
+	var (
+		evIx, evTime []int64
+		evJSON       [][]byte
+		atIx, atOrd  []int64
+		atValue      []string
+	)
+	for i, r := range rows {
+		evIx = append(evIx, keys[r.main])
+		evTime = append(evTime, r.time)
+		evJSON = append(evJSON, r.json)
+		for _, a := range r.attrs {
+			k := r.main
+			k.attr = a.Key
+			atIx = append(atIx, keys[k])
+			atValue = append(atValue, a.Value)
+			atOrd = append(atOrd, int64(i+1))
+		}
+	}
+	_, err := s.db.pool.Exec(ctx, `WITH input AS (
+			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) WITH ORDINALITY AS t(ix, time, json, ord)
+		), numbered AS (
+			SELECT nextval('events_seq_seq') AS seq, ix, time, json, ord FROM (SELECT * FROM input ORDER BY ord OFFSET 0) AS sorted
+		), ev AS (
+			INSERT INTO events (seq, ix, time, json) SELECT seq, ix, time, json FROM numbered
+		)
+		INSERT INTO event_attrs (ix, value, time, seq)
+		SELECT a.ix, a.value, n.time, n.seq FROM unnest($4::bigint[], $5::text[], $6::bigint[]) AS a(ix, value, ord)
+		JOIN numbered AS n ON n.ord = a.ord`,
+		evIx, evTime, evJSON, atIx, atValue, atOrd)
+	return err
+}
+
+// putLarge stores rows with COPY, the fastest way in for bulk loads.
+func (s events) putLarge(ctx context.Context, rows []eventRow, keys map[ixKey]int64) error {
+	return s.db.write(ctx, func(tx pgx.Tx) error {
 		// Take the sequence numbers first: the attribute rows need them,
-		// and COPY, the fastest way in, cannot return them.
+		// and COPY cannot return them.
 		seqRows, err := tx.Query(ctx, `SELECT nextval('events_seq_seq') AS seq FROM generate_series(1, $1::int) ORDER BY seq`, len(rows))
 		if err != nil {
 			return err
@@ -126,10 +181,6 @@ func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("put events: %w", err)
-	}
-	return nil
 }
 
 // indexIDs fills in the id of every key, creating event_indexes rows that do

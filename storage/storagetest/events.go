@@ -194,9 +194,15 @@ func testEvents(t *testing.T, h *harness) {
 		m.put(t, s, event(acctA, east, 7), event(acctA, east, 7), event(acctA, east, 8))
 		m.put(t, s, event(acctA, east, 7), event(acctA, east, 6))
 		m.put(t, s, event(acctA, east, 7))
+		// A batch large enough for a backend's bulk path.
+		big := make([]trailwatch.Event, 300)
+		for i := range big {
+			big[i] = event(acctA, east, 7+i%2)
+		}
+		m.put(t, s, big...)
 		q := storage.EventQuery{AccountID: acctA, Region: east}
 		want := m.lookup(q)
-		for _, limit := range []int{1, 2, 3, 100} {
+		for _, limit := range []int{1, 2, 3, 100, 1000} {
 			diff(t, fmt.Sprintf("pages of %d", limit), want, lookupAll(t, s, q, limit))
 		}
 	})
