@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -400,7 +401,7 @@ func testEvents(t *testing.T, h *harness) {
 	t.Run("CanceledContext", func(t *testing.T) {
 		t.Parallel()
 		s := h.store(t).Events()
-		cctx, cancel := contextWithCancel()
+		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		if err := s.PutEvents(cctx, []trailwatch.Event{event(acctA, east, 1)}); err == nil {
 			t.Fatalf("PutEvents with a canceled context returned nil")

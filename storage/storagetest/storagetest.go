@@ -8,6 +8,10 @@
 //	func TestConformance(t *testing.T) {
 //		storagetest.Run(t, func(t testing.TB, name string) storage.Store { … })
 //	}
+//
+// It also holds what the backends' LookupEvents benchmarks share: the
+// fixture (FixtureEvent, LoadFixture) and the queries
+// (BenchmarkLookupEvents), so both backends are measured alike.
 package storagetest
 
 import (
@@ -123,6 +127,3 @@ func diff(t testing.TB, what string, want, got any) {
 func ts(s int) time.Time {
 	return time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(s) * time.Second)
 }
-
-// contextWithCancel returns a cancelable context.
-func contextWithCancel() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }
