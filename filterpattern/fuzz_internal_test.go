@@ -18,6 +18,7 @@ var fuzzPatterns = []string{
 	`{ $.a = * }`,
 	`{ $.a = "x*" || $.a > 10 || $.a IS NULL || $.a IS TRUE || $.b[1].c NOT EXISTS }`,
 	`{ ($.a != %^b% && $.b[0] = 2) || $.c.d <= -1e2 }`,
+	`{ $.a = "x" && $.b IS NULL || $.a = %y.z% && $.c.d = "*q" }`,
 	`[a, b, c]`,
 	`[..., status = 4*, bytes > 100]`,
 	`[first = ERROR || first = "[x", ..., last != 0, ...]`,
@@ -67,6 +68,9 @@ func FuzzMatch(f *testing.F) {
 			}
 			if _, ok := p.Extract(msg); ok != m {
 				t.Fatalf("%q on %q: Extract disagrees with Match", p, msg)
+			}
+			if p.json != nil && p.json.eval(msg) != m {
+				t.Fatalf("%q on %q: the literal prefilter changed the answer", p, msg)
 			}
 		}
 

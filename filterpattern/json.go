@@ -1,6 +1,7 @@
 package filterpattern
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -33,7 +34,11 @@ type jexpr struct {
 type jsonMatcher struct {
 	expr  *jexpr
 	root  *trieNode
-	paths []string // selector text by slot, for messages and tests
+	paths []string // canonical selector text by slot
+	steps [][]step // selector steps by slot
+	// unescaped are substrings every matching event holds unless it
+	// contains a backslash; see unescapedLiterals.
+	unescaped []string
 }
 
 // maxNesting bounds parentheses in a JSON pattern, so that a hostile
@@ -60,6 +65,7 @@ func parseJSON(s string) (*jsonMatcher, error) {
 		return nil, syntaxErrorf("unexpected %q in JSON filter pattern", p.upTo(""))
 	}
 	p.m.expr = e
+	p.m.unescaped = p.m.unescapedLiterals(e)
 	return p.m, nil
 }
 
@@ -233,6 +239,7 @@ func (m *jsonMatcher) slot(steps []step, text string) int {
 		}
 	}
 	m.paths = append(m.paths, canon)
+	m.steps = append(m.steps, steps)
 	m.root.add(steps, len(m.paths)-1)
 	return len(m.paths) - 1
 }
@@ -255,6 +262,21 @@ func canonicalPath(steps []step) string {
 
 // match applies the pattern to one event.
 func (m *jsonMatcher) match(msg string) bool {
+	// An event without escapes spells its member names and strings as
+	// the pattern does, so a missing literal rules it out at memchr
+	// speed, before any parsing.
+	if len(m.unescaped) > 0 && strings.IndexByte(msg, '\\') < 0 {
+		for _, lit := range m.unescaped {
+			if !strings.Contains(msg, lit) {
+				return false
+			}
+		}
+	}
+	return m.eval(msg)
+}
+
+// eval parses one event and evaluates the pattern on it.
+func (m *jsonMatcher) eval(msg string) bool {
 	var buf [16]jvalue
 	vals := buf[:]
 	if n := len(m.paths); n > len(buf) {
@@ -307,3 +329,49 @@ func (e *jexpr) eval(msg string, vals []jvalue) bool {
 // spell any member name or string with \u escapes, so no byte string is
 // certain to appear in a matching event.
 func (m *jsonMatcher) required() []string { return nil }
+
+// unescapedLiterals lists substrings every event matching e holds when
+// the event has no backslash, and so no escapes: the quoted member names
+// of every selector that must be present, and the literal text of =
+// comparisons. A compared value may be a number or boolean, so values
+// are not quoted; member names always are.
+func (m *jsonMatcher) unescapedLiterals(e *jexpr) []string {
+	switch e.kind {
+	case exAnd:
+		var out []string
+		for _, k := range e.kids {
+			for _, l := range m.unescapedLiterals(k) {
+				out = appendUnique(out, l)
+			}
+		}
+		return out
+	case exOr:
+		out := m.unescapedLiterals(e.kids[0])
+		for _, k := range e.kids[1:] {
+			other := m.unescapedLiterals(k)
+			out = slices.DeleteFunc(out, func(l string) bool { return !slices.Contains(other, l) })
+		}
+		return out
+	case exNotExists:
+		return nil
+	}
+	var out []string
+	for _, st := range m.steps[e.slot] {
+		if st.index < 0 {
+			out = appendUnique(out, `"`+st.key+`"`)
+		}
+	}
+	if e.kind == exCompare && e.test.op == opEq {
+		switch e.test.kind {
+		case vString:
+			if e.test.text != "" {
+				out = appendUnique(out, e.test.text)
+			}
+		case vRegex:
+			for _, l := range e.test.re.lits {
+				out = appendUnique(out, l)
+			}
+		}
+	}
+	return out
+}
