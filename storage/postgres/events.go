@@ -292,7 +292,12 @@ func (s events) LookupEvents(ctx context.Context, q storage.EventQuery) ([]stora
 	args = append(args, q.Limit)
 	fmt.Fprintf(&sb, ` ORDER BY a.time DESC, a.seq DESC LIMIT $%d`, len(args))
 
-	rows, err := s.db.pool.Query(ctx, sb.String(), args...)
+	// QueryExecModeExec plans each query with its parameter values. A
+	// cached prepared statement would, after five runs, switch to a
+	// generic plan, and for a time window the generic plan scans the
+	// retention index on time and filters by ix: 24 ms where the right
+	// plan takes 0.5 ms on the benchmark fixture.
+	rows, err := s.db.pool.Query(ctx, sb.String(), append([]any{pgx.QueryExecModeExec}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("lookup events: %w", err)
 	}
