@@ -209,7 +209,9 @@ func TestDescribeLogGroupsPaging(t *testing.T) {
 			c = caller(accountB, east)
 		}
 		_, err := do[logs.DescribeLogGroupsOutput](f, c, "DescribeLogGroups", &in)
-		t.Run(name, func(t *testing.T) { wantError(t, err, "InvalidParameterException", "The specified nextToken is invalid.") })
+		t.Run(name, func(t *testing.T) {
+			wantError(t, err, "InvalidParameterException", "The specified nextToken is invalid.")
+		})
 	}
 }
 
