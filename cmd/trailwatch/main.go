@@ -2,6 +2,7 @@
 //
 //	trailwatch server   serve every service on one port
 //	trailwatch admin    manage accounts
+//	trailwatch load     drive a server with a generated log workload
 package main
 
 import (
@@ -17,6 +18,7 @@ const usage = `usage: trailwatch <command> [flags]
 commands:
   server   run the server (all services on one port)
   admin    manage accounts (create-account, list-accounts)
+  load     ingest a generated log corpus and time FilterLogEvents
 
 Run "trailwatch <command> -h" for a command's flags.
 `
@@ -34,6 +36,8 @@ func main() {
 		err = runServer(ctx, os.Args[2:])
 	case "admin":
 		err = runAdmin(ctx, os.Args[2:])
+	case "load":
+		err = runLoad(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
