@@ -19,17 +19,7 @@ const debianCLI = "/usr/bin/aws"
 // decodes its JSON output into out (when non-nil).
 func cli(t *testing.T, p *proc, key, secret string, out any, args ...string) {
 	t.Helper()
-	home := t.TempDir()
-	cfg := filepath.Join(home, "config")
-	os.WriteFile(cfg, []byte("[default]\nregion = us-east-1\noutput = json\n"), 0o600)
-	cmd := exec.Command(debianCLI, append([]string{"--endpoint-url", p.URL}, args...)...)
-	cmd.Env = []string{
-		"PATH=/usr/bin:/bin", "HOME=" + home,
-		"AWS_CONFIG_FILE=" + cfg, "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
-		"AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
-		"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true",
-	}
-	b, err := cmd.Output()
+	b, err := cliCommandAs(t, p, key, secret, args...).Output()
 	if err != nil {
 		stderr := ""
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -44,6 +34,23 @@ func cli(t *testing.T, p *proc, key, secret string, out any, args ...string) {
 	}
 }
 
+// cliCommandAs builds a Debian AWS CLI command against p, with a private
+// configuration so nothing of the machine's leaks in.
+func cliCommandAs(t *testing.T, p *proc, key, secret string, args ...string) *exec.Cmd {
+	t.Helper()
+	home := t.TempDir()
+	cfg := filepath.Join(home, "config")
+	os.WriteFile(cfg, []byte("[default]\nregion = us-east-1\noutput = json\n"), 0o600)
+	cmd := exec.Command(debianCLI, append([]string{"--endpoint-url", p.URL}, args...)...)
+	cmd.Env = []string{
+		"PATH=/usr/bin:/bin", "HOME=" + home,
+		"AWS_CONFIG_FILE=" + cfg, "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
+		"AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
+		"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true",
+	}
+	return cmd
+}
+
 func TestAWSCLI(t *testing.T) {
 	_, err := os.Stat(debianCLI)
 	testenv.Require(t, "Debian AWS CLI ("+debianCLI+")", err == nil, "install the awscli package (scripts/test does)")
@@ -55,7 +62,9 @@ func TestAWSCLI(t *testing.T) {
 		t.Fatalf("root get-caller-identity = %+v", who)
 	}
 
-	var user struct{ User struct{ UserName, Arn, UserId string } }
+	var user struct {
+		User struct{ UserName, Arn, UserId string }
+	}
 	cli(t, p, rootKey, rootSecret, &user, "iam", "create-user", "--user-name", "alice")
 	if user.User.UserName != "alice" || user.User.Arn != "arn:aws:iam::"+who.Account+":user/alice" {
 		t.Fatalf("create-user = %+v", user)
@@ -98,7 +107,9 @@ func TestAWSCLI(t *testing.T) {
 	}
 
 	// The access key event never carries the secret.
-	var keyEvents struct{ Events []struct{ CloudTrailEvent string } }
+	var keyEvents struct {
+		Events []struct{ CloudTrailEvent string }
+	}
 	cli(t, p, rootKey, rootSecret, &keyEvents, "cloudtrail", "lookup-events",
 		"--lookup-attributes", "AttributeKey=EventName,AttributeValue=CreateAccessKey")
 	if len(keyEvents.Events) != 1 {
