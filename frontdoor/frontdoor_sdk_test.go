@@ -302,7 +302,9 @@ func testAccountIsolation(t *testing.T, s *testserver.Server) {
 		t.Fatal(err)
 	}
 	for _, e := range out.Events {
-		var rec struct{ RecipientAccountID string `json:"recipientAccountId"` }
+		var rec struct {
+			RecipientAccountID string `json:"recipientAccountId"`
+		}
 		json.Unmarshal([]byte(aws.ToString(e.CloudTrailEvent)), &rec)
 		if rec.RecipientAccountID != b.AccountID {
 			t.Errorf("account B sees an event of account %s: %s", rec.RecipientAccountID, aws.ToString(e.EventName))
@@ -322,4 +324,3 @@ func testAccountIsolation(t *testing.T, s *testserver.Server) {
 		t.Errorf("account A sees %d GetUser events made by account B", len(outA.Events))
 	}
 }
-
