@@ -57,6 +57,17 @@ func newFixture(tb testing.TB, opts ...func(*logs.Options)) *fixture {
 	return f
 }
 
+// with returns another fixture over the same store and clock, its service
+// configured by opts.
+func (f *fixture) with(opts ...func(*logs.Options)) *fixture {
+	o := logs.Options{Logs: f.store, Now: f.clock}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	svc := logs.New(o)
+	return &fixture{store: f.store, svc: svc, api: svc.API(), now: f.now}
+}
+
 func (f *fixture) clock() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
