@@ -1,0 +1,143 @@
+package chunk_test
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/chunk"
+)
+
+// FuzzScan feeds arbitrary bytes to every reader in the package: none may
+// panic, and what a successful Scan returns must be a well-formed chunk's
+// events, which Merge must accept and reproduce.
+func FuzzScan(f *testing.F) {
+	valid, filter, _ := MustEncode(f, corpusEvents(1, 20, baseTime))
+	f.Add(valid, int64(math.MinInt64), int64(math.MaxInt64))
+	f.Add(valid[:len(valid)/2], int64(math.MinInt64), int64(math.MaxInt64))
+	f.Add(filter, int64(0), int64(1))
+	f.Add([]byte{}, int64(0), int64(0))
+	r := corpusRNG{s: 5}
+	tiny, _, _ := MustEncode(f, randomEvents(&r, 3))
+	f.Add(tiny, int64(baseTime), int64(baseTime+10))
+	f.Fuzz(func(t *testing.T, data []byte, from, to int64) {
+		meta, metaErr := chunk.ReadMeta(data)
+		chunk.MayContain(data, []string{"abc", string(data)})
+		var got []chunk.Event
+		err := chunk.Scan(data, from, to, func(e *chunk.Event) bool {
+			c := *e
+			c.Message = bytes.Clone(e.Message)
+			got = append(got, c)
+			return true
+		})
+		if err != nil {
+			if !errors.Is(err, chunk.ErrCorrupt) {
+				t.Fatalf("Scan error %v does not wrap ErrCorrupt", err)
+			}
+			if len(got) > 0 {
+				t.Fatalf("Scan returned %d events and then %v", len(got), err)
+			}
+			return
+		}
+		if metaErr != nil {
+			t.Fatalf("Scan succeeded where ReadMeta failed: %v", metaErr)
+		}
+		for i, e := range got {
+			if e.Timestamp < from || e.Timestamp > to {
+				t.Fatalf("event %d at %d outside [%d, %d]", i, e.Timestamp, from, to)
+			}
+			if i > 0 && (e.Timestamp < got[i-1].Timestamp || e.Timestamp == got[i-1].Timestamp && e.Seq <= got[i-1].Seq) {
+				t.Fatalf("events %d and %d out of order", i-1, i)
+			}
+		}
+		if from > meta.MinTime || to < meta.MaxTime {
+			return // the payload may not have been read
+		}
+		// The whole chunk was read and found good: it must merge, and the
+		// merge must hold the same events.
+		merged, _, mergedMeta, err := chunk.Merge([][]byte{data})
+		if err != nil {
+			t.Fatalf("Scan accepted the chunk but Merge: %v", err)
+		}
+		if mergedMeta != meta {
+			t.Fatalf("Merge meta %+v, header said %+v", mergedMeta, meta)
+		}
+		if diff := diffEvents(got, scanAll(t, merged)); diff != "" {
+			t.Fatalf("Merge changed the events (-scan +merged):\n%s", diff)
+		}
+	})
+}
+
+// FuzzRoundTrip builds events from arbitrary bytes and checks that Encode,
+// Scan, Merge and MayContain agree on them.
+func FuzzRoundTrip(f *testing.F) {
+	f.Add([]byte("\x01\x01\x05hello\x01\x02\x05world\x00\x03\x00"), uint8(1))
+	f.Add([]byte("\x80\x01\x03a\nb\x7f\x01\x04\n\n\n\n\x00\x00\x01\xff"), uint8(2))
+	f.Add([]byte("\x05\x05\x0aGröße ÉCHO\x05\x06\x03abc"), uint8(0))
+	f.Fuzz(func(t *testing.T, raw []byte, split uint8) {
+		evs := eventsFromBytes(raw)
+		if len(evs) == 0 {
+			if _, _, _, err := chunk.Encode(evs); !errors.Is(err, chunk.ErrEmpty) {
+				t.Fatalf("Encode(no events) error = %v, want ErrEmpty", err)
+			}
+			return
+		}
+		data, filter, meta := MustEncode(t, evs)
+		want := sorted(evs)
+		if diff := diffEvents(want, scanAll(t, data)); diff != "" {
+			t.Fatalf("Scan (-want +got):\n%s", diff)
+		}
+		if meta != metaOf(evs) {
+			t.Fatalf("Meta = %+v, want %+v", meta, metaOf(evs))
+		}
+		for _, e := range evs {
+			for i := 0; i+3 <= len(e.Message); i++ {
+				if term := string(e.Message[i:min(len(e.Message), i+8)]); !chunk.MayContain(filter, []string{term}) {
+					t.Fatalf("MayContain(%q) = false for a substring of %q", term, e.Message)
+				}
+			}
+		}
+		// Split the events in two chunks anywhere and merge them back.
+		k := int(split) % (len(evs) + 1)
+		if k == 0 || k == len(evs) {
+			return
+		}
+		a, _, _ := MustEncode(t, evs[:k])
+		b, _, _ := MustEncode(t, evs[k:])
+		merged, mergedFilter, mergedMeta, err := chunk.Merge([][]byte{b, a})
+		if err != nil {
+			t.Fatalf("Merge: %v", err)
+		}
+		if mergedMeta != meta {
+			t.Fatalf("Merge meta = %+v, want %+v", mergedMeta, meta)
+		}
+		if diff := diffEvents(want, scanAll(t, merged)); diff != "" {
+			t.Fatalf("Scan of merged (-want +got):\n%s", diff)
+		}
+		if !bytes.Equal(mergedFilter, filter) {
+			t.Fatalf("merged filter differs from the filter of the same events")
+		}
+	})
+}
+
+// eventsFromBytes reads events from raw as repeated (timestamp int8,
+// seq uint8, length uint8, message) records, dropping repeats of a
+// (timestamp, seq) pair, which Encode refuses.
+func eventsFromBytes(raw []byte) []chunk.Event {
+	var evs []chunk.Event
+	seen := map[[2]int64]bool{}
+	for len(raw) >= 3 {
+		ts := int64(int8(raw[0])) * 1000
+		seq := int64(raw[1])
+		n := min(int(raw[2]), len(raw)-3)
+		msg := raw[3 : 3+n]
+		raw = raw[3+n:]
+		if seen[[2]int64{ts, seq}] {
+			continue
+		}
+		seen[[2]int64{ts, seq}] = true
+		evs = append(evs, chunk.Event{Timestamp: baseTime + ts, Seq: seq, IngestionTime: int64(len(evs)), Message: bytes.Clone(msg)})
+	}
+	return evs
+}

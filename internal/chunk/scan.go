@@ -1,0 +1,181 @@
+package chunk
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+)
+
+// Scan calls fn for each event of the chunk data with from <= Timestamp <=
+// to, in (Timestamp, Seq) order, until fn returns false. Use math.MinInt64
+// and math.MaxInt64 for open bounds. The Event, and the Message in it,
+// are valid only during the call; fn must copy what it keeps.
+//
+// Scan returns an error wrapping ErrCorrupt for a malformed chunk and
+// never panics, whatever data holds. The header is always checked; the
+// payload is checked, completely and before fn is first called, whenever
+// the window overlaps the header's time range, so a corrupt chunk yields
+// no events rather than some. Scan is safe for concurrent use.
+func Scan(data []byte, from, to int64, fn func(e *Event) bool) error {
+	h, frame, err := parseHeader(data)
+	if err != nil {
+		return fmt.Errorf("scan chunk: %w", err)
+	}
+	if from > to || to < h.meta.MinTime || from > h.meta.MaxTime {
+		return nil
+	}
+	d, err := inflate(&h, frame)
+	if err != nil {
+		return fmt.Errorf("scan chunk: %w", err)
+	}
+	defer d.release()
+	// The events are in time order: find the window's start by bisection.
+	start, _ := slices.BinarySearchFunc(d.events, from, func(r record, t int64) int { return cmp.Compare(r.ts, t) })
+	var e Event
+	for i := start; i < len(d.events) && d.events[i].ts <= to; i++ {
+		e = d.event(i)
+		if !fn(&e) {
+			break
+		}
+	}
+	return nil
+}
+
+// decoded is an inflated chunk whose every event has been read and
+// checked. Scan and Merge work from its records rather than from the
+// columns, so that each varint is decoded and each message's end found
+// once. decodeds are pooled; release returns one.
+type decoded struct {
+	buf     []byte   // the pooled buffer, at its full capacity
+	payload []byte   // the inflated payload, in buf
+	events  []record // one per event, in (Timestamp, Seq) order
+}
+
+// record is one event of a decoded chunk; its message is
+// payload[start:end].
+type record struct {
+	ts, seq, ingestion int64
+	start, end         uint32
+}
+
+var decodedPool = sync.Pool{New: func() any { return new(decoded) }}
+
+// inflate decompresses a chunk's frame and reads its events, checking
+// everything against h. The caller calls release when done.
+func inflate(h *header, frame []byte) (*decoded, error) {
+	d := decodedPool.Get().(*decoded)
+	if cap(d.buf) < h.payloadLen {
+		d.buf = make([]byte, 0, h.payloadLen)
+	}
+	// The three-index slice caps what the decoder may write at what the
+	// header promised (WithDecodeAllCapLimit), however the frame lies.
+	out, err := decoder().DecodeAll(frame, d.buf[:0:h.payloadLen])
+	if err != nil {
+		d.release()
+		return nil, fmt.Errorf("%w: decompress: %v", ErrCorrupt, err)
+	}
+	d.payload = out
+	if err := d.read(h); err != nil {
+		d.release()
+		return nil, err
+	}
+	return d, nil
+}
+
+// release returns d to the pool unless it has grown too big to keep.
+func (d *decoded) release() {
+	if cap(d.buf) > maxPooled || cap(d.events)*32 > maxPooled {
+		return
+	}
+	d.payload, d.events = nil, d.events[:0]
+	decodedPool.Put(d)
+}
+
+// event returns event i; its Message points into d.
+func (d *decoded) event(i int) Event {
+	r := &d.events[i]
+	return Event{Timestamp: r.ts, IngestionTime: r.ingestion, Seq: r.seq, Message: d.payload[r.start:r.end:r.end]}
+}
+
+// read splits the payload into its columns (see the package comment) and
+// reads every event into d.events, checking that the columns agree with
+// each other and with h: lengths, order, counts and ranges.
+func (d *decoded) read(h *header) error {
+	p := d.payload
+	if len(p) != h.payloadLen {
+		return fmt.Errorf("%w: payload is %d bytes, header says %d", ErrCorrupt, len(p), h.payloadLen)
+	}
+	// parseHeader saw to it that the payload can hold the messages with
+	// their terminators and the trailer.
+	msgLen := int(h.meta.RawBytes) + h.meta.Count
+	trailer := p[len(p)-trailerSize:]
+	var cols [4]reader
+	off := msgLen
+	for i := range cols {
+		n := int(binary.LittleEndian.Uint32(trailer[4*i:]))
+		if n > len(p)-trailerSize-off {
+			return fmt.Errorf("%w: column lengths exceed the payload", ErrCorrupt)
+		}
+		cols[i] = reader{b: p[off : off+n]}
+		off += n
+	}
+	if off != len(p)-trailerSize {
+		return fmt.Errorf("%w: column lengths do not add up to the payload", ErrCorrupt)
+	}
+	times, seqs, ingested, newlines := &cols[0], &cols[1], &cols[2], &cols[3]
+	msgs := p[:msgLen]
+
+	if cap(d.events) < h.meta.Count {
+		d.events = make([]record, 0, h.meta.Count)
+	}
+	events := d.events[:0]
+	var ts, seq, ingestion int64
+	minSeq, maxSeq := int64(math.MaxInt64), int64(math.MinInt64)
+	start := 0
+	for i := 0; i < h.meta.Count; i++ {
+		prevTime, prevSeq := ts, seq
+		// Go's signed arithmetic wraps, as the encoder's did.
+		ts += times.varint()
+		seq += seqs.varint()
+		ingestion += ingested.varint()
+		if i > 0 && (ts < prevTime || ts == prevTime && seq <= prevSeq) {
+			return fmt.Errorf("%w: event %d out of order", ErrCorrupt, i)
+		}
+		minSeq, maxSeq = min(minSeq, seq), max(maxSeq, seq)
+		// The message ends at the newline after its inner ones; each
+		// round consumes a byte, so a corrupt count cannot loop for long.
+		end := start
+		for inner := newlines.uvarint(); ; inner-- {
+			j := bytes.IndexByte(msgs[end:], '\n')
+			if j < 0 {
+				return fmt.Errorf("%w: messages truncated", ErrCorrupt)
+			}
+			end += j
+			if inner == 0 {
+				break
+			}
+			end++
+		}
+		events = append(events, record{ts: ts, seq: seq, ingestion: ingestion, start: uint32(start), end: uint32(end)})
+		start = end + 1
+	}
+	d.events = events
+	switch {
+	case times.bad || seqs.bad || ingested.bad || newlines.bad:
+		return fmt.Errorf("%w: columns truncated", ErrCorrupt)
+	case times.off != len(times.b) || seqs.off != len(seqs.b) ||
+		ingested.off != len(ingested.b) || newlines.off != len(newlines.b):
+		return fmt.Errorf("%w: columns hold more than %d events", ErrCorrupt, h.meta.Count)
+	case start != len(msgs):
+		return fmt.Errorf("%w: messages hold more than %d events", ErrCorrupt, h.meta.Count)
+	case events[0].ts != h.meta.MinTime || ts != h.meta.MaxTime:
+		return fmt.Errorf("%w: time range [%d, %d], header says [%d, %d]", ErrCorrupt, events[0].ts, ts, h.meta.MinTime, h.meta.MaxTime)
+	case minSeq != h.meta.MinSeq || maxSeq != h.meta.MaxSeq:
+		return fmt.Errorf("%w: seq range [%d, %d], header says [%d, %d]", ErrCorrupt, minSeq, maxSeq, h.meta.MinSeq, h.meta.MaxSeq)
+	}
+	return nil
+}
