@@ -11,9 +11,30 @@ import (
 	"github.com/trailwatch/trailwatch/internal/chunk"
 )
 
-// benchEvents is a 10,000-event batch of the corpus, the largest a
+// benchEvents is a 10,000-event batch of the mixed corpus, the largest a
 // PutLogEvents call may carry, built once.
 var benchEvents = sync.OnceValue(func() []chunk.Event { return corpusEvents(1, 10000, baseTime) })
+
+// benchKinds are the corpora the size figures are reported for: the mix
+// in one stream, and each source in a stream of its own, as a log shipper
+// per source would send them.
+var benchKinds = []struct {
+	name string
+	kind corpusKind
+}{{"mixed", corpusMixed}, {"json", corpusJSON}, {"access", corpusAccess}, {"mariadb", corpusMariaDB}, {"pgaudit", corpusPgAudit}}
+
+// kindEvents returns n events of one corpus kind.
+func kindEvents(kind corpusKind, n int) []chunk.Event {
+	c := newCorpusKind(uint64(kind)+1, kind)
+	evs := make([]chunk.Event, n)
+	var buf []byte
+	for i := range evs {
+		ts := baseTime + int64(i)
+		buf = c.next(buf[:0], ts)
+		evs[i] = chunk.Event{Timestamp: ts, IngestionTime: baseTime, Seq: int64(i), Message: bytes.Clone(buf)}
+	}
+	return evs
+}
 
 func rawBytes(evs []chunk.Event) int64 {
 	var n int64
@@ -23,51 +44,66 @@ func rawBytes(evs []chunk.Event) int64 {
 	return n
 }
 
-// BenchmarkEncode measures the ingest path: one full batch per op. MB/s
-// counts raw message bytes; ratio is (chunk + filter) / raw bytes.
+// BenchmarkEncode measures the ingest path: one batch per op, of 10, 1,000
+// and 10,000 events of the mixed corpus, and of 10,000 events of each
+// single-source corpus. MB/s counts raw message bytes; ratio is (chunk +
+// filter) / raw bytes and filter/raw the filter's share of it.
 func BenchmarkEncode(b *testing.B) {
 	for _, n := range []int{10, 1000, 10000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			evs := benchEvents()[:n]
+		b.Run(fmt.Sprintf("mixed/%d", n), func(b *testing.B) { benchEncode(b, benchEvents()[:n]) })
+	}
+	for _, k := range benchKinds[1:] {
+		b.Run(k.name+"/10000", func(b *testing.B) { benchEncode(b, kindEvents(k.kind, 10000)) })
+	}
+}
+
+func benchEncode(b *testing.B, evs []chunk.Event) {
+	raw := rawBytes(evs)
+	var data, filter []byte
+	b.SetBytes(raw)
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		// Encode sorts in place; after the first call the batch is
+		// sorted, as most batches arrive.
+		if data, filter, _, err = chunk.Encode(evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(len(data)+len(filter))/float64(raw), "ratio")
+	b.ReportMetric(float64(len(filter))/float64(raw), "filter/raw")
+}
+
+// BenchmarkMerge measures the compactor: ten 1,000-event chunks into one,
+// for each corpus.
+func BenchmarkMerge(b *testing.B) {
+	for _, k := range benchKinds {
+		b.Run(k.name, func(b *testing.B) {
+			evs := kindEvents(k.kind, 10000)
+			if k.kind == corpusMixed {
+				evs = benchEvents()
+			}
+			var chunks [][]byte
+			for i := 0; i < 10; i++ {
+				data, _, _ := MustEncode(b, evs[i*1000:(i+1)*1000])
+				chunks = append(chunks, data)
+			}
 			raw := rawBytes(evs)
 			var data, filter []byte
 			b.SetBytes(raw)
 			b.ReportAllocs()
 			for b.Loop() {
 				var err error
-				// Encode sorts in place; after the first call the batch
-				// is sorted, as most batches arrive.
-				if data, filter, _, err = chunk.Encode(evs); err != nil {
+				if data, filter, _, err = chunk.Merge(chunks); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
 			b.ReportMetric(float64(len(data)+len(filter))/float64(raw), "ratio")
 			b.ReportMetric(float64(len(filter))/float64(raw), "filter/raw")
 		})
 	}
-}
-
-// BenchmarkMerge measures the compactor: ten 1,000-event chunks into one.
-func BenchmarkMerge(b *testing.B) {
-	evs := benchEvents()
-	var chunks [][]byte
-	for i := 0; i < 10; i++ {
-		data, _, _ := MustEncode(b, evs[i*1000:(i+1)*1000])
-		chunks = append(chunks, data)
-	}
-	var data, filter []byte
-	b.SetBytes(rawBytes(evs))
-	b.ReportAllocs()
-	for b.Loop() {
-		var err error
-		if data, filter, _, err = chunk.Merge(chunks); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(len(data)+len(filter))/float64(rawBytes(evs)), "ratio")
-	b.ReportMetric(float64(len(filter))/float64(rawBytes(evs)), "filter/raw")
 }
 
 // BenchmarkScan measures reading a 10,000-event chunk back: every event

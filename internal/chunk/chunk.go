@@ -48,8 +48,6 @@ const (
 	dataVersion = 1
 	// trailerSize is the payload trailer: four uint32 column lengths.
 	trailerSize = 16
-	// maxHeaderSize is the version byte, six varints and the CRC.
-	maxHeaderSize = 1 + 6*binary.MaxVarintLen64 + 4
 )
 
 var (
@@ -113,29 +111,40 @@ func parseHeader(data []byte) (h header, frame []byte, err error) {
 	if crc32.Checksum(data[:r.off], castagnoli) != binary.LittleEndian.Uint32(data[r.off:]) {
 		return h, nil, fmt.Errorf("%w: header checksum mismatch", ErrCorrupt)
 	}
-	maxTime := int64(uint64(minTime) + timeSpan)
-	maxSeq := int64(uint64(minSeq) + seqSpan)
-	switch {
-	case count == 0 || count > MaxEvents:
-		return h, nil, fmt.Errorf("%w: %d events", ErrCorrupt, count)
-	case payloadLen > MaxSize:
-		return h, nil, fmt.Errorf("%w: payload of %d bytes exceeds %d", ErrCorrupt, payloadLen, MaxSize)
-	case count > payloadLen || raw > payloadLen || raw+5*count+trailerSize > payloadLen:
-		// Every event takes a newline and at least four varint bytes.
-		return h, nil, fmt.Errorf("%w: %d events of %d bytes cannot fit %d payload bytes", ErrCorrupt, count, raw, payloadLen)
-	case maxTime < minTime || maxSeq < minSeq:
-		// The spans wrapped around: no int64 range is that wide.
-		return h, nil, fmt.Errorf("%w: time or seq range out of bounds", ErrCorrupt)
+	if count > MaxEvents || payloadLen > MaxSize || raw > MaxSize {
+		return h, nil, fmt.Errorf("%w: %d events, %d message bytes and %d payload bytes exceed the limits", ErrCorrupt, count, raw, payloadLen)
 	}
 	h = header{
 		meta: Meta{
-			MinTime: minTime, MaxTime: maxTime,
-			MinSeq: minSeq, MaxSeq: maxSeq,
+			MinTime: minTime, MaxTime: int64(uint64(minTime) + timeSpan),
+			MinSeq: minSeq, MaxSeq: int64(uint64(minSeq) + seqSpan),
 			Count: int(count), RawBytes: int64(raw),
 		},
 		payloadLen: int(payloadLen),
 	}
+	if err := h.check(); err != nil {
+		return header{}, nil, err
+	}
 	return h, data[r.off+4:], nil
+}
+
+// check reports whether h is self-consistent and within the limits, as
+// decoded.read relies on.
+func (h *header) check() error {
+	m := &h.meta
+	switch {
+	case m.Count <= 0 || m.Count > MaxEvents:
+		return fmt.Errorf("%w: %d events", ErrCorrupt, m.Count)
+	case h.payloadLen > MaxSize || m.RawBytes < 0:
+		return fmt.Errorf("%w: payload of %d bytes exceeds %d", ErrCorrupt, h.payloadLen, MaxSize)
+	case m.RawBytes+5*int64(m.Count)+trailerSize > int64(h.payloadLen):
+		// Every event takes a newline and at least four varint bytes.
+		return fmt.Errorf("%w: %d events of %d bytes cannot fit %d payload bytes", ErrCorrupt, m.Count, m.RawBytes, h.payloadLen)
+	case m.MaxTime < m.MinTime || m.MaxSeq < m.MinSeq:
+		// The spans wrapped around: no int64 range is that wide.
+		return fmt.Errorf("%w: time or seq range out of bounds", ErrCorrupt)
+	}
+	return nil
 }
 
 // ReadMeta returns a chunk's Meta from its header, without decompressing
@@ -149,8 +158,8 @@ func ReadMeta(data []byte) (Meta, error) {
 	return h.meta, nil
 }
 
-// reader decodes varints from b, remembering rather than returning the
-// first failure so that a run of reads is checked once.
+// reader decodes canonical varints from b, remembering rather than
+// returning the first failure so that a run of reads is checked once.
 type reader struct {
 	b   []byte
 	off int
@@ -166,7 +175,9 @@ func (r *reader) uvarint() uint64 {
 		return uint64(v)
 	}
 	v, n := binary.Uvarint(r.b[min(r.off, len(r.b)):])
-	if n <= 0 {
+	// binary.Uvarint takes overlong encodings (0x80 0x00 for 0); no
+	// encoder writes them, so they are corruption too.
+	if n <= 0 || r.b[r.off+n-1] == 0 {
 		r.bad = true
 		r.off = len(r.b)
 		return 0

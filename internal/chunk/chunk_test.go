@@ -3,6 +3,7 @@ package chunk_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -119,6 +120,16 @@ func TestScanBounds(t *testing.T) {
 		if string(got) != tt.want {
 			t.Errorf("%s: Scan(%d, %d) = %q, want %q", tt.name, tt.from, tt.to, got, tt.want)
 		}
+		got = got[:0]
+		err := chunk.ScanBackward(data, tt.from, tt.to, func(e *chunk.Event) bool {
+			got = append(got, e.Message...)
+			return true
+		})
+		want := []byte(tt.want)
+		slices.Reverse(want)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("%s: ScanBackward(%d, %d) = %q, %v; want %q", tt.name, tt.from, tt.to, got, err, want)
+		}
 	}
 }
 
@@ -138,6 +149,22 @@ func TestScanEarlyStop(t *testing.T) {
 	}
 	if diff := diffEvents(want, got); diff != "" {
 		t.Errorf("Scan stopping after 17 (-want +got):\n%s", diff)
+	}
+
+	want = sorted(evs)[len(evs)-5:]
+	slices.Reverse(want)
+	got = nil
+	err = chunk.ScanBackward(data, math.MinInt64, math.MaxInt64, func(e *chunk.Event) bool {
+		c := *e
+		c.Message = bytes.Clone(e.Message)
+		got = append(got, c)
+		return len(got) < 5
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := diffEvents(want, got); diff != "" {
+		t.Errorf("ScanBackward stopping after 5 (-want +got):\n%s", diff)
 	}
 }
 
@@ -333,5 +360,58 @@ func TestCorruptChunks(t *testing.T) {
 	}
 	if _, err := chunk.ReadMeta([]byte{9, 1, 2, 3}); !errors.Is(err, chunk.ErrCorrupt) {
 		t.Errorf("ReadMeta of an unknown version: error = %v, want ErrCorrupt", err)
+	}
+}
+
+// The package keeps shared codecs and pools; concurrent callers must not
+// see each other's buffers (run with -race to check the locking too).
+func TestConcurrentUse(t *testing.T) {
+	const workers = 4
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			errs <- func() error {
+				for i := range 5 {
+					evs := corpusEvents(uint64(100*w+i), 500+100*i, baseTime+int64(1000*w))
+					data, filter, _, err := chunk.Encode(slices.Clone(evs))
+					if err != nil {
+						return err
+					}
+					other, _, _, err := chunk.Encode(corpusEvents(uint64(100*w+i+50), 300, baseTime))
+					if err != nil {
+						return err
+					}
+					merged, _, _, err := chunk.Merge([][]byte{data, other})
+					if err != nil {
+						return err
+					}
+					var got []chunk.Event
+					err = chunk.Scan(data, math.MinInt64, math.MaxInt64, func(e *chunk.Event) bool {
+						c := *e
+						c.Message = bytes.Clone(e.Message)
+						got = append(got, c)
+						return true
+					})
+					if err != nil {
+						return err
+					}
+					if diff := diffEvents(sorted(evs), got); diff != "" {
+						return errors.New("worker scanned wrong events:\n" + diff)
+					}
+					if m, err := chunk.ReadMeta(merged); err != nil || m.Count != len(evs)+300 {
+						return fmt.Errorf("merged meta %+v, %v", m, err)
+					}
+					if !chunk.MayContain(filter, []string{string(evs[0].Message)}) {
+						return errors.New("filter rules out its own first message")
+					}
+				}
+				return nil
+			}()
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

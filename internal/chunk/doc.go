@@ -2,13 +2,18 @@
 // events that both storage backends share (DESIGN.md decision 7).
 //
 // A chunk holds one stream's events in (Timestamp, Seq) order. Encode
-// packs a PutLogEvents batch into a chunk on the ingest path; Merge packs
-// a stream's small adjacent chunks into a bigger one in the background;
-// Scan streams a chunk's events back; MayContain answers, from a small
-// filter kept beside the chunk, whether the chunk can hold a message
-// containing given substrings, so FilterLogEvents skips chunks that
-// cannot match without decompressing them. Everything is pure: no I/O,
-// safe for concurrent use, and the functions never panic on bad input.
+// packs a PutLogEvents batch into a chunk on the ingest path, at zstd's
+// fastest level; Merge packs a stream's small adjacent chunks into a
+// bigger one in the background, at a stronger level; Scan and
+// ScanBackward stream a chunk's events back within a time window;
+// ReadMeta reads a chunk's summary from its header. Encode and Merge also
+// return a filter, a small Bloom filter over the messages' trigrams that
+// the storage keeps beside the chunk: MayContain answers from it whether
+// the chunk can hold a message containing given substrings, so
+// FilterLogEvents skips the chunks that cannot match without reading
+// them. Everything is pure (no I/O), safe for concurrent use, and never
+// panics on bad input; codecs and buffers are pooled, so that neither
+// encoding nor scanning allocates per event.
 //
 // # Data format, version 1
 //

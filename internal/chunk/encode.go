@@ -2,6 +2,7 @@ package chunk
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -38,22 +39,10 @@ func Encode(evs []Event) (data, filter []byte, meta Meta, err error) {
 }
 
 func compareEvents(a, b Event) int {
-	switch {
-	case a.Timestamp != b.Timestamp:
-		return cmpInt(a.Timestamp, b.Timestamp)
-	default:
-		return cmpInt(a.Seq, b.Seq)
+	if c := cmp.Compare(a.Timestamp, b.Timestamp); c != 0 {
+		return c
 	}
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.Seq, b.Seq)
 }
 
 // Merge combines chunks into one holding all their events in (Timestamp,

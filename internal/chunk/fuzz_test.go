@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/trailwatch/trailwatch/internal/chunk"
@@ -50,6 +51,19 @@ func FuzzScan(f *testing.F) {
 			if i > 0 && (e.Timestamp < got[i-1].Timestamp || e.Timestamp == got[i-1].Timestamp && e.Seq <= got[i-1].Seq) {
 				t.Fatalf("events %d and %d out of order", i-1, i)
 			}
+		}
+		var back []chunk.Event
+		if err := chunk.ScanBackward(data, from, to, func(e *chunk.Event) bool {
+			c := *e
+			c.Message = bytes.Clone(e.Message)
+			back = append(back, c)
+			return true
+		}); err != nil {
+			t.Fatalf("Scan succeeded but ScanBackward: %v", err)
+		}
+		slices.Reverse(back)
+		if diff := diffEvents(got, back); diff != "" {
+			t.Fatalf("ScanBackward is not Scan reversed (-scan +backward):\n%s", diff)
 		}
 		if from > meta.MinTime || to < meta.MaxTime {
 			return // the payload may not have been read

@@ -21,6 +21,17 @@ import (
 // the window overlaps the header's time range, so a corrupt chunk yields
 // no events rather than some. Scan is safe for concurrent use.
 func Scan(data []byte, from, to int64, fn func(e *Event) bool) error {
+	return scan(data, from, to, false, fn)
+}
+
+// ScanBackward is Scan in descending (Timestamp, Seq) order, newest event
+// first, for reads that want the last events of a window (GetLogEvents
+// without startFromHead) and stop after a page.
+func ScanBackward(data []byte, from, to int64, fn func(e *Event) bool) error {
+	return scan(data, from, to, true, fn)
+}
+
+func scan(data []byte, from, to int64, backward bool, fn func(e *Event) bool) error {
 	h, frame, err := parseHeader(data)
 	if err != nil {
 		return fmt.Errorf("scan chunk: %w", err)
@@ -33,10 +44,21 @@ func Scan(data []byte, from, to int64, fn func(e *Event) bool) error {
 		return fmt.Errorf("scan chunk: %w", err)
 	}
 	defer d.release()
-	// The events are in time order: find the window's start by bisection.
-	start, _ := slices.BinarySearchFunc(d.events, from, func(r record, t int64) int { return cmp.Compare(r.ts, t) })
+	// The events are in time order: find the window by bisection.
+	byTime := func(r record, t int64) int { return cmp.Compare(r.ts, t) }
+	start, _ := slices.BinarySearchFunc(d.events, from, byTime)
+	end := len(d.events)
+	if to < math.MaxInt64 {
+		end, _ = slices.BinarySearchFunc(d.events[start:], to+1, byTime)
+		end += start
+	}
+	// fn gets a copy, so nothing it does to the event reaches d.
 	var e Event
-	for i := start; i < len(d.events) && d.events[i].ts <= to; i++ {
+	for k := start; k < end; k++ {
+		i := k
+		if backward {
+			i = start + end - 1 - k
+		}
 		e = d.event(i)
 		if !fn(&e) {
 			break
