@@ -95,6 +95,85 @@ CREATE TABLE leases (
 	expires INTEGER NOT NULL
 );
 `,
+	// 2: CloudWatch Logs: groups, streams, event chunks, metric filters.
+	`
+-- Names compare as bytes (BINARY collation): log group and stream names are
+-- case-sensitive. stored_bytes and raw_bytes sum the group's chunks (see
+-- log_chunks). next_seq is the Seq the group's next batch starts at: each
+-- PutLogEvents advances it in the transaction that stores the batch.
+-- AUTOINCREMENT keeps ids of deleted groups and streams from coming back.
+CREATE TABLE log_groups (
+	id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+	account_id          TEXT NOT NULL,
+	region              TEXT NOT NULL,
+	name                TEXT NOT NULL,
+	created_at          INTEGER,
+	retention_days      INTEGER NOT NULL,
+	kms_key_id          TEXT NOT NULL,
+	class               TEXT NOT NULL,
+	deletion_protection INTEGER NOT NULL,
+	tags                TEXT,
+	stored_bytes        INTEGER NOT NULL DEFAULT 0,
+	raw_bytes           INTEGER NOT NULL DEFAULT 0,
+	next_seq            INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (account_id, region, name)
+);
+CREATE INDEX log_groups_with_retention ON log_groups (id) WHERE retention_days > 0;
+
+-- The event times are NULL until the stream's first batch.
+CREATE TABLE log_streams (
+	id             INTEGER PRIMARY KEY AUTOINCREMENT,
+	group_id       INTEGER NOT NULL,
+	name           TEXT NOT NULL,
+	created_at     INTEGER,
+	first_event    INTEGER,
+	last_event     INTEGER,
+	last_ingestion INTEGER,
+	UNIQUE (group_id, name)
+);
+CREATE INDEX log_streams_by_last_event ON log_streams (group_id, coalesce(last_event, 0), name);
+
+-- One row per chunk (internal/chunk): a PutLogEvents batch, or several of
+-- a stream's adjacent batches merged by the compactor. The columns before
+-- the blobs repeat the chunk's header so that reads choose chunks from the
+-- indexes alone; filter comes before data so that reading it never walks
+-- the data's overflow pages. stored_bytes is len(filter) + len(data).
+-- AUTOINCREMENT: the compactor names the chunks it replaces by id, and an
+-- id must never come back as another chunk's.
+CREATE TABLE log_chunks (
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
+	group_id     INTEGER NOT NULL,
+	stream_id    INTEGER NOT NULL,
+	min_ts       INTEGER NOT NULL,
+	max_ts       INTEGER NOT NULL,
+	min_seq      INTEGER NOT NULL,
+	max_seq      INTEGER NOT NULL,
+	count        INTEGER NOT NULL,
+	raw_bytes    INTEGER NOT NULL,
+	stored_bytes INTEGER NOT NULL,
+	filter       BLOB NOT NULL,
+	data         BLOB NOT NULL
+);
+-- ScanLogEvents and retention walk a group's chunks by first event;
+-- ReadLogStream walks a stream's forward by first event and backward by
+-- last. The indexes carry every column those walks read but the blobs.
+CREATE INDEX log_chunks_by_group ON log_chunks (group_id, min_ts, min_seq, max_ts, max_seq, stream_id, count, raw_bytes, stored_bytes);
+CREATE INDEX log_chunks_by_stream ON log_chunks (stream_id, min_ts, min_seq, max_ts, max_seq, count, raw_bytes, stored_bytes);
+CREATE INDEX log_chunks_by_stream_end ON log_chunks (stream_id, max_ts, max_seq, min_ts, min_seq, count, raw_bytes);
+
+-- transformations and emit_system_field_dimensions are JSON, as given.
+CREATE TABLE log_metric_filters (
+	group_id                     INTEGER NOT NULL,
+	name                         TEXT NOT NULL,
+	pattern                      TEXT NOT NULL,
+	transformations              TEXT NOT NULL,
+	created_at                   INTEGER,
+	apply_on_transformed_logs    INTEGER NOT NULL,
+	field_selection_criteria     TEXT NOT NULL,
+	emit_system_field_dimensions TEXT NOT NULL,
+	PRIMARY KEY (group_id, name)
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date.

@@ -43,6 +43,13 @@ type DB struct {
 	// or changed once committed, so a cached id stays valid forever.
 	ixMu sync.Mutex
 	ix   map[ixKey]int64
+
+	// seqs orders the PutLogEvents batches of each log group.
+	seqs seqGates
+	// compactMu guards compactAfter, the stream id CompactLogEvents
+	// resumes after, so that successive calls work through every stream.
+	compactMu    sync.Mutex
+	compactAfter int64
 }
 
 var _ storage.Store = (*DB)(nil)

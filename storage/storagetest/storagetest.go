@@ -1,7 +1,9 @@
 // Package storagetest is the conformance suite every storage backend must
 // pass: it checks each documented behaviour and error of the storage
 // interfaces, isolation between accounts, LookupEvents ordering and paging,
-// concurrency and durability across a close and reopen.
+// CloudWatch Logs groups, streams, chunked events (reading, scanning,
+// retention, compaction) and metric filters, concurrency and durability
+// across a close and reopen.
 //
 // A backend's tests call Run:
 //
@@ -49,6 +51,16 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Leases", func(t *testing.T) { testLeases(t, h) })
 	t.Run("Durability", func(t *testing.T) { testDurability(t, h) })
 	t.Run("CloseWhileWriting", func(t *testing.T) { testCloseWhileWriting(t, h) })
+	t.Run("LogGroups", func(t *testing.T) { testLogGroups(t, h) })
+	t.Run("LogStreams", func(t *testing.T) { testLogStreams(t, h) })
+	t.Run("MetricFilters", func(t *testing.T) { testMetricFilters(t, h) })
+	t.Run("PutLogEvents", func(t *testing.T) { testPutLogEvents(t, h) })
+	t.Run("ReadLogStream", func(t *testing.T) { testReadLogStream(t, h) })
+	t.Run("ScanLogEvents", func(t *testing.T) { testScanLogEvents(t, h) })
+	t.Run("LogRetention", func(t *testing.T) { testLogRetention(t, h) })
+	t.Run("LogCompaction", func(t *testing.T) { testLogCompaction(t, h) })
+	t.Run("LogsDurability", func(t *testing.T) { testLogsDurability(t, h) })
+	t.Run("LogsConcurrentPut", func(t *testing.T) { testLogsConcurrentPut(t, h) })
 }
 
 // harness hands out stores to the suite's tests.

@@ -1,0 +1,450 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"unsafe"
+
+	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/internal/chunk"
+	"github.com/trailwatch/trailwatch/storage"
+)
+
+// PutLogEvents stores the batch as one chunk. The chunk is encoded before
+// the write transaction, with a Seq range from s.db.seqs, so that the
+// transaction itself is two small UPDATEs and one INSERT.
+func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream string, ingestionTime int64, events []trailwatch.LogEvent) ([]trailwatch.LogEvent, error) {
+	var gid, sid, next int64
+	err := s.db.r.QueryRowContext(ctx, `SELECT g.id, s.id, g.next_seq FROM log_groups AS g
+		JOIN log_streams AS s ON s.group_id = g.id
+		WHERE g.account_id = ? AND g.region = ? AND g.name = ? AND s.name = ?`,
+		account, region, group, stream).Scan(&gid, &sid, &next)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
+	}
+	if len(events) == 0 {
+		return []trailwatch.LogEvent{}, nil
+	}
+
+	b := newLogBatch(stream, ingestionTime, events)
+	n := int64(len(events))
+	turn := s.db.seqs.reserve(gid, next, n)
+	committed := int64(-1)
+	defer func() { s.db.seqs.finish(gid, turn, committed) }()
+	if err := b.encode(turn.base); err != nil {
+		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
+	}
+	if err := turn.wait(ctx); err != nil {
+		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
+	}
+	err = s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE log_groups SET next_seq = ?, stored_bytes = stored_bytes + ?,
+			raw_bytes = raw_bytes + ? WHERE id = ? AND next_seq <= ?`,
+			b.base+n, b.stored(), b.meta.RawBytes, gid, b.base)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			// Deleted, or another process stored a batch after the range
+			// was handed out: take the next free range, under the lock.
+			var now int64
+			err := tx.QueryRowContext(ctx, `SELECT next_seq FROM log_groups WHERE id = ?`, gid).Scan(&now)
+			if errors.Is(err, sql.ErrNoRows) {
+				return storage.ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			if err := b.encode(now); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE log_groups SET next_seq = ?, stored_bytes = stored_bytes + ?,
+				raw_bytes = raw_bytes + ? WHERE id = ?`, b.base+n, b.stored(), b.meta.RawBytes, gid); err != nil {
+				return err
+			}
+		}
+		res, err = tx.ExecContext(ctx, `UPDATE log_streams SET first_event = min(coalesce(first_event, ?1), ?1),
+			last_event = max(coalesce(last_event, ?2), ?2), last_ingestion = max(coalesce(last_ingestion, ?3), ?3)
+			WHERE id = ?4`, b.meta.MinTime, b.meta.MaxTime, ingestionTime, sid)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return storage.ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO log_chunks (group_id, stream_id, min_ts, max_ts, min_seq, max_seq,
+			count, raw_bytes, stored_bytes, filter, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			gid, sid, b.meta.MinTime, b.meta.MaxTime, b.meta.MinSeq, b.meta.MaxSeq, b.meta.Count, b.meta.RawBytes,
+			b.stored(), b.filter, b.data)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
+	}
+	committed = b.base + n
+	return b.out, nil
+}
+
+// logBatch is a PutLogEvents batch on its way into a chunk. This type is
+// the same in the sqlite and postgres backends.
+type logBatch struct {
+	out  []trailwatch.LogEvent // the events as stored, in the order given
+	evs  []chunk.Event
+	base int64 // the Seq of out[0]
+
+	data, filter []byte
+	meta         chunk.Meta
+}
+
+func newLogBatch(stream string, ingestionTime int64, events []trailwatch.LogEvent) *logBatch {
+	b := &logBatch{out: make([]trailwatch.LogEvent, len(events)), evs: make([]chunk.Event, len(events))}
+	for i, e := range events {
+		e.Stream, e.IngestionTime = stream, ingestionTime
+		b.out[i] = e
+	}
+	return b
+}
+
+// encode numbers the events from base, in the order given, and encodes
+// them.
+func (b *logBatch) encode(base int64) error {
+	b.base = base
+	for i := range b.out {
+		e := &b.out[i]
+		e.Seq = base + int64(i)
+		// chunk.Encode only reads messages and keeps none, so it may read
+		// the strings' bytes in place: a batch is up to a megabyte that
+		// would otherwise be copied for nothing.
+		b.evs[i] = chunk.Event{Timestamp: e.Timestamp, IngestionTime: e.IngestionTime, Seq: e.Seq,
+			Message: unsafe.Slice(unsafe.StringData(e.Message), len(e.Message))}
+	}
+	data, filter, meta, err := chunk.Encode(b.evs)
+	if err != nil {
+		return fmt.Errorf("encode chunk: %w", err)
+	}
+	b.data, b.filter, b.meta = data, filter, meta
+	return nil
+}
+
+// stored is what the chunk adds to its group's StoredBytes.
+func (b *logBatch) stored() int64 { return int64(len(b.data) + len(b.filter)) }
+
+// chunkColumns are the columns scanChunkInfo reads.
+const chunkColumns = `id, stream_id, min_ts, max_ts, min_seq, max_seq, count, raw_bytes`
+
+func scanChunkInfo(r scanner, c *chunkInfo, withFilter bool) error {
+	dest := []any{&c.id, &c.stream, &c.minTime, &c.maxTime, &c.minSeq, &c.maxSeq, &c.count, &c.raw}
+	if withFilter {
+		dest = append(dest, &c.filter)
+	}
+	return r.Scan(dest...)
+}
+
+// chunkQuery lists chunks for a chunkSource. Exactly one of group and
+// stream is set.
+type chunkQuery struct {
+	tx            *sql.Tx
+	plan          *scanPlan
+	group, stream int64
+	// streams, with group, limits the chunks to these streams (a JSON
+	// array of ids); "" means all.
+	streams string
+}
+
+func (q *chunkQuery) chunks(ctx context.Context, prev *chunkInfo, n int, withFilter bool) ([]chunkInfo, error) {
+	var sb strings.Builder
+	sb.WriteString(`SELECT ` + chunkColumns)
+	if withFilter {
+		sb.WriteString(`, filter`)
+	}
+	var args []any
+	p := q.plan
+	// Only chunks overlapping the part of the window after start: forward
+	// [start, hi], backward [lo, start].
+	switch {
+	case q.stream != 0 && !p.backward:
+		sb.WriteString(` FROM log_chunks INDEXED BY log_chunks_by_stream WHERE stream_id = ?`)
+		args = append(args, q.stream)
+	case q.stream != 0:
+		sb.WriteString(` FROM log_chunks INDEXED BY log_chunks_by_stream_end WHERE stream_id = ?`)
+		args = append(args, q.stream)
+	default:
+		sb.WriteString(` FROM log_chunks INDEXED BY log_chunks_by_group WHERE group_id = ?`)
+		args = append(args, q.group)
+		if q.streams != "" {
+			sb.WriteString(` AND stream_id IN (SELECT value FROM json_each(?))`)
+			args = append(args, q.streams)
+		}
+	}
+	if p.backward {
+		sb.WriteString(` AND max_ts >= ? AND min_ts <= ?`)
+		args = append(args, p.lo, min(p.hi, p.start.Timestamp))
+		if prev != nil {
+			sb.WriteString(` AND (max_ts, max_seq) < (?, ?)`)
+			args = append(args, prev.maxTime, prev.maxSeq)
+		}
+		sb.WriteString(` ORDER BY max_ts DESC, max_seq DESC LIMIT ?`)
+	} else {
+		sb.WriteString(` AND min_ts <= ? AND max_ts >= ?`)
+		args = append(args, p.hi, max(p.lo, p.start.Timestamp))
+		if prev != nil {
+			sb.WriteString(` AND (min_ts, min_seq) > (?, ?)`)
+			args = append(args, prev.minTime, prev.minSeq)
+		}
+		sb.WriteString(` ORDER BY min_ts, min_seq LIMIT ?`)
+	}
+	args = append(args, n)
+	rows, err := q.tx.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list chunks: %w", err)
+	}
+	defer rows.Close()
+	out := make([]chunkInfo, 0, n)
+	for rows.Next() {
+		var c chunkInfo
+		if err := scanChunkInfo(rows, &c, withFilter); err != nil {
+			return nil, fmt.Errorf("list chunks: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list chunks: %w", err)
+	}
+	return out, nil
+}
+
+func (q *chunkQuery) data(ctx context.Context, id int64) ([]byte, error) {
+	var data []byte
+	if err := q.tx.QueryRowContext(ctx, `SELECT data FROM log_chunks WHERE id = ?`, id).Scan(&data); err != nil {
+		return nil, fmt.Errorf("read chunk %d: %w", id, err)
+	}
+	return data, nil
+}
+
+// readTx begins a read-only transaction: every query of one read sees the
+// same snapshot.
+func (db *DB) readTx(ctx context.Context) (*sql.Tx, error) {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return tx, nil
+}
+
+func (s logs) ReadLogStream(ctx context.Context, q storage.StreamRead) ([]trailwatch.LogEvent, error) {
+	tx, err := s.db.readTx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read log stream %s/%s: %w", q.Group, q.Stream, err)
+	}
+	defer tx.Rollback()
+	_, sid, err := streamID(ctx, tx, q.AccountID, q.Region, q.Group, q.Stream)
+	if err != nil {
+		return nil, fmt.Errorf("read log stream %s/%s: %w", q.Group, q.Stream, err)
+	}
+	plan, ok := streamPlan(q)
+	if !ok {
+		return []trailwatch.LogEvent{}, nil
+	}
+	hits, _, err := runScan(ctx, &chunkQuery{tx: tx, plan: plan, stream: sid}, plan)
+	if err != nil {
+		return nil, fmt.Errorf("read log stream %s/%s: %w", q.Group, q.Stream, err)
+	}
+	out := make([]trailwatch.LogEvent, len(hits))
+	for i, h := range hits {
+		out[i] = trailwatch.LogEvent{Stream: q.Stream, Timestamp: h.pos.Timestamp, IngestionTime: h.ingestionTime,
+			Seq: h.pos.Seq, Message: h.message}
+	}
+	return out, nil
+}
+
+// streamPlan turns a StreamRead into a plan; ok is false when it can
+// select nothing. This function is the same in both backends.
+func streamPlan(q storage.StreamRead) (plan *scanPlan, ok bool) {
+	if q.To == math.MinInt64 || q.Limit <= 0 {
+		return nil, false
+	}
+	plan = &scanPlan{backward: q.Backward, lo: q.From, hi: q.To - 1, limit: q.Limit}
+	if plan.lo > plan.hi {
+		return nil, false
+	}
+	if q.Backward {
+		plan.start = storage.EventPos{Timestamp: plan.hi, Seq: math.MaxInt64}
+		if q.Pos != nil {
+			p, ok := posBefore(*q.Pos)
+			if !ok {
+				return nil, false
+			}
+			if cmpPos(p, plan.start) < 0 {
+				plan.start = p
+			}
+		}
+	} else {
+		plan.start = storage.EventPos{Timestamp: plan.lo, Seq: math.MinInt64}
+		if q.Pos != nil {
+			p, ok := posAfter(*q.Pos)
+			if !ok {
+				return nil, false
+			}
+			if cmpPos(p, plan.start) > 0 {
+				plan.start = p
+			}
+		}
+	}
+	return plan, true
+}
+
+// scanPlanOf turns a LogScan into a plan; ok is false when it can select
+// nothing. This function is the same in both backends.
+func scanPlanOf(q storage.LogScan) (plan *scanPlan, ok bool) {
+	if q.Limit <= 0 || q.From > q.To {
+		return nil, false
+	}
+	plan = &scanPlan{lo: q.From, hi: q.To, terms: q.Terms, match: q.Match, limit: q.Limit, maxScanned: q.MaxScannedBytes,
+		start: storage.EventPos{Timestamp: q.From, Seq: math.MinInt64}}
+	if q.After != nil {
+		p, ok := posAfter(*q.After)
+		if !ok {
+			return nil, false
+		}
+		if cmpPos(p, plan.start) > 0 {
+			plan.start = p
+		}
+	}
+	return plan, true
+}
+
+func (s logs) ScanLogEvents(ctx context.Context, q storage.LogScan) ([]trailwatch.LogEvent, *storage.EventPos, error) {
+	tx, err := s.db.readTx(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scan log group %s: %w", q.Group, err)
+	}
+	defer tx.Rollback()
+	events, resume, err := s.scan(ctx, tx, q)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scan log group %s: %w", q.Group, err)
+	}
+	return events, resume, nil
+}
+
+func (s logs) scan(ctx context.Context, tx *sql.Tx, q storage.LogScan) ([]trailwatch.LogEvent, *storage.EventPos, error) {
+	gid, err := groupID(ctx, tx, q.AccountID, q.Region, q.Group)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, ok := scanPlanOf(q)
+	if !ok {
+		return []trailwatch.LogEvent{}, nil, nil
+	}
+	src := &chunkQuery{tx: tx, plan: plan, group: gid}
+	if len(q.Streams) > 0 || q.StreamPrefix != "" {
+		ids, err := selectStreams(ctx, tx, gid, q.Streams, q.StreamPrefix)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(ids) == 0 {
+			return []trailwatch.LogEvent{}, nil, nil
+		}
+		b, err := json.Marshal(ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		src.streams = string(b)
+	}
+	hits, resume, err := runScan(ctx, src, plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, err := streamNames(ctx, tx, hits)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]trailwatch.LogEvent, len(hits))
+	for i, h := range hits {
+		out[i] = trailwatch.LogEvent{Stream: names[h.stream], Timestamp: h.pos.Timestamp, IngestionTime: h.ingestionTime,
+			Seq: h.pos.Seq, Message: h.message}
+	}
+	return out, resume, nil
+}
+
+// selectStreams returns the ids of group gid's streams named in names, or
+// starting with prefix.
+func selectStreams(ctx context.Context, tx *sql.Tx, gid int64, names []string, prefix string) ([]int64, error) {
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if len(names) > 0 {
+		b, merr := json.Marshal(names)
+		if merr != nil {
+			return nil, merr
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT id FROM log_streams WHERE group_id = ? AND name IN (SELECT value FROM json_each(?))`,
+			gid, string(b))
+	} else if end, ok := prefixEnd(prefix); ok {
+		rows, err = tx.QueryContext(ctx, `SELECT id FROM log_streams WHERE group_id = ? AND name >= ? AND name < ?`, gid, prefix, end)
+	} else {
+		rows, err = tx.QueryContext(ctx, `SELECT id FROM log_streams WHERE group_id = ? AND name >= ?`, gid, prefix)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select streams: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("select streams: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("select streams: %w", err)
+	}
+	return ids, nil
+}
+
+// streamNames returns the names of the streams hits come from.
+func streamNames(ctx context.Context, tx *sql.Tx, hits []hit) (map[int64]string, error) {
+	names := map[int64]string{}
+	var ids []int64
+	for _, h := range hits {
+		if _, ok := names[h.stream]; !ok {
+			names[h.stream] = ""
+			ids = append(ids, h.stream)
+		}
+	}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM log_streams WHERE id IN (SELECT value FROM json_each(?))`, string(b))
+	if err != nil {
+		return nil, fmt.Errorf("name streams: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   int64
+			name string
+		)
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("name streams: %w", err)
+		}
+		names[id] = name
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("name streams: %w", err)
+	}
+	return names, nil
+}
