@@ -13,7 +13,9 @@ import (
 )
 
 func TestRoundTripCorpus(t *testing.T) {
-	for _, n := range []int{1, 2, 100, 10000} {
+	// 60,000 events make a 12 MB payload, past zstd's window at both
+	// levels, so frames of several windows are covered too.
+	for _, n := range []int{1, 2, 100, 10000, 60000} {
 		evs := corpusEvents(uint64(n), n, baseTime)
 		data, filter, meta := MustEncode(t, evs)
 		if diff := cmp.Diff(metaOf(evs), meta); diff != "" {
@@ -27,6 +29,13 @@ func TestRoundTripCorpus(t *testing.T) {
 		}
 		if len(filter) == 0 {
 			t.Errorf("%d events: empty filter", n)
+		}
+		merged, _, _, err := chunk.Merge([][]byte{data})
+		if err != nil {
+			t.Fatalf("%d events: Merge: %v", n, err)
+		}
+		if diff := diffEvents(sorted(evs), scanAll(t, merged)); diff != "" {
+			t.Errorf("%d events: Scan of merged (-want +got):\n%s", n, diff)
 		}
 	}
 }
