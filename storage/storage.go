@@ -33,6 +33,7 @@ type Store interface {
 	IAM() IAM
 	Events() Events
 	Leases() Leases
+	Logs() Logs
 	// Close waits for in-flight writes and releases the database.
 	Close() error
 }

@@ -26,6 +26,14 @@ type DB struct {
 	// every node.
 	ixMu sync.Mutex
 	ix   map[ixKey]int64
+
+	// seqs orders the PutLogEvents batches of each log group this node
+	// stores; the database orders them across nodes.
+	seqs seqGates
+	// compactMu guards compactAfter, the stream id CompactLogEvents
+	// resumes after, so that successive calls work through every stream.
+	compactMu    sync.Mutex
+	compactAfter int64
 }
 
 var _ storage.Store = (*DB)(nil)

@@ -103,6 +103,88 @@ CREATE TABLE leases (
 	expires timestamptz NOT NULL
 );
 `,
+	// 2: CloudWatch Logs: groups, streams, event chunks, metric filters.
+	`
+-- Log group and stream names are case-sensitive and sort by bytes (C
+-- collation). stored_bytes and raw_bytes sum the group's chunks (see
+-- log_chunks). next_seq is the Seq the group's next batch starts at: each
+-- PutLogEvents advances it in the transaction that stores the batch, and
+-- the row lock that takes orders a group's batches.
+CREATE TABLE log_groups (
+	id                  bigserial PRIMARY KEY,
+	account_id          text COLLATE "C" NOT NULL,
+	region              text COLLATE "C" NOT NULL,
+	name                text COLLATE "C" NOT NULL,
+	created_at          bigint,
+	retention_days      integer NOT NULL,
+	kms_key_id          text NOT NULL,
+	class               text NOT NULL,
+	deletion_protection boolean NOT NULL,
+	tags                text,
+	stored_bytes        bigint NOT NULL DEFAULT 0,
+	raw_bytes           bigint NOT NULL DEFAULT 0,
+	next_seq            bigint NOT NULL DEFAULT 0,
+	UNIQUE (account_id, region, name)
+);
+CREATE INDEX log_groups_with_retention ON log_groups (id) WHERE retention_days > 0;
+
+-- The event times are NULL until the stream's first batch.
+CREATE TABLE log_streams (
+	id             bigserial PRIMARY KEY,
+	group_id       bigint NOT NULL,
+	name           text COLLATE "C" NOT NULL,
+	created_at     bigint,
+	first_event    bigint,
+	last_event     bigint,
+	last_ingestion bigint,
+	UNIQUE (group_id, name)
+);
+CREATE INDEX log_streams_by_last_event ON log_streams (group_id, (coalesce(last_event, 0)), name);
+
+-- One row per chunk (internal/chunk): a PutLogEvents batch, or several of
+-- a stream's adjacent batches merged by the compactor. The columns before
+-- the blobs repeat the chunk's header so that reads choose chunks from the
+-- indexes alone. The blobs are zstd already: EXTERNAL stores them out of
+-- line without trying to compress them again. stored_bytes is
+-- length(filter) + length(data).
+CREATE TABLE log_chunks (
+	id           bigserial PRIMARY KEY,
+	group_id     bigint NOT NULL,
+	stream_id    bigint NOT NULL,
+	min_ts       bigint NOT NULL,
+	max_ts       bigint NOT NULL,
+	min_seq      bigint NOT NULL,
+	max_seq      bigint NOT NULL,
+	count        bigint NOT NULL,
+	raw_bytes    bigint NOT NULL,
+	stored_bytes bigint NOT NULL,
+	filter       bytea NOT NULL,
+	data         bytea NOT NULL
+);
+ALTER TABLE log_chunks ALTER COLUMN filter SET STORAGE EXTERNAL, ALTER COLUMN data SET STORAGE EXTERNAL;
+-- ScanLogEvents and retention walk a group's chunks by first event;
+-- ReadLogStream walks a stream's forward by first event and backward by
+-- last.
+CREATE INDEX log_chunks_by_group ON log_chunks (group_id, min_ts, min_seq)
+	INCLUDE (max_ts, max_seq, stream_id, count, raw_bytes, stored_bytes);
+CREATE INDEX log_chunks_by_stream ON log_chunks (stream_id, min_ts, min_seq)
+	INCLUDE (max_ts, max_seq, group_id, count, raw_bytes, stored_bytes);
+CREATE INDEX log_chunks_by_stream_end ON log_chunks (stream_id, max_ts, max_seq)
+	INCLUDE (min_ts, min_seq, count, raw_bytes);
+
+-- transformations and emit_system_field_dimensions are JSON, as given.
+CREATE TABLE log_metric_filters (
+	group_id                     bigint NOT NULL,
+	name                         text COLLATE "C" NOT NULL,
+	pattern                      text NOT NULL,
+	transformations              text NOT NULL,
+	created_at                   bigint,
+	apply_on_transformed_logs    boolean NOT NULL,
+	field_selection_criteria     text NOT NULL,
+	emit_system_field_dimensions text NOT NULL,
+	PRIMARY KEY (group_id, name)
+);
+`,
 }
 
 // migrate brings the schema up to date in one transaction, holding the

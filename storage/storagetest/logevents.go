@@ -202,7 +202,7 @@ func randomBatch(rng *rand.Rand, n int, base int64, spread int) []trailwatch.Log
 
 func testPutLogEvents(t *testing.T, h *harness) {
 	t.Parallel()
-	l := logsOf(t, h.store(t))
+	l := h.store(t).Logs()
 	mustGroup(t, l, acctA, east, "g")
 	mustStream(t, l, acctA, east, "g", "s")
 	mustGroup(t, l, acctB, east, "g")
@@ -297,7 +297,7 @@ func (f *logFixture) of(keep func(e trailwatch.LogEvent) bool) []trailwatch.LogE
 
 func testReadLogStream(t *testing.T, h *harness) {
 	t.Parallel()
-	l := logsOf(t, h.store(t))
+	l := h.store(t).Logs()
 	f := newLogFixture(t, l, acctA, 1, []string{"s", "t"}, 60)
 	// Namesakes elsewhere, with events of their own.
 	newLogFixture(t, l, acctB, 2, []string{"s"}, 5)
@@ -413,7 +413,7 @@ func containsAll(terms ...string) func([]byte) bool {
 
 func testScanLogEvents(t *testing.T, h *harness) {
 	t.Parallel()
-	l := logsOf(t, h.store(t))
+	l := h.store(t).Logs()
 	streams := []string{"app/1", "app/2", "db", "App/3"}
 	f := newLogFixture(t, l, acctA, 4, streams, 80)
 	newLogFixture(t, l, acctB, 5, []string{"app/1"}, 5)

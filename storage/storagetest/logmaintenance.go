@@ -16,7 +16,7 @@ const dayMillis = 24 * 60 * 60 * 1000
 
 func testLogRetention(t *testing.T, h *harness) {
 	t.Parallel()
-	l := logsOf(t, h.store(t))
+	l := h.store(t).Logs()
 	now := int64(logT0 + 100*dayMillis)
 	for _, g := range []struct {
 		name string
@@ -89,7 +89,7 @@ func testLogRetention(t *testing.T, h *harness) {
 
 func testLogCompaction(t *testing.T, h *harness) {
 	t.Parallel()
-	l := logsOf(t, h.store(t))
+	l := h.store(t).Logs()
 	f := newLogFixture(t, l, acctA, 6, []string{"s", "t", "u"}, 90)
 	// A big batch compaction leaves alone, between small ones.
 	big := make([]trailwatch.LogEvent, 10)
@@ -156,7 +156,7 @@ func testLogsDurability(t *testing.T, h *harness) {
 	t.Parallel()
 	name := h.newName()
 	s, closeNow := h.openNamed(t, name)
-	l := logsOf(t, s)
+	l := s.Logs()
 	g := mustGroup(t, l, acctA, east, "g")
 	st := mustStream(t, l, acctA, east, "g", "s")
 	mf := metricFilter("g", "f")
@@ -171,7 +171,7 @@ func testLogsDurability(t *testing.T, h *harness) {
 	closeNow()
 
 	s, _ = h.openNamed(t, name)
-	l = logsOf(t, s)
+	l = s.Logs()
 	got, err := l.GetLogGroup(ctx, acctA, east, "g")
 	must(t, "get group", err)
 	diff(t, "group", before, got)
@@ -199,7 +199,7 @@ func testLogsDurability(t *testing.T, h *harness) {
 
 func testLogsConcurrentPut(t *testing.T, h *harness) {
 	t.Parallel()
-	l := logsOf(t, h.store(t))
+	l := h.store(t).Logs()
 	const (
 		writers = 8
 		batches = 12

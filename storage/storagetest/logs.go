@@ -13,16 +13,6 @@ import (
 // acctC is a third account for the logs tests.
 const acctC = "333333333333"
 
-// logsOf returns the CloudWatch Logs store of s.
-func logsOf(t testing.TB, s storage.Store) storage.Logs {
-	t.Helper()
-	l, ok := s.(interface{ Logs() storage.Logs })
-	if !ok {
-		t.Skipf("%T does not implement storage.Logs yet", s)
-	}
-	return l.Logs()
-}
-
 // logGroup returns a group named name in account and region, created at
 // a fixed millisecond.
 func logGroup(account, region, name string) trailwatch.LogGroup {
@@ -67,7 +57,7 @@ func streamNamesOf(ss []trailwatch.LogStream) []string {
 
 func testLogGroups(t *testing.T, h *harness) {
 	t.Parallel()
-	l := logsOf(t, h.store(t))
+	l := h.store(t).Logs()
 
 	g := logGroup(acctA, east, "/app/web")
 	g.RetentionDays = 30
@@ -149,7 +139,7 @@ func testLogGroups(t *testing.T, h *harness) {
 	})
 
 	t.Run("Delete", func(t *testing.T) {
-		l := logsOf(t, h.store(t))
+		l := h.store(t).Logs()
 		mustGroup(t, l, acctA, east, "doomed")
 		mustStream(t, l, acctA, east, "doomed", "s")
 		putEvents(t, l, acctA, east, "doomed", "s", 1000, logT0, "hello")
@@ -178,7 +168,7 @@ func testLogGroups(t *testing.T, h *harness) {
 	})
 
 	t.Run("List", func(t *testing.T) {
-		l := logsOf(t, h.store(t))
+		l := h.store(t).Logs()
 		names := []string{"b", "a", "A", "a-b", "a.b", "a/b", "a_b", "a#b", "ab", "a/c/d", "Z9", "zz", "c"}
 		for _, n := range names {
 			mustGroup(t, l, acctA, east, n)
@@ -223,7 +213,7 @@ func testLogGroups(t *testing.T, h *harness) {
 
 func testLogStreams(t *testing.T, h *harness) {
 	t.Parallel()
-	l := logsOf(t, h.store(t))
+	l := h.store(t).Logs()
 	mustGroup(t, l, acctA, east, "g")
 	mustGroup(t, l, acctB, east, "g")
 
@@ -260,7 +250,7 @@ func testLogStreams(t *testing.T, h *harness) {
 	diff(t, "the other account's namesake has no events", int64(0), got.LastIngestionTime)
 
 	t.Run("List", func(t *testing.T) {
-		l := logsOf(t, h.store(t))
+		l := h.store(t).Logs()
 		mustGroup(t, l, acctA, east, "g")
 		mustGroup(t, l, acctA, east, "other")
 		for _, n := range []string{"b", "a", "B", "a/1", "a/2", "c"} {
@@ -317,7 +307,7 @@ func testLogStreams(t *testing.T, h *harness) {
 	})
 
 	t.Run("Delete", func(t *testing.T) {
-		l := logsOf(t, h.store(t))
+		l := h.store(t).Logs()
 		mustGroup(t, l, acctA, east, "g")
 		mustStream(t, l, acctA, east, "g", "keep")
 		mustStream(t, l, acctA, east, "g", "drop")
@@ -368,7 +358,7 @@ func filterKeys(fs []trailwatch.MetricFilter) []string {
 
 func testMetricFilters(t *testing.T, h *harness) {
 	t.Parallel()
-	l := logsOf(t, h.store(t))
+	l := h.store(t).Logs()
 	for _, g := range []string{"a", "b", "c"} {
 		mustGroup(t, l, acctA, east, g)
 	}

@@ -1,0 +1,4 @@
+package postgres
+
+// NumMigrations is how many schema migrations this version applies.
+var NumMigrations = len(migrations)

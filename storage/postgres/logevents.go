@@ -1,0 +1,423 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"unsafe"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/internal/chunk"
+	"github.com/trailwatch/trailwatch/storage"
+)
+
+// PutLogEvents stores the batch as one chunk. The chunk is encoded before
+// the write transaction, with a Seq range from s.db.seqs, so that the
+// transaction itself is one statement: advance the group's next_seq and
+// byte counts, update the stream's times, insert the chunk.
+func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream string, ingestionTime int64, events []trailwatch.LogEvent) ([]trailwatch.LogEvent, error) {
+	var gid, sid, next int64
+	err := s.db.pool.QueryRow(ctx, `SELECT g.id, s.id, g.next_seq FROM log_groups AS g
+		JOIN log_streams AS s ON s.group_id = g.id
+		WHERE g.account_id = $1 AND g.region = $2 AND g.name = $3 AND s.name = $4`,
+		account, region, group, stream).Scan(&gid, &sid, &next)
+	if err != nil {
+		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, notFound(err))
+	}
+	if len(events) == 0 {
+		return []trailwatch.LogEvent{}, nil
+	}
+
+	b := newLogBatch(stream, ingestionTime, events)
+	n := int64(len(events))
+	turn := s.db.seqs.reserve(gid, next, n)
+	committed := int64(-1)
+	defer func() { s.db.seqs.finish(gid, turn, committed) }()
+	if err := b.encode(turn.base); err != nil {
+		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
+	}
+	if err := turn.wait(ctx); err != nil {
+		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
+	}
+	err = s.db.write(ctx, func(tx pgx.Tx) error {
+		took, err := putChunk(ctx, tx, gid, sid, ingestionTime, b)
+		if err != nil || took {
+			return err
+		}
+		// Deleted, or another node stored a batch after the range was
+		// handed out: lock the group and take the next free range.
+		var now int64
+		if err := tx.QueryRow(ctx, `SELECT next_seq FROM log_groups WHERE id = $1 FOR UPDATE`, gid).Scan(&now); err != nil {
+			return notFound(err)
+		}
+		if err := b.encode(now); err != nil {
+			return err
+		}
+		took, err = putChunk(ctx, tx, gid, sid, ingestionTime, b)
+		if err == nil && !took {
+			panic("BUG: a locked group refused the range it gave")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
+	}
+	committed = b.base + int64(len(events))
+	return b.out, nil
+}
+
+// putChunk stores b's chunk if the group's next_seq is at most b.base.
+// took is false, and nothing changed, when it is not (or the group is
+// gone); ErrNotFound when the stream is gone, and then the transaction
+// must be rolled back.
+func putChunk(ctx context.Context, tx pgx.Tx, gid, sid, ingestionTime int64, b *logBatch) (took bool, err error) {
+	var inserted bool
+	err = tx.QueryRow(ctx, `WITH g AS (
+			UPDATE log_groups SET next_seq = $1, stored_bytes = stored_bytes + $2, raw_bytes = raw_bytes + $3
+			WHERE id = $4 AND next_seq <= $5 RETURNING id
+		), s AS (
+			UPDATE log_streams SET first_event = least(first_event, $6), last_event = greatest(last_event, $7),
+				last_ingestion = greatest(last_ingestion, $8)
+			WHERE id = $9 AND EXISTS (SELECT FROM g) RETURNING id
+		), c AS (
+			INSERT INTO log_chunks (group_id, stream_id, min_ts, max_ts, min_seq, max_seq, count, raw_bytes,
+				stored_bytes, filter, data)
+			SELECT $4, id, $6, $7, $10, $11, $12, $3, $2, $13, $14 FROM s RETURNING id
+		)
+		SELECT EXISTS (SELECT FROM g), EXISTS (SELECT FROM c)`,
+		b.base+int64(len(b.out)), b.stored(), b.meta.RawBytes, gid, b.base,
+		b.meta.MinTime, b.meta.MaxTime, ingestionTime, sid,
+		b.meta.MinSeq, b.meta.MaxSeq, b.meta.Count, b.filter, b.data).Scan(&took, &inserted)
+	switch {
+	case err != nil:
+		return false, err
+	case took && !inserted:
+		return false, storage.ErrNotFound
+	}
+	return took, nil
+}
+
+// logBatch is a PutLogEvents batch on its way into a chunk. This type is
+// the same in the sqlite and postgres backends.
+type logBatch struct {
+	out  []trailwatch.LogEvent // the events as stored, in the order given
+	evs  []chunk.Event
+	base int64 // the Seq of out[0]
+
+	data, filter []byte
+	meta         chunk.Meta
+}
+
+func newLogBatch(stream string, ingestionTime int64, events []trailwatch.LogEvent) *logBatch {
+	b := &logBatch{out: make([]trailwatch.LogEvent, len(events)), evs: make([]chunk.Event, len(events))}
+	for i, e := range events {
+		e.Stream, e.IngestionTime = stream, ingestionTime
+		b.out[i] = e
+	}
+	return b
+}
+
+// encode numbers the events from base, in the order given, and encodes
+// them.
+func (b *logBatch) encode(base int64) error {
+	b.base = base
+	for i := range b.out {
+		e := &b.out[i]
+		e.Seq = base + int64(i)
+		// chunk.Encode only reads messages and keeps none, so it may read
+		// the strings' bytes in place: a batch is up to a megabyte that
+		// would otherwise be copied for nothing.
+		b.evs[i] = chunk.Event{Timestamp: e.Timestamp, IngestionTime: e.IngestionTime, Seq: e.Seq,
+			Message: unsafe.Slice(unsafe.StringData(e.Message), len(e.Message))}
+	}
+	data, filter, meta, err := chunk.Encode(b.evs)
+	if err != nil {
+		return fmt.Errorf("encode chunk: %w", err)
+	}
+	b.data, b.filter, b.meta = data, filter, meta
+	return nil
+}
+
+// stored is what the chunk adds to its group's StoredBytes.
+func (b *logBatch) stored() int64 { return int64(len(b.data) + len(b.filter)) }
+
+// chunkColumns are the columns scanChunkInfo reads.
+const chunkColumns = `id, stream_id, min_ts, max_ts, min_seq, max_seq, count, raw_bytes`
+
+func scanChunkInfo(r pgx.Row, c *chunkInfo, withFilter bool) error {
+	dest := []any{&c.id, &c.stream, &c.minTime, &c.maxTime, &c.minSeq, &c.maxSeq, &c.count, &c.raw}
+	if withFilter {
+		dest = append(dest, &c.filter)
+	}
+	return r.Scan(dest...)
+}
+
+// chunkQuery lists chunks for a chunkSource. Exactly one of group and
+// stream is set.
+type chunkQuery struct {
+	tx            pgx.Tx
+	plan          *scanPlan
+	group, stream int64
+	// streams, with group, limits the chunks to these streams; nil means
+	// all.
+	streams []int64
+}
+
+func (q *chunkQuery) chunks(ctx context.Context, prev *chunkInfo, n int, withFilter bool) ([]chunkInfo, error) {
+	var args argList
+	var sb strings.Builder
+	sb.WriteString(`SELECT ` + chunkColumns)
+	if withFilter {
+		sb.WriteString(`, filter`)
+	}
+	p := q.plan
+	if q.stream != 0 {
+		fmt.Fprintf(&sb, ` FROM log_chunks WHERE stream_id = %s`, args.add(q.stream))
+	} else {
+		fmt.Fprintf(&sb, ` FROM log_chunks WHERE group_id = %s`, args.add(q.group))
+		if q.streams != nil {
+			fmt.Fprintf(&sb, ` AND stream_id = ANY(%s)`, args.add(q.streams))
+		}
+	}
+	// Only chunks overlapping the part of the window after start: forward
+	// [start, hi], backward [lo, start].
+	if p.backward {
+		fmt.Fprintf(&sb, ` AND max_ts >= %s AND min_ts <= %s`, args.add(p.lo), args.add(min(p.hi, p.start.Timestamp)))
+		if prev != nil {
+			fmt.Fprintf(&sb, ` AND (max_ts, max_seq) < (%s, %s)`, args.add(prev.maxTime), args.add(prev.maxSeq))
+		}
+		sb.WriteString(` ORDER BY max_ts DESC, max_seq DESC`)
+	} else {
+		fmt.Fprintf(&sb, ` AND min_ts <= %s AND max_ts >= %s`, args.add(p.hi), args.add(max(p.lo, p.start.Timestamp)))
+		if prev != nil {
+			fmt.Fprintf(&sb, ` AND (min_ts, min_seq) > (%s, %s)`, args.add(prev.minTime), args.add(prev.minSeq))
+		}
+		sb.WriteString(` ORDER BY min_ts, min_seq`)
+	}
+	fmt.Fprintf(&sb, ` LIMIT %s`, args.add(n))
+	rows, err := q.tx.Query(ctx, sb.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list chunks: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chunkInfo, error) {
+		var c chunkInfo
+		err := scanChunkInfo(r, &c, withFilter)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list chunks: %w", err)
+	}
+	return out, nil
+}
+
+func (q *chunkQuery) data(ctx context.Context, id int64) ([]byte, error) {
+	var data []byte
+	if err := q.tx.QueryRow(ctx, `SELECT data FROM log_chunks WHERE id = $1`, id).Scan(&data); err != nil {
+		return nil, fmt.Errorf("read chunk %d: %w", id, err)
+	}
+	return data, nil
+}
+
+// readTx begins a read-only snapshot transaction: every query of one read
+// sees the same chunks.
+func (db *DB) readTx(ctx context.Context) (pgx.Tx, error) {
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return tx, nil
+}
+
+func (s logs) ReadLogStream(ctx context.Context, q storage.StreamRead) ([]trailwatch.LogEvent, error) {
+	tx, err := s.db.readTx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read log stream %s/%s: %w", q.Group, q.Stream, err)
+	}
+	defer tx.Rollback(ctx)
+	var sid int64
+	err = tx.QueryRow(ctx, `SELECT s.id FROM log_groups AS g JOIN log_streams AS s ON s.group_id = g.id
+		WHERE g.account_id = $1 AND g.region = $2 AND g.name = $3 AND s.name = $4`,
+		q.AccountID, q.Region, q.Group, q.Stream).Scan(&sid)
+	if err != nil {
+		return nil, fmt.Errorf("read log stream %s/%s: %w", q.Group, q.Stream, notFound(err))
+	}
+	plan, ok := streamPlan(q)
+	if !ok {
+		return []trailwatch.LogEvent{}, nil
+	}
+	hits, _, err := runScan(ctx, &chunkQuery{tx: tx, plan: plan, stream: sid}, plan)
+	if err != nil {
+		return nil, fmt.Errorf("read log stream %s/%s: %w", q.Group, q.Stream, err)
+	}
+	out := make([]trailwatch.LogEvent, len(hits))
+	for i, h := range hits {
+		out[i] = trailwatch.LogEvent{Stream: q.Stream, Timestamp: h.pos.Timestamp, IngestionTime: h.ingestionTime,
+			Seq: h.pos.Seq, Message: h.message}
+	}
+	return out, nil
+}
+
+// streamPlan turns a StreamRead into a plan; ok is false when it can
+// select nothing. This function is the same in both backends.
+func streamPlan(q storage.StreamRead) (plan *scanPlan, ok bool) {
+	if q.To == math.MinInt64 || q.Limit <= 0 {
+		return nil, false
+	}
+	plan = &scanPlan{backward: q.Backward, lo: q.From, hi: q.To - 1, limit: q.Limit}
+	if plan.lo > plan.hi {
+		return nil, false
+	}
+	if q.Backward {
+		plan.start = storage.EventPos{Timestamp: plan.hi, Seq: math.MaxInt64}
+		if q.Pos != nil {
+			p, ok := posBefore(*q.Pos)
+			if !ok {
+				return nil, false
+			}
+			if cmpPos(p, plan.start) < 0 {
+				plan.start = p
+			}
+		}
+	} else {
+		plan.start = storage.EventPos{Timestamp: plan.lo, Seq: math.MinInt64}
+		if q.Pos != nil {
+			p, ok := posAfter(*q.Pos)
+			if !ok {
+				return nil, false
+			}
+			if cmpPos(p, plan.start) > 0 {
+				plan.start = p
+			}
+		}
+	}
+	return plan, true
+}
+
+// scanPlanOf turns a LogScan into a plan; ok is false when it can select
+// nothing. This function is the same in both backends.
+func scanPlanOf(q storage.LogScan) (plan *scanPlan, ok bool) {
+	if q.Limit <= 0 || q.From > q.To {
+		return nil, false
+	}
+	plan = &scanPlan{lo: q.From, hi: q.To, terms: q.Terms, match: q.Match, limit: q.Limit, maxScanned: q.MaxScannedBytes,
+		start: storage.EventPos{Timestamp: q.From, Seq: math.MinInt64}}
+	if q.After != nil {
+		p, ok := posAfter(*q.After)
+		if !ok {
+			return nil, false
+		}
+		if cmpPos(p, plan.start) > 0 {
+			plan.start = p
+		}
+	}
+	return plan, true
+}
+
+func (s logs) ScanLogEvents(ctx context.Context, q storage.LogScan) ([]trailwatch.LogEvent, *storage.EventPos, error) {
+	tx, err := s.db.readTx(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scan log group %s: %w", q.Group, err)
+	}
+	defer tx.Rollback(ctx)
+	events, resume, err := s.scan(ctx, tx, q)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scan log group %s: %w", q.Group, err)
+	}
+	return events, resume, nil
+}
+
+func (s logs) scan(ctx context.Context, tx pgx.Tx, q storage.LogScan) ([]trailwatch.LogEvent, *storage.EventPos, error) {
+	gid, err := groupID(ctx, tx, q.AccountID, q.Region, q.Group, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, ok := scanPlanOf(q)
+	if !ok {
+		return []trailwatch.LogEvent{}, nil, nil
+	}
+	src := &chunkQuery{tx: tx, plan: plan, group: gid}
+	if len(q.Streams) > 0 || q.StreamPrefix != "" {
+		ids, err := selectStreams(ctx, tx, gid, q.Streams, q.StreamPrefix)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(ids) == 0 {
+			return []trailwatch.LogEvent{}, nil, nil
+		}
+		src.streams = ids
+	}
+	hits, resume, err := runScan(ctx, src, plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, err := streamNames(ctx, tx, hits)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]trailwatch.LogEvent, len(hits))
+	for i, h := range hits {
+		out[i] = trailwatch.LogEvent{Stream: names[h.stream], Timestamp: h.pos.Timestamp, IngestionTime: h.ingestionTime,
+			Seq: h.pos.Seq, Message: h.message}
+	}
+	return out, resume, nil
+}
+
+// selectStreams returns the ids of group gid's streams named in names, or
+// starting with prefix.
+func selectStreams(ctx context.Context, tx pgx.Tx, gid int64, names []string, prefix string) ([]int64, error) {
+	var (
+		rows pgx.Rows
+		err  error
+	)
+	if len(names) > 0 {
+		rows, err = tx.Query(ctx, `SELECT id FROM log_streams WHERE group_id = $1 AND name = ANY($2)`, gid, names)
+	} else if end, ok := prefixEnd(prefix); ok {
+		rows, err = tx.Query(ctx, `SELECT id FROM log_streams WHERE group_id = $1 AND name >= $2 AND name < $3`, gid, prefix, end)
+	} else {
+		rows, err = tx.Query(ctx, `SELECT id FROM log_streams WHERE group_id = $1 AND name >= $2`, gid, prefix)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select streams: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("select streams: %w", err)
+	}
+	return ids, nil
+}
+
+// streamNames returns the names of the streams hits come from.
+func streamNames(ctx context.Context, tx pgx.Tx, hits []hit) (map[int64]string, error) {
+	names := map[int64]string{}
+	var ids []int64
+	for _, h := range hits {
+		if _, ok := names[h.stream]; !ok {
+			names[h.stream] = ""
+			ids = append(ids, h.stream)
+		}
+	}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, name FROM log_streams WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("name streams: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   int64
+			name string
+		)
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("name streams: %w", err)
+		}
+		names[id] = name
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("name streams: %w", err)
+	}
+	return names, nil
+}
