@@ -150,8 +150,11 @@ func TestFilterLogEventsPaging(t *testing.T) {
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("paged events differ from the whole result (-want +got):\n%s", diff)
 				}
-				if maxScanned == 1 && calls < 120 {
-					t.Errorf("%d calls with one event examined per call, want at least 120", calls)
+				// Storage examines at least a chunk (here a batch, one per
+				// stream) before it stops, so a one-byte bound makes a
+				// call per chunk.
+				if maxScanned == 1 && calls < 3 {
+					t.Errorf("%d calls with a one-byte bound on each, want one per chunk at least", calls)
 				}
 			})
 		}

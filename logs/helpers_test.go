@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/logs"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/sqlite"
 )
 
 const (
@@ -28,10 +30,15 @@ var base = time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
 // baseMillis is base in epoch milliseconds.
 var baseMillis = base.UnixMilli()
 
-// MustOpenLogs returns an empty store.
+// MustOpenLogs opens a fresh SQLite store in a temporary directory.
 func MustOpenLogs(tb testing.TB) storage.Logs {
 	tb.Helper()
-	return newMemLogs()
+	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "trailwatch.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db.Logs()
 }
 
 // fixture is a service over a fresh store, with a settable clock.
