@@ -21,10 +21,12 @@ import (
 	"github.com/trailwatch/trailwatch/frontdoor"
 	"github.com/trailwatch/trailwatch/iam"
 	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch/logs"
 	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/postgres"
 	"github.com/trailwatch/trailwatch/storage/sqlite"
 	"github.com/trailwatch/trailwatch/sts"
+	"github.com/trailwatch/trailwatch/worker/logretention"
 	"github.com/trailwatch/trailwatch/worker/retention"
 )
 
@@ -45,7 +47,8 @@ type Config struct {
 	// HistoryRetention is how long event history is kept; 0 means the
 	// default, a negative value means forever.
 	HistoryRetention time.Duration
-	// RetentionInterval is how often the retention worker runs; 0 = 1 hour.
+	// RetentionInterval is how often the retention workers (event history,
+	// log events) run; 0 = 1 hour.
 	RetentionInterval time.Duration
 	// Root credentials of the default account; generated on first start
 	// when empty.
@@ -124,10 +127,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	iamSvc := iam.New(iam.Options{Store: auth, Accounts: store.Accounts(), Now: cfg.Now})
 	stsSvc := sts.New(sts.Options{})
 	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Now: cfg.Now, Retention: retain})
+	logsSvc := logs.New(logs.Options{Logs: store.Logs(), Now: cfg.Now})
 
 	s.recorder = frontdoor.NewRecorder(store.Events().PutEvents, 512)
 	s.handler = frontdoor.New(frontdoor.Options{
-		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API()},
+		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API(), logsSvc.API()},
 		Keys: func(ctx context.Context, id string) (trailwatch.AccessKey, error) {
 			k, err := auth.GetAccessKey(ctx, id)
 			if errors.Is(err, storage.ErrNotFound) {
@@ -157,6 +161,17 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.wg.Done()
 		if err := ret.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
 			cfg.Logger.Error("retention worker stopped", "err", err)
+		}
+	}()
+	logRet := logretention.New(logretention.Options{
+		Logs: store.Logs(), Leases: store.Leases(), Holder: cfg.NodeID,
+		Interval: cfg.RetentionInterval, Now: cfg.Now, Logger: cfg.Logger,
+	})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := logRet.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+			cfg.Logger.Error("log retention worker stopped", "err", err)
 		}
 	}()
 	return s, nil
