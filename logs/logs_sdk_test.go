@@ -10,8 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/trailwatch/trailwatch/internal/testenv"
@@ -375,7 +375,9 @@ func testSDKGetLogEventsPaginator(t *testing.T, _ *testserver.Server, c *cwl.Cli
 	}
 }
 
-func TestSDKFilterLogEventsPaginator(t *testing.T) { onBothBackends(t, testSDKFilterLogEventsPaginator) }
+func TestSDKFilterLogEventsPaginator(t *testing.T) {
+	onBothBackends(t, testSDKFilterLogEventsPaginator)
+}
 
 func testSDKFilterLogEventsPaginator(t *testing.T, _ *testserver.Server, c *cwl.Client) {
 	ctx := context.Background()
