@@ -47,6 +47,8 @@ func cliCommandAs(t *testing.T, p *proc, key, secret string, args ...string) *ex
 		"AWS_CONFIG_FILE=" + cfg, "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
 		"AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
 		"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true",
+		// Python buffers a pipe; tail --follow must show lines as they come.
+		"PYTHONUNBUFFERED=1",
 	}
 	return cmd
 }
