@@ -1,0 +1,102 @@
+package logs_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/logcorpus"
+	"github.com/trailwatch/trailwatch/logs"
+)
+
+// corpusBatch returns events first..first+n-1 of the benchmark corpus as
+// one PutLogEvents batch, with timestamps just before the service clock.
+func corpusBatch(first, n int) []logs.InputLogEvent {
+	start := base.Add(-time.Hour)
+	events := make([]logs.InputLogEvent, n)
+	for i := range events {
+		line, at := logcorpus.Line(1, first+i, start)
+		ts := at.UnixMilli()
+		events[i] = logs.InputLogEvent{Timestamp: &ts, Message: &line}
+	}
+	return events
+}
+
+// batchEvents is the largest batch of corpus events that stays inside
+// PutLogEvents' 1,048,576 bytes (about 200 bytes + 26 per event): batches
+// of 10,000 such events would be refused as AWS refuses them.
+const batchEvents = 4500
+
+// BenchmarkPutLogEvents stores batches of corpus events through the
+// service into SQLite, durably.
+func BenchmarkPutLogEvents(b *testing.B) {
+	f := newFixture(b)
+	MustGroup(b, f, rootA, "g")
+	MustStream(b, f, rootA, "g", "s")
+	const batch = batchEvents
+	in := &logs.PutLogEventsInput{LogGroupName: "g", LogStreamName: "s", LogEvents: corpusBatch(0, batch)}
+	var bytes int64
+	for _, e := range in.LogEvents {
+		bytes += int64(len(*e.Message))
+	}
+	b.SetBytes(bytes)
+	b.ResetTimer()
+	for b.Loop() {
+		must[logs.PutLogEventsOutput](b, f, rootA, "PutLogEvents", in)
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkFilterLogEvents searches a group of 200,000 corpus events in 10
+// streams: a rare term paged to the end, and the first page of a common
+// term, a JSON pattern and a space-delimited pattern.
+func BenchmarkFilterLogEvents(b *testing.B) {
+	f := newFixture(b)
+	MustGroup(b, f, rootA, "g")
+	const streams, perStream = 10, 20000
+	for s := range streams {
+		name := fmt.Sprintf("s%d", s)
+		MustStream(b, f, rootA, "g", name)
+		for i := 0; i < perStream; i += batchEvents {
+			must[logs.PutLogEventsOutput](b, f, rootA, "PutLogEvents", &logs.PutLogEventsInput{
+				LogGroupName: "g", LogStreamName: name, LogEvents: corpusBatch(s*perStream+i, min(batchEvents, perStream-i))})
+		}
+	}
+	for _, q := range logcorpus.Queries {
+		b.Run(q.Name, func(b *testing.B) {
+			var found int
+			for b.Loop() {
+				in := logs.FilterLogEventsInput{LogGroupName: "g", FilterPattern: q.Pattern}
+				found = 0
+				for {
+					out := must[logs.FilterLogEventsOutput](b, f, rootA, "FilterLogEvents", &in)
+					found += len(out.Events)
+					// Rare terms are searched to the end; the others stop
+					// at their first full page, as a reader would.
+					if out.NextToken == "" || (q.Name != "rare term" && found > 0) {
+						break
+					}
+					in.NextToken = out.NextToken
+				}
+			}
+			b.ReportMetric(float64(found), "events")
+		})
+	}
+}
+
+// BenchmarkGetLogEvents reads the newest page (as many events as fit in
+// 1 MB) of a stream of 100,000.
+func BenchmarkGetLogEvents(b *testing.B) {
+	f := newFixture(b)
+	MustGroup(b, f, rootA, "g")
+	MustStream(b, f, rootA, "g", "s")
+	for i := 0; i < 100000; i += batchEvents {
+		must[logs.PutLogEventsOutput](b, f, rootA, "PutLogEvents", &logs.PutLogEventsInput{LogGroupName: "g", LogStreamName: "s", LogEvents: corpusBatch(i, min(batchEvents, 100000-i))})
+	}
+	for b.Loop() {
+		out := must[logs.GetLogEventsOutput](b, f, rootA, "GetLogEvents", &logs.GetLogEventsInput{LogGroupName: "g", LogStreamName: "s"})
+		if len(out.Events) == 0 {
+			b.Fatal("no events")
+		}
+	}
+}
