@@ -39,6 +39,9 @@ type Options struct {
 	Policies func(ctx context.Context, c *trailwatch.Caller) ([]*policy.Policy, error)
 	// Record stores a CloudTrail event durably (see Recorder.Record).
 	Record func(ctx context.Context, ev trailwatch.Event) error
+	// RecordDataEvents passes data events to Record too; without it only
+	// management events are recorded.
+	RecordDataEvents bool
 	// MaxBodyBytes bounds request bodies; 0 means 16 MiB.
 	MaxBodyBytes int64
 	// ClockSkew is the SigV4 time window; 0 means 15 minutes.
@@ -322,7 +325,11 @@ func asAWSError(h *Handler, c *call, err error) *awserr.Error {
 // finish records the call and writes the response. The record is durable
 // before the client hears anything, so a 200 always has its event.
 func (h *Handler) finish(w http.ResponseWriter, c *call) {
-	if c.caller != nil {
+	// Data events (PutLogEvents, GetLogEvents, …) are never part of event
+	// history; they are recorded only for trails whose selectors ask for
+	// them (DESIGN.md decision 5), and no such trail exists yet.
+	isData := c.op != nil && c.op.Category == trailwatch.CategoryData
+	if c.caller != nil && (!isData || h.opt.RecordDataEvents) {
 		ev := h.event(c)
 		if err := h.opt.Record(c.r.Context(), ev); err != nil {
 			h.opt.Logger.Error("record event", "request_id", c.requestID, "err", err)

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -322,5 +324,35 @@ func testAccountIsolation(t *testing.T, s *testserver.Server) {
 	}
 	if len(outA.Events) != 0 {
 		t.Errorf("account A sees %d GetUser events made by account B", len(outA.Events))
+	}
+}
+
+// TestDataEventsStayOutOfHistory: event history holds management events
+// only; PutLogEvents, a data event, is not in it.
+func TestDataEventsStayOutOfHistory(t *testing.T) {
+	s := testserver.Start(t)
+	ctx := context.Background()
+	logsClient := cloudwatchlogs.NewFromConfig(s.RootConfig())
+	if _, err := logsClient.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := logsClient.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := logsClient.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s"),
+		LogEvents: []logtypes.InputLogEvent{{Timestamp: aws.Int64(time.Now().UnixMilli()), Message: aws.String("hello")}}}); err != nil {
+		t.Fatal(err)
+	}
+	ct := cloudtrail.NewFromConfig(s.RootConfig())
+	for name, want := range map[string]int{"CreateLogGroup": 1, "PutLogEvents": 0} {
+		out, err := ct.LookupEvents(ctx, &cloudtrail.LookupEventsInput{
+			LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(name)}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Events) != want {
+			t.Errorf("%s: %d events in history, want %d", name, len(out.Events), want)
+		}
 	}
 }

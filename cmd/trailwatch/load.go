@@ -34,7 +34,7 @@ func runLoad(ctx context.Context, args []string) error {
 	group := fs.String("group", "/trailwatch/load", "log group to create and fill")
 	events := fs.Int("events", 1_000_000, "events to ingest")
 	streams := fs.Int("streams", 50, "log streams")
-	batch := fs.Int("batch", 10_000, "events per PutLogEvents call")
+	batch := fs.Int("batch", 10_000, "events per batch; a batch over PutLogEvents' 1 MiB limit goes in several calls")
 	workers := fs.Int("concurrency", 4, "concurrent PutLogEvents callers")
 	seed := fs.Uint64("seed", 1, "corpus seed")
 	skipIngest := fs.Bool("skip-ingest", false, "only run the queries")
@@ -113,14 +113,9 @@ func ingest(ctx context.Context, client *cloudwatchlogs.Client, group string, ev
 					raw += int64(len(line))
 					evs = append(evs, types.InputLogEvent{Message: aws.String(line), Timestamp: aws.Int64(at.UnixMilli())})
 				}
-				out, err := client.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{
-					LogGroupName: aws.String(group), LogStreamName: aws.String(fmt.Sprintf("stream-%03d", k%streams)), LogEvents: evs,
-				})
-				if err == nil && out.RejectedLogEventsInfo != nil {
-					err = fmt.Errorf("batch %d: events rejected: %+v", k, *out.RejectedLogEventsInfo)
-				}
+				err := putSplit(ctx, client, group, fmt.Sprintf("stream-%03d", k%streams), evs)
 				if err != nil {
-					errOnce.Do(func() { firstErr = err })
+					errOnce.Do(func() { firstErr = fmt.Errorf("batch %d: %w", k, err) })
 					return
 				}
 				sent.Add(int64(len(evs)))
@@ -135,6 +130,33 @@ func ingest(ctx context.Context, client *cloudwatchlogs.Client, group string, ev
 	d := time.Since(start)
 	fmt.Printf("ingest: %d events (%.1f MB of messages) in %.2fs = %.0f events/s, %.1f MB/s, %d streams, batches of %d, concurrency %d\n",
 		sent.Load(), float64(rawBytes.Load())/1e6, d.Seconds(), float64(sent.Load())/d.Seconds(), float64(rawBytes.Load())/1e6/d.Seconds(), streams, batch, workers)
+	return nil
+}
+
+// maxPutBytes is PutLogEvents' batch limit: message bytes plus 26 bytes per
+// event (reference/cloudwatch-logs.md §3.3).
+const maxPutBytes = 1_048_576
+
+// putSplit sends evs in as few PutLogEvents calls as the byte limit
+// allows (10,000 events of ~200 bytes do not fit in one), in order.
+func putSplit(ctx context.Context, client *cloudwatchlogs.Client, group, stream string, evs []types.InputLogEvent) error {
+	for len(evs) > 0 {
+		n, size := 0, 0
+		for n < len(evs) && size+len(aws.ToString(evs[n].Message))+26 <= maxPutBytes {
+			size += len(aws.ToString(evs[n].Message)) + 26
+			n++
+		}
+		out, err := client.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{
+			LogGroupName: aws.String(group), LogStreamName: aws.String(stream), LogEvents: evs[:n],
+		})
+		if err != nil {
+			return err
+		}
+		if out.RejectedLogEventsInfo != nil {
+			return fmt.Errorf("events rejected: %+v", *out.RejectedLogEventsInfo)
+		}
+		evs = evs[n:]
+	}
 	return nil
 }
 

@@ -20,7 +20,7 @@ const (
 
 // Queries are the FilterLogEvents patterns the load command runs, by name.
 var Queries = []struct{ Name, Pattern string }{
-	{"rare term", RareMarker},
+	{"rare term", `"` + RareMarker + `"`},
 	{"common term", "GET"},
 	{"json pattern", `{ $.status >= 500 && $.service = "checkout" }`},
 	{"space-delimited pattern", `[ip, ident, user, ts, request, status = 5*, size, referer, agent]`},
