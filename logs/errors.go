@@ -17,14 +17,12 @@ import (
 // marked unverified. Clients key on the code, not the text.
 
 const (
-	codeInvalidParameter   = "InvalidParameterException"
-	codeResourceNotFound   = "ResourceNotFoundException"
-	codeAlreadyExists      = "ResourceAlreadyExistsException"
-	codeLimitExceeded      = "LimitExceededException"
-	codeValidation         = "ValidationException"
-	codeTooManyTags        = "TooManyTagsException"
-	codeInvalidOperation   = "InvalidOperationException"
-	codeServiceUnavailable = "ServiceUnavailableException"
+	codeInvalidParameter = "InvalidParameterException"
+	codeResourceNotFound = "ResourceNotFoundException"
+	codeAlreadyExists    = "ResourceAlreadyExistsException"
+	codeLimitExceeded    = "LimitExceededException"
+	codeValidation       = "ValidationException"
+	codeTooManyTags      = "TooManyTagsException"
 )
 
 func invalidParameter(format string, args ...any) *awserr.Error {

@@ -342,11 +342,10 @@ func (s *Service) PutRetentionPolicy(ctx context.Context, in *PutRetentionPolicy
 		for i, d := range retentionDays {
 			allowed[i] = strconv.Itoa(int(d))
 		}
-		v := &awsapi.ValidationError{Violations: []awsapi.Violation{{
+		return nil, validationError(awsapi.Violation{
 			Path: "retentionInDays", Value: strconv.Itoa(int(days)),
 			Constraint: "Member must satisfy enum value set: [" + strings.Join(allowed, ", ") + "]",
-		}}}
-		return nil, v.AWSError(codeInvalidParameter)
+		})
 	}
 	err = s.updateGroup(ctx, c, in.LogGroupName, func(g *trailwatch.LogGroup) error {
 		g.RetentionDays = days
