@@ -15,6 +15,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/testenv"
 	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/postgres"
+	"github.com/trailwatch/trailwatch/storage/storagetest"
 )
 
 // openNodes opens n handles on one new database at the same time, as n
@@ -138,4 +139,9 @@ func TestNodesShareState(t *testing.T) {
 	if ok, err := b.Leases().AcquireLease(ctx, "job", "b", time.Minute); err != nil || ok {
 		t.Fatalf("node b took node a's lease: %v, %v", ok, err)
 	}
+}
+
+func TestSharedLogs(t *testing.T) {
+	_, dbs := openNodes(t, 2)
+	storagetest.RunSharedLogs(t, dbs[0], dbs[1])
 }

@@ -19,3 +19,18 @@ func TestConformance(t *testing.T) {
 		return db
 	})
 }
+
+// TestSharedLogs opens one file twice, as two processes on one host would.
+func TestSharedLogs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	var stores []storage.Store
+	for range 2 {
+		db, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		t.Cleanup(func() { db.Close() })
+		stores = append(stores, db)
+	}
+	storagetest.RunSharedLogs(t, stores...)
+}
