@@ -151,12 +151,13 @@ func runScan(ctx context.Context, src chunkSource, plan *scanPlan) ([]hit, *stor
 	if plan.limit <= 0 || plan.lo > plan.hi {
 		return nil, nil, nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
 	workers := runtime.GOMAXPROCS(0)
-	work := make(chan *scanJob)
+	// work holds every queued job, so that handing one over never blocks
+	// this goroutine: it goes on listing and fetching while the decoders
+	// are busy.
+	work := make(chan *scanJob, aheadPerWorker*workers)
 	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(ctx)
 	for range workers {
 		go func() {
 			defer func() { done <- struct{}{} }()
@@ -167,6 +168,8 @@ func runScan(ctx context.Context, src chunkSource, plan *scanPlan) ([]hit, *stor
 		}()
 	}
 	defer func() {
+		// Queued jobs are skipped; a decode under way runs to its end.
+		cancel()
 		close(work)
 		for range workers {
 			<-done
@@ -224,17 +227,22 @@ func runScan(ctx context.Context, src chunkSource, plan *scanPlan) ([]hit, *stor
 			j.cutoff = &p
 		}
 		queue = append(queue, j)
-		select {
-		case work <- j:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		work <- j // never blocks: the queue is at most work's capacity
+		return nil
+	}
+	// full reports whether the read holds limit events that no chunk from
+	// bound b on can displace.
+	full := func(b storage.EventPos) bool {
+		return len(hits) == plan.limit && plan.before(hits[plan.limit-1].pos, b)
 	}
 
-	var resume *storage.EventPos
+	var (
+		resume *storage.EventPos
+		held   *chunkInfo // listed and worth decoding, not yet queued
+	)
 	for {
-		for len(queue) < aheadPerWorker*workers {
+		// The first chunk not yet taken decides whether to go on.
+		if len(queue) == 0 && held == nil {
 			c, err := next()
 			if err != nil {
 				return nil, nil, err
@@ -242,16 +250,14 @@ func runScan(ctx context.Context, src chunkSource, plan *scanPlan) ([]hit, *stor
 			if c == nil {
 				break
 			}
-			if err := enqueue(c); err != nil {
-				return nil, nil, err
-			}
+			held = c
 		}
-		if len(queue) == 0 {
-			break
+		head := held
+		if len(queue) > 0 {
+			head = &queue[0].info
 		}
-		j := queue[0]
-		b := plan.bound(&j.info)
-		if len(hits) == plan.limit && plan.before(hits[plan.limit-1].pos, b) {
+		b := plan.bound(head)
+		if full(b) {
 			// Nothing from here on can displace what is held.
 			p := hits[plan.limit-1].pos
 			resume = &p
@@ -270,6 +276,28 @@ func runScan(ctx context.Context, src chunkSource, plan *scanPlan) ([]hit, *stor
 			resume = &p
 			break
 		}
+		// Keep the decoders busy with the chunks that follow, but none
+		// that what is held already rules out.
+		for len(queue) < aheadPerWorker*workers {
+			if held == nil {
+				c, err := next()
+				if err != nil {
+					return nil, nil, err
+				}
+				if c == nil {
+					break
+				}
+				held = c
+			}
+			if len(queue) > 0 && full(plan.bound(held)) {
+				break
+			}
+			if err := enqueue(held); err != nil {
+				return nil, nil, err
+			}
+			held = nil
+		}
+		j := queue[0]
 		<-j.ready
 		queue = queue[1:]
 		if j.err != nil {

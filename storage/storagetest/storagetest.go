@@ -11,9 +11,14 @@
 //		storagetest.Run(t, func(t testing.TB, name string) storage.Store { … })
 //	}
 //
-// It also holds what the backends' LookupEvents benchmarks share: the
-// fixture (FixtureEvent, LoadFixture) and the queries
-// (BenchmarkLookupEvents), so both backends are measured alike.
+// RunSharedLogs checks two handles on one database, as a backend's own
+// tests can open them.
+//
+// It also holds what the backends' benchmarks share, so both are measured
+// alike: for LookupEvents the fixture (FixtureEvent, LoadFixture) and the
+// queries (BenchmarkLookupEvents); for logs the corpus (LogCorpus), the
+// fixture (LoadLogFixture) and the measurements (BenchmarkPutLogEvents,
+// BenchmarkScanLogEvents).
 package storagetest
 
 import (
