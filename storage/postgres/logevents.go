@@ -11,6 +11,7 @@ import (
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/internal/chunk"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/logscan"
 )
 
 // PutLogEvents stores the batch as one chunk. The chunk is encoded before
@@ -32,13 +33,13 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 
 	b := newLogBatch(stream, ingestionTime, events)
 	n := int64(len(events))
-	turn := s.db.seqs.reserve(gid, next, n)
+	turn := s.db.seqs.Reserve(gid, next, n)
 	committed := int64(-1)
-	defer func() { s.db.seqs.finish(gid, turn, committed) }()
-	if err := b.encode(turn.base); err != nil {
+	defer func() { s.db.seqs.Finish(gid, turn, committed) }()
+	if err := b.encode(turn.Base()); err != nil {
 		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
 	}
-	if err := turn.wait(ctx); err != nil {
+	if err := turn.Wait(ctx); err != nil {
 		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
 	}
 	err = s.db.write(ctx, func(tx pgx.Tx) error {
@@ -146,26 +147,28 @@ func (b *logBatch) stored() int64 { return int64(len(b.data) + len(b.filter)) }
 // chunkColumns are the columns scanChunkInfo reads.
 const chunkColumns = `id, stream_id, min_ts, max_ts, min_seq, max_seq, count, raw_bytes`
 
-func scanChunkInfo(r pgx.Row, c *chunkInfo, withFilter bool) error {
-	dest := []any{&c.id, &c.stream, &c.minTime, &c.maxTime, &c.minSeq, &c.maxSeq, &c.count, &c.raw}
+func scanChunkInfo(r pgx.Row, c *logscan.Chunk, withFilter bool) error {
+	dest := []any{&c.ID, &c.Stream, &c.MinTime, &c.MaxTime, &c.MinSeq, &c.MaxSeq, &c.Count, &c.Raw}
 	if withFilter {
-		dest = append(dest, &c.filter)
+		dest = append(dest, &c.Filter)
 	}
 	return r.Scan(dest...)
 }
 
-// chunkQuery lists chunks for a chunkSource. Exactly one of group and
+var _ logscan.Source = (*chunkQuery)(nil)
+
+// chunkQuery lists chunks for logscan.Run. Exactly one of group and
 // stream is set.
 type chunkQuery struct {
 	tx            pgx.Tx
-	plan          *scanPlan
+	plan          *logscan.Plan
 	group, stream int64
 	// streams, with group, limits the chunks to these streams; nil means
 	// all.
 	streams []int64
 }
 
-func (q *chunkQuery) chunks(ctx context.Context, prev *chunkInfo, n int, withFilter bool) ([]chunkInfo, error) {
+func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, withFilter bool) ([]logscan.Chunk, error) {
 	var args argList
 	var sb strings.Builder
 	sb.WriteString(`SELECT ` + chunkColumns)
@@ -183,16 +186,16 @@ func (q *chunkQuery) chunks(ctx context.Context, prev *chunkInfo, n int, withFil
 	}
 	// Only chunks overlapping the part of the window after start: forward
 	// [start, hi], backward [lo, start].
-	if p.backward {
-		fmt.Fprintf(&sb, ` AND max_ts >= %s AND min_ts <= %s`, args.add(p.lo), args.add(min(p.hi, p.start.Timestamp)))
+	if p.Backward {
+		fmt.Fprintf(&sb, ` AND max_ts >= %s AND min_ts <= %s`, args.add(p.Lo), args.add(min(p.Hi, p.Start.Timestamp)))
 		if prev != nil {
-			fmt.Fprintf(&sb, ` AND (max_ts, max_seq) < (%s, %s)`, args.add(prev.maxTime), args.add(prev.maxSeq))
+			fmt.Fprintf(&sb, ` AND (max_ts, max_seq) < (%s, %s)`, args.add(prev.MaxTime), args.add(prev.MaxSeq))
 		}
 		sb.WriteString(` ORDER BY max_ts DESC, max_seq DESC`)
 	} else {
-		fmt.Fprintf(&sb, ` AND min_ts <= %s AND max_ts >= %s`, args.add(p.hi), args.add(max(p.lo, p.start.Timestamp)))
+		fmt.Fprintf(&sb, ` AND min_ts <= %s AND max_ts >= %s`, args.add(p.Hi), args.add(max(p.Lo, p.Start.Timestamp)))
 		if prev != nil {
-			fmt.Fprintf(&sb, ` AND (min_ts, min_seq) > (%s, %s)`, args.add(prev.minTime), args.add(prev.minSeq))
+			fmt.Fprintf(&sb, ` AND (min_ts, min_seq) > (%s, %s)`, args.add(prev.MinTime), args.add(prev.MinSeq))
 		}
 		sb.WriteString(` ORDER BY min_ts, min_seq`)
 	}
@@ -201,8 +204,8 @@ func (q *chunkQuery) chunks(ctx context.Context, prev *chunkInfo, n int, withFil
 	if err != nil {
 		return nil, fmt.Errorf("list chunks: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chunkInfo, error) {
-		var c chunkInfo
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (logscan.Chunk, error) {
+		var c logscan.Chunk
 		err := scanChunkInfo(r, &c, withFilter)
 		return c, err
 	})
@@ -212,7 +215,7 @@ func (q *chunkQuery) chunks(ctx context.Context, prev *chunkInfo, n int, withFil
 	return out, nil
 }
 
-func (q *chunkQuery) data(ctx context.Context, id int64) ([]byte, error) {
+func (q *chunkQuery) Data(ctx context.Context, id int64) ([]byte, error) {
 	var data []byte
 	if err := q.tx.QueryRow(ctx, `SELECT data FROM log_chunks WHERE id = $1`, id).Scan(&data); err != nil {
 		return nil, fmt.Errorf("read chunk %d: %w", id, err)
@@ -247,48 +250,48 @@ func (s logs) ReadLogStream(ctx context.Context, q storage.StreamRead) ([]trailw
 	if !ok {
 		return []trailwatch.LogEvent{}, nil
 	}
-	hits, _, err := runScan(ctx, &chunkQuery{tx: tx, plan: plan, stream: sid}, plan)
+	hits, _, err := logscan.Run(ctx, &chunkQuery{tx: tx, plan: plan, stream: sid}, plan)
 	if err != nil {
 		return nil, fmt.Errorf("read log stream %s/%s: %w", q.Group, q.Stream, err)
 	}
 	out := make([]trailwatch.LogEvent, len(hits))
 	for i, h := range hits {
-		out[i] = trailwatch.LogEvent{Stream: q.Stream, Timestamp: h.pos.Timestamp, IngestionTime: h.ingestionTime,
-			Seq: h.pos.Seq, Message: h.message}
+		out[i] = trailwatch.LogEvent{Stream: q.Stream, Timestamp: h.Pos.Timestamp, IngestionTime: h.IngestionTime,
+			Seq: h.Pos.Seq, Message: h.Message}
 	}
 	return out, nil
 }
 
 // streamPlan turns a StreamRead into a plan; ok is false when it can
 // select nothing. This function is the same in both backends.
-func streamPlan(q storage.StreamRead) (plan *scanPlan, ok bool) {
+func streamPlan(q storage.StreamRead) (plan *logscan.Plan, ok bool) {
 	if q.To == math.MinInt64 || q.Limit <= 0 {
 		return nil, false
 	}
-	plan = &scanPlan{backward: q.Backward, lo: q.From, hi: q.To - 1, limit: q.Limit}
-	if plan.lo > plan.hi {
+	plan = &logscan.Plan{Backward: q.Backward, Lo: q.From, Hi: q.To - 1, Limit: q.Limit}
+	if plan.Lo > plan.Hi {
 		return nil, false
 	}
 	if q.Backward {
-		plan.start = storage.EventPos{Timestamp: plan.hi, Seq: math.MaxInt64}
+		plan.Start = storage.EventPos{Timestamp: plan.Hi, Seq: math.MaxInt64}
 		if q.Pos != nil {
-			p, ok := posBefore(*q.Pos)
+			p, ok := logscan.PosBefore(*q.Pos)
 			if !ok {
 				return nil, false
 			}
-			if cmpPos(p, plan.start) < 0 {
-				plan.start = p
+			if logscan.ComparePos(p, plan.Start) < 0 {
+				plan.Start = p
 			}
 		}
 	} else {
-		plan.start = storage.EventPos{Timestamp: plan.lo, Seq: math.MinInt64}
+		plan.Start = storage.EventPos{Timestamp: plan.Lo, Seq: math.MinInt64}
 		if q.Pos != nil {
-			p, ok := posAfter(*q.Pos)
+			p, ok := logscan.PosAfter(*q.Pos)
 			if !ok {
 				return nil, false
 			}
-			if cmpPos(p, plan.start) > 0 {
-				plan.start = p
+			if logscan.ComparePos(p, plan.Start) > 0 {
+				plan.Start = p
 			}
 		}
 	}
@@ -297,19 +300,19 @@ func streamPlan(q storage.StreamRead) (plan *scanPlan, ok bool) {
 
 // scanPlanOf turns a LogScan into a plan; ok is false when it can select
 // nothing. This function is the same in both backends.
-func scanPlanOf(q storage.LogScan) (plan *scanPlan, ok bool) {
+func scanPlanOf(q storage.LogScan) (plan *logscan.Plan, ok bool) {
 	if q.Limit <= 0 || q.From > q.To {
 		return nil, false
 	}
-	plan = &scanPlan{lo: q.From, hi: q.To, terms: q.Terms, match: q.Match, limit: q.Limit, maxScanned: q.MaxScannedBytes,
-		start: storage.EventPos{Timestamp: q.From, Seq: math.MinInt64}}
+	plan = &logscan.Plan{Lo: q.From, Hi: q.To, Terms: q.Terms, Match: q.Match, Limit: q.Limit, MaxScanned: q.MaxScannedBytes,
+		Start: storage.EventPos{Timestamp: q.From, Seq: math.MinInt64}}
 	if q.After != nil {
-		p, ok := posAfter(*q.After)
+		p, ok := logscan.PosAfter(*q.After)
 		if !ok {
 			return nil, false
 		}
-		if cmpPos(p, plan.start) > 0 {
-			plan.start = p
+		if logscan.ComparePos(p, plan.Start) > 0 {
+			plan.Start = p
 		}
 	}
 	return plan, true
@@ -348,7 +351,7 @@ func (s logs) scan(ctx context.Context, tx pgx.Tx, q storage.LogScan) ([]trailwa
 		}
 		src.streams = ids
 	}
-	hits, resume, err := runScan(ctx, src, plan)
+	hits, resume, err := logscan.Run(ctx, src, plan)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -358,8 +361,8 @@ func (s logs) scan(ctx context.Context, tx pgx.Tx, q storage.LogScan) ([]trailwa
 	}
 	out := make([]trailwatch.LogEvent, len(hits))
 	for i, h := range hits {
-		out[i] = trailwatch.LogEvent{Stream: names[h.stream], Timestamp: h.pos.Timestamp, IngestionTime: h.ingestionTime,
-			Seq: h.pos.Seq, Message: h.message}
+		out[i] = trailwatch.LogEvent{Stream: names[h.Stream], Timestamp: h.Pos.Timestamp, IngestionTime: h.IngestionTime,
+			Seq: h.Pos.Seq, Message: h.Message}
 	}
 	return out, resume, nil
 }
@@ -389,13 +392,13 @@ func selectStreams(ctx context.Context, tx pgx.Tx, gid int64, names []string, pr
 }
 
 // streamNames returns the names of the streams hits come from.
-func streamNames(ctx context.Context, tx pgx.Tx, hits []hit) (map[int64]string, error) {
+func streamNames(ctx context.Context, tx pgx.Tx, hits []logscan.Hit) (map[int64]string, error) {
 	names := map[int64]string{}
 	var ids []int64
 	for _, h := range hits {
-		if _, ok := names[h.stream]; !ok {
-			names[h.stream] = ""
-			ids = append(ids, h.stream)
+		if _, ok := names[h.Stream]; !ok {
+			names[h.Stream] = ""
+			ids = append(ids, h.Stream)
 		}
 	}
 	if len(ids) == 0 {

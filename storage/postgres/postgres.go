@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/seqgate"
 )
 
 // DB is an open PostgreSQL database. It implements storage.Store and is safe
@@ -29,7 +30,7 @@ type DB struct {
 
 	// seqs orders the PutLogEvents batches of each log group this node
 	// stores; the database orders them across nodes.
-	seqs seqGates
+	seqs seqgate.Gates
 	// compactMu guards compactAfter, the stream id CompactLogEvents
 	// resumes after, so that successive calls work through every stream.
 	compactMu    sync.Mutex

@@ -13,6 +13,7 @@ import (
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/internal/chunk"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/logscan"
 )
 
 // PutLogEvents stores the batch as one chunk. The chunk is encoded before
@@ -36,13 +37,13 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 
 	b := newLogBatch(stream, ingestionTime, events)
 	n := int64(len(events))
-	turn := s.db.seqs.reserve(gid, next, n)
+	turn := s.db.seqs.Reserve(gid, next, n)
 	committed := int64(-1)
-	defer func() { s.db.seqs.finish(gid, turn, committed) }()
-	if err := b.encode(turn.base); err != nil {
+	defer func() { s.db.seqs.Finish(gid, turn, committed) }()
+	if err := b.encode(turn.Base()); err != nil {
 		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
 	}
-	if err := turn.wait(ctx); err != nil {
+	if err := turn.Wait(ctx); err != nil {
 		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
 	}
 	err = s.db.write(ctx, func(tx *sql.Tx) error {
@@ -140,26 +141,28 @@ func (b *logBatch) stored() int64 { return int64(len(b.data) + len(b.filter)) }
 // chunkColumns are the columns scanChunkInfo reads.
 const chunkColumns = `id, stream_id, min_ts, max_ts, min_seq, max_seq, count, raw_bytes`
 
-func scanChunkInfo(r scanner, c *chunkInfo, withFilter bool) error {
-	dest := []any{&c.id, &c.stream, &c.minTime, &c.maxTime, &c.minSeq, &c.maxSeq, &c.count, &c.raw}
+func scanChunkInfo(r scanner, c *logscan.Chunk, withFilter bool) error {
+	dest := []any{&c.ID, &c.Stream, &c.MinTime, &c.MaxTime, &c.MinSeq, &c.MaxSeq, &c.Count, &c.Raw}
 	if withFilter {
-		dest = append(dest, &c.filter)
+		dest = append(dest, &c.Filter)
 	}
 	return r.Scan(dest...)
 }
 
-// chunkQuery lists chunks for a chunkSource. Exactly one of group and
+var _ logscan.Source = (*chunkQuery)(nil)
+
+// chunkQuery lists chunks for logscan.Run. Exactly one of group and
 // stream is set.
 type chunkQuery struct {
 	tx            *sql.Tx
-	plan          *scanPlan
+	plan          *logscan.Plan
 	group, stream int64
 	// streams, with group, limits the chunks to these streams (a JSON
 	// array of ids); "" means all.
 	streams string
 }
 
-func (q *chunkQuery) chunks(ctx context.Context, prev *chunkInfo, n int, withFilter bool) ([]chunkInfo, error) {
+func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, withFilter bool) ([]logscan.Chunk, error) {
 	var sb strings.Builder
 	sb.WriteString(`SELECT ` + chunkColumns)
 	if withFilter {
@@ -170,7 +173,7 @@ func (q *chunkQuery) chunks(ctx context.Context, prev *chunkInfo, n int, withFil
 	// Only chunks overlapping the part of the window after start: forward
 	// [start, hi], backward [lo, start].
 	switch {
-	case q.stream != 0 && !p.backward:
+	case q.stream != 0 && !p.Backward:
 		sb.WriteString(` FROM log_chunks INDEXED BY log_chunks_by_stream WHERE stream_id = ?`)
 		args = append(args, q.stream)
 	case q.stream != 0:
@@ -184,20 +187,20 @@ func (q *chunkQuery) chunks(ctx context.Context, prev *chunkInfo, n int, withFil
 			args = append(args, q.streams)
 		}
 	}
-	if p.backward {
+	if p.Backward {
 		sb.WriteString(` AND max_ts >= ? AND min_ts <= ?`)
-		args = append(args, p.lo, min(p.hi, p.start.Timestamp))
+		args = append(args, p.Lo, min(p.Hi, p.Start.Timestamp))
 		if prev != nil {
 			sb.WriteString(` AND (max_ts, max_seq) < (?, ?)`)
-			args = append(args, prev.maxTime, prev.maxSeq)
+			args = append(args, prev.MaxTime, prev.MaxSeq)
 		}
 		sb.WriteString(` ORDER BY max_ts DESC, max_seq DESC LIMIT ?`)
 	} else {
 		sb.WriteString(` AND min_ts <= ? AND max_ts >= ?`)
-		args = append(args, p.hi, max(p.lo, p.start.Timestamp))
+		args = append(args, p.Hi, max(p.Lo, p.Start.Timestamp))
 		if prev != nil {
 			sb.WriteString(` AND (min_ts, min_seq) > (?, ?)`)
-			args = append(args, prev.minTime, prev.minSeq)
+			args = append(args, prev.MinTime, prev.MinSeq)
 		}
 		sb.WriteString(` ORDER BY min_ts, min_seq LIMIT ?`)
 	}
@@ -207,9 +210,9 @@ func (q *chunkQuery) chunks(ctx context.Context, prev *chunkInfo, n int, withFil
 		return nil, fmt.Errorf("list chunks: %w", err)
 	}
 	defer rows.Close()
-	out := make([]chunkInfo, 0, n)
+	out := make([]logscan.Chunk, 0, n)
 	for rows.Next() {
-		var c chunkInfo
+		var c logscan.Chunk
 		if err := scanChunkInfo(rows, &c, withFilter); err != nil {
 			return nil, fmt.Errorf("list chunks: %w", err)
 		}
@@ -221,7 +224,7 @@ func (q *chunkQuery) chunks(ctx context.Context, prev *chunkInfo, n int, withFil
 	return out, nil
 }
 
-func (q *chunkQuery) data(ctx context.Context, id int64) ([]byte, error) {
+func (q *chunkQuery) Data(ctx context.Context, id int64) ([]byte, error) {
 	var data []byte
 	if err := q.tx.QueryRowContext(ctx, `SELECT data FROM log_chunks WHERE id = ?`, id).Scan(&data); err != nil {
 		return nil, fmt.Errorf("read chunk %d: %w", id, err)
@@ -253,48 +256,48 @@ func (s logs) ReadLogStream(ctx context.Context, q storage.StreamRead) ([]trailw
 	if !ok {
 		return []trailwatch.LogEvent{}, nil
 	}
-	hits, _, err := runScan(ctx, &chunkQuery{tx: tx, plan: plan, stream: sid}, plan)
+	hits, _, err := logscan.Run(ctx, &chunkQuery{tx: tx, plan: plan, stream: sid}, plan)
 	if err != nil {
 		return nil, fmt.Errorf("read log stream %s/%s: %w", q.Group, q.Stream, err)
 	}
 	out := make([]trailwatch.LogEvent, len(hits))
 	for i, h := range hits {
-		out[i] = trailwatch.LogEvent{Stream: q.Stream, Timestamp: h.pos.Timestamp, IngestionTime: h.ingestionTime,
-			Seq: h.pos.Seq, Message: h.message}
+		out[i] = trailwatch.LogEvent{Stream: q.Stream, Timestamp: h.Pos.Timestamp, IngestionTime: h.IngestionTime,
+			Seq: h.Pos.Seq, Message: h.Message}
 	}
 	return out, nil
 }
 
 // streamPlan turns a StreamRead into a plan; ok is false when it can
 // select nothing. This function is the same in both backends.
-func streamPlan(q storage.StreamRead) (plan *scanPlan, ok bool) {
+func streamPlan(q storage.StreamRead) (plan *logscan.Plan, ok bool) {
 	if q.To == math.MinInt64 || q.Limit <= 0 {
 		return nil, false
 	}
-	plan = &scanPlan{backward: q.Backward, lo: q.From, hi: q.To - 1, limit: q.Limit}
-	if plan.lo > plan.hi {
+	plan = &logscan.Plan{Backward: q.Backward, Lo: q.From, Hi: q.To - 1, Limit: q.Limit}
+	if plan.Lo > plan.Hi {
 		return nil, false
 	}
 	if q.Backward {
-		plan.start = storage.EventPos{Timestamp: plan.hi, Seq: math.MaxInt64}
+		plan.Start = storage.EventPos{Timestamp: plan.Hi, Seq: math.MaxInt64}
 		if q.Pos != nil {
-			p, ok := posBefore(*q.Pos)
+			p, ok := logscan.PosBefore(*q.Pos)
 			if !ok {
 				return nil, false
 			}
-			if cmpPos(p, plan.start) < 0 {
-				plan.start = p
+			if logscan.ComparePos(p, plan.Start) < 0 {
+				plan.Start = p
 			}
 		}
 	} else {
-		plan.start = storage.EventPos{Timestamp: plan.lo, Seq: math.MinInt64}
+		plan.Start = storage.EventPos{Timestamp: plan.Lo, Seq: math.MinInt64}
 		if q.Pos != nil {
-			p, ok := posAfter(*q.Pos)
+			p, ok := logscan.PosAfter(*q.Pos)
 			if !ok {
 				return nil, false
 			}
-			if cmpPos(p, plan.start) > 0 {
-				plan.start = p
+			if logscan.ComparePos(p, plan.Start) > 0 {
+				plan.Start = p
 			}
 		}
 	}
@@ -303,19 +306,19 @@ func streamPlan(q storage.StreamRead) (plan *scanPlan, ok bool) {
 
 // scanPlanOf turns a LogScan into a plan; ok is false when it can select
 // nothing. This function is the same in both backends.
-func scanPlanOf(q storage.LogScan) (plan *scanPlan, ok bool) {
+func scanPlanOf(q storage.LogScan) (plan *logscan.Plan, ok bool) {
 	if q.Limit <= 0 || q.From > q.To {
 		return nil, false
 	}
-	plan = &scanPlan{lo: q.From, hi: q.To, terms: q.Terms, match: q.Match, limit: q.Limit, maxScanned: q.MaxScannedBytes,
-		start: storage.EventPos{Timestamp: q.From, Seq: math.MinInt64}}
+	plan = &logscan.Plan{Lo: q.From, Hi: q.To, Terms: q.Terms, Match: q.Match, Limit: q.Limit, MaxScanned: q.MaxScannedBytes,
+		Start: storage.EventPos{Timestamp: q.From, Seq: math.MinInt64}}
 	if q.After != nil {
-		p, ok := posAfter(*q.After)
+		p, ok := logscan.PosAfter(*q.After)
 		if !ok {
 			return nil, false
 		}
-		if cmpPos(p, plan.start) > 0 {
-			plan.start = p
+		if logscan.ComparePos(p, plan.Start) > 0 {
+			plan.Start = p
 		}
 	}
 	return plan, true
@@ -358,7 +361,7 @@ func (s logs) scan(ctx context.Context, tx *sql.Tx, q storage.LogScan) ([]trailw
 		}
 		src.streams = string(b)
 	}
-	hits, resume, err := runScan(ctx, src, plan)
+	hits, resume, err := logscan.Run(ctx, src, plan)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -368,8 +371,8 @@ func (s logs) scan(ctx context.Context, tx *sql.Tx, q storage.LogScan) ([]trailw
 	}
 	out := make([]trailwatch.LogEvent, len(hits))
 	for i, h := range hits {
-		out[i] = trailwatch.LogEvent{Stream: names[h.stream], Timestamp: h.pos.Timestamp, IngestionTime: h.ingestionTime,
-			Seq: h.pos.Seq, Message: h.message}
+		out[i] = trailwatch.LogEvent{Stream: names[h.Stream], Timestamp: h.Pos.Timestamp, IngestionTime: h.IngestionTime,
+			Seq: h.Pos.Seq, Message: h.Message}
 	}
 	return out, resume, nil
 }
@@ -412,13 +415,13 @@ func selectStreams(ctx context.Context, tx *sql.Tx, gid int64, names []string, p
 }
 
 // streamNames returns the names of the streams hits come from.
-func streamNames(ctx context.Context, tx *sql.Tx, hits []hit) (map[int64]string, error) {
+func streamNames(ctx context.Context, tx *sql.Tx, hits []logscan.Hit) (map[int64]string, error) {
 	names := map[int64]string{}
 	var ids []int64
 	for _, h := range hits {
-		if _, ok := names[h.stream]; !ok {
-			names[h.stream] = ""
-			ids = append(ids, h.stream)
+		if _, ok := names[h.Stream]; !ok {
+			names[h.Stream] = ""
+			ids = append(ids, h.Stream)
 		}
 	}
 	if len(ids) == 0 {

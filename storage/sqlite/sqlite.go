@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/seqgate"
 
 	_ "github.com/ncruces/go-sqlite3/driver" // registers the "sqlite3" database/sql driver
 )
@@ -45,7 +46,7 @@ type DB struct {
 	ix   map[ixKey]int64
 
 	// seqs orders the PutLogEvents batches of each log group.
-	seqs seqGates
+	seqs seqgate.Gates
 	// compactMu guards compactAfter, the stream id CompactLogEvents
 	// resumes after, so that successive calls work through every stream.
 	compactMu    sync.Mutex

@@ -1,0 +1,327 @@
+package logscan
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/trailwatch/trailwatch/internal/chunk"
+	"github.com/trailwatch/trailwatch/storage"
+)
+
+// Chunk is one row of a chunk index: where the chunk is and what it holds,
+// without its data.
+type Chunk struct {
+	ID, Stream       int64
+	MinTime, MaxTime int64
+	MinSeq, MaxSeq   int64
+	Count            int64
+	Raw              int64  // message bytes
+	Filter           []byte // set only when the source was asked for filters
+}
+
+// Source lists and fetches the chunks a read may need. Every call of one
+// read must see the same snapshot of the database, so that chunks the
+// compactor or retention replaces meanwhile neither vanish nor appear
+// twice. Run calls a Source from one goroutine only.
+type Source interface {
+	// Chunks returns up to n chunks in the plan's order (ascending
+	// (MinTime, MinSeq) forward, descending (MaxTime, MaxSeq) backward)
+	// that may hold events of the window, starting strictly after prev
+	// (nil: from the first). Fewer than n means there are no more.
+	// withFilter asks for the chunks' filters too.
+	Chunks(ctx context.Context, prev *Chunk, n int, withFilter bool) ([]Chunk, error)
+	// Data returns a chunk's encoded data. Run keeps it until the read
+	// returns and does not modify it.
+	Data(ctx context.Context, id int64) ([]byte, error)
+}
+
+// Hit is one event a read returns.
+type Hit struct {
+	Pos           storage.EventPos
+	Stream        int64 // the Stream of the chunk it came from
+	IngestionTime int64
+	Message       string
+}
+
+// Tuning of Run.
+const (
+	// firstChunkBatch is how many chunks the first index query asks for;
+	// each further query asks for four times as many, up to
+	// maxChunkBatch. A first page usually needs a chunk or two, a
+	// rare-term scan every filter of the group: starting small and
+	// growing serves both with a handful of queries.
+	firstChunkBatch = 16
+	maxChunkBatch   = 4096
+	// aheadPerWorker is how many fetched chunks may wait for or sit in
+	// the decoders per worker: enough to keep them busy while the next
+	// chunk is fetched, few enough that stopping early wastes little.
+	aheadPerWorker = 2
+)
+
+// Run reads the events plan selects from the chunks src lists. It
+// returns them oldest first, and, for a forward read stopped by Limit or
+// by MaxScanned, the position after which the rest lies (nil when the
+// read reached the end of its window, and always for a backward read).
+// An error from src or from decoding a chunk ends the read; a chunk's
+// error names its ID.
+//
+// Chunks are visited in the plan's order, and each is decoded only if its
+// filter allows the plan's terms. Decoding and matching run on up to
+// GOMAXPROCS goroutines while this one fetches the next chunks; results
+// are taken back strictly in visiting order, and every decision to stop
+// is made from the results taken so far, so the answer never depends on
+// timing. The read stops once it holds Limit events and no chunk left can
+// hold one that comes earlier. Every goroutine Run starts has ended when
+// it returns.
+func Run(ctx context.Context, src Source, plan *Plan) ([]Hit, *storage.EventPos, error) {
+	if plan.Limit <= 0 || plan.Lo > plan.Hi {
+		return nil, nil, nil
+	}
+	workers := runtime.GOMAXPROCS(0)
+	// work holds every queued job, so that handing one over never blocks
+	// this goroutine: it goes on listing and fetching while the decoders
+	// are busy.
+	work := make(chan *scanJob, aheadPerWorker*workers)
+	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(ctx)
+	for range workers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for j := range work {
+				j.hits, j.err = scanChunk(ctx, plan, j)
+				close(j.ready)
+			}
+		}()
+	}
+	defer func() {
+		// Queued jobs are skipped; a decode under way runs to its end.
+		cancel()
+		close(work)
+		for range workers {
+			<-done
+		}
+	}()
+
+	var (
+		hits     []Hit // taken so far, in the plan's order, at most limit
+		scanned  int64 // message bytes of the chunks taken
+		queue    []*scanJob
+		pending  []Chunk // listed, not yet queued
+		prev     *Chunk  // the last chunk listed
+		listed   bool    // the source has no more chunks
+		batch    = firstChunkBatch
+		withTerm = len(plan.Terms) > 0
+	)
+	// next returns the next chunk worth decoding, or nil when none is
+	// left; it skips chunks whose filter rules out the terms.
+	next := func() (*Chunk, error) {
+		for {
+			for len(pending) > 0 {
+				c := &pending[0]
+				pending = pending[1:]
+				if withTerm && !chunk.MayContain(c.Filter, plan.Terms) {
+					continue
+				}
+				return c, nil
+			}
+			if listed {
+				return nil, nil
+			}
+			cs, err := src.Chunks(ctx, prev, batch, withTerm)
+			if err != nil {
+				return nil, err
+			}
+			if len(cs) < batch {
+				listed = true
+			}
+			if len(cs) > 0 {
+				prev = &cs[len(cs)-1]
+			}
+			pending = cs
+			batch = min(4*batch, maxChunkBatch)
+		}
+	}
+	// enqueue fetches c and hands it to the decoders.
+	enqueue := func(c *Chunk) error {
+		data, err := src.Data(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		j := &scanJob{info: *c, data: data, ready: make(chan struct{})}
+		if len(hits) == plan.Limit {
+			p := hits[plan.Limit-1].Pos
+			j.cutoff = &p
+		}
+		queue = append(queue, j)
+		work <- j // never blocks: the queue is at most work's capacity
+		return nil
+	}
+	// full reports whether the read holds limit events that no chunk from
+	// bound b on can displace.
+	full := func(b storage.EventPos) bool {
+		return len(hits) == plan.Limit && plan.before(hits[plan.Limit-1].Pos, b)
+	}
+
+	var (
+		resume *storage.EventPos
+		held   *Chunk // listed and worth decoding, not yet queued
+	)
+	for {
+		// The first chunk not yet taken decides whether to go on.
+		if len(queue) == 0 && held == nil {
+			c, err := next()
+			if err != nil {
+				return nil, nil, err
+			}
+			if c == nil {
+				break
+			}
+			held = c
+		}
+		head := held
+		if len(queue) > 0 {
+			head = &queue[0].info
+		}
+		b := plan.bound(head)
+		if full(b) {
+			// Nothing from here on can displace what is held.
+			p := hits[plan.Limit-1].Pos
+			resume = &p
+			break
+		}
+		if plan.MaxScanned > 0 && scanned >= plan.MaxScanned && plan.before(plan.Start, b) {
+			// Out of budget. Everything before b has been seen (the chunks
+			// come in order of their bounds); the next call starts at b.
+			// The read started before b, so it moves forward.
+			cut := 0
+			for cut < len(hits) && plan.before(hits[cut].Pos, b) {
+				cut++
+			}
+			hits = hits[:cut]
+			p, _ := PosBefore(b)
+			resume = &p
+			break
+		}
+		// Keep the decoders busy with the chunks that follow, but none
+		// that what is held already rules out.
+		for len(queue) < aheadPerWorker*workers {
+			if held == nil {
+				c, err := next()
+				if err != nil {
+					return nil, nil, err
+				}
+				if c == nil {
+					break
+				}
+				held = c
+			}
+			if len(queue) > 0 && full(plan.bound(held)) {
+				break
+			}
+			if err := enqueue(held); err != nil {
+				return nil, nil, err
+			}
+			held = nil
+		}
+		j := queue[0]
+		<-j.ready
+		queue = queue[1:]
+		if j.err != nil {
+			return nil, nil, fmt.Errorf("read chunk %d: %w", j.info.ID, j.err)
+		}
+		scanned += j.info.Raw
+		hits = mergeHits(plan, hits, j.hits)
+	}
+	if resume == nil && len(hits) == plan.Limit {
+		// More may lie beyond: a chunk gives at most limit events, and
+		// merging drops the excess.
+		p := hits[plan.Limit-1].Pos
+		resume = &p
+	}
+	if plan.Backward {
+		for i, j := 0, len(hits)-1; i < j; i, j = i+1, j-1 {
+			hits[i], hits[j] = hits[j], hits[i]
+		}
+		resume = nil // backward reads do not resume
+	}
+	return hits, resume, nil
+}
+
+// scanJob is one chunk on its way through a decoder.
+type scanJob struct {
+	info Chunk
+	data []byte
+	// cutoff, when set, is a position the read already holds limit
+	// events up to: events after it cannot be returned, so the decoder
+	// skips them.
+	cutoff *storage.EventPos
+	ready  chan struct{} // closed when hits and err are set
+	hits   []Hit         // in the plan's order, at most limit
+	err    error
+}
+
+// scanChunk decodes j's chunk and returns the events of the plan it holds,
+// in the plan's order, at most limit of them (the first in that order).
+func scanChunk(ctx context.Context, plan *Plan, j *scanJob) ([]Hit, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	from, to := plan.Lo, plan.Hi
+	scan := chunk.Scan
+	if plan.Backward {
+		scan = chunk.ScanBackward
+		to = min(to, plan.Start.Timestamp)
+		if j.cutoff != nil {
+			from = max(from, j.cutoff.Timestamp)
+		}
+	} else {
+		from = max(from, plan.Start.Timestamp)
+		if j.cutoff != nil {
+			to = min(to, j.cutoff.Timestamp)
+		}
+	}
+	var out []Hit
+	err := scan(j.data, from, to, func(e *chunk.Event) bool {
+		pos := storage.EventPos{Timestamp: e.Timestamp, Seq: e.Seq}
+		if plan.before(pos, plan.Start) {
+			return true
+		}
+		if j.cutoff != nil && plan.before(*j.cutoff, pos) {
+			return false // and so is every event after it
+		}
+		if plan.Match != nil && !plan.Match(e.Message) {
+			return true
+		}
+		out = append(out, Hit{Pos: pos, Stream: j.info.Stream, IngestionTime: e.IngestionTime, Message: string(e.Message)})
+		return len(out) < plan.Limit
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// mergeHits merges two lists in the plan's order, keeping the first limit.
+func mergeHits(plan *Plan, a, b []Hit) []Hit {
+	if len(b) == 0 {
+		return a
+	}
+	if len(a) == 0 || plan.before(a[len(a)-1].Pos, b[0].Pos) {
+		// The common case: chunks that do not overlap.
+		n := min(len(b), plan.Limit-len(a))
+		return append(a, b[:n]...)
+	}
+	out := make([]Hit, 0, min(len(a)+len(b), plan.Limit))
+	i, k := 0, 0
+	for len(out) < plan.Limit && (i < len(a) || k < len(b)) {
+		if k == len(b) || i < len(a) && plan.before(a[i].Pos, b[k].Pos) {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[k])
+			k++
+		}
+	}
+	return out
+}
