@@ -12,12 +12,10 @@ import (
 // corpusBatch returns events first..first+n-1 of the benchmark corpus as
 // one PutLogEvents batch, with timestamps just before the service clock.
 func corpusBatch(first, n int) []logs.InputLogEvent {
-	start := base.Add(-time.Hour)
+	lines := logcorpus.Lines(1, first, n, base.Add(-time.Hour))
 	events := make([]logs.InputLogEvent, n)
-	for i := range events {
-		line, at := logcorpus.Line(1, first+i, start)
-		ts := at.UnixMilli()
-		events[i] = logs.InputLogEvent{Timestamp: &ts, Message: &line}
+	for i := range lines {
+		events[i] = logs.InputLogEvent{Timestamp: &lines[i].Timestamp, Message: &lines[i].Message}
 	}
 	return events
 }

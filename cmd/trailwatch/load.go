@@ -56,7 +56,7 @@ func runLoad(ctx context.Context, args []string) error {
 	// Every event of the corpus must be accepted: PutLogEvents rejects
 	// events older than 14 days and batches spanning more than 24 hours, so
 	// the corpus starts just far enough in the past to end now.
-	span := time.Duration(*events) * 10 * time.Millisecond
+	span := time.Duration(*events) * logcorpus.LineSpacing
 	base := time.Now().Add(-span).Add(-time.Minute)
 
 	if !*skipIngest {
@@ -108,10 +108,10 @@ func ingest(ctx context.Context, client *cloudwatchlogs.Client, group string, ev
 				}
 				evs = evs[:0]
 				var raw int64
-				for i := k * batch; i < min((k+1)*batch, events); i++ {
-					line, at := logcorpus.Line(seed, i, base)
-					raw += int64(len(line))
-					evs = append(evs, types.InputLogEvent{Message: aws.String(line), Timestamp: aws.Int64(at.UnixMilli())})
+				first := k * batch
+				for _, l := range logcorpus.Lines(seed, first, min(batch, events-first), base) {
+					raw += int64(len(l.Message))
+					evs = append(evs, types.InputLogEvent{Message: aws.String(l.Message), Timestamp: aws.Int64(l.Timestamp)})
 				}
 				err := putSplit(ctx, client, group, fmt.Sprintf("stream-%03d", k%streams), evs)
 				if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/trailwatch/trailwatch/internal/chunk"
+	"github.com/trailwatch/trailwatch/internal/logcorpus"
 )
 
 // benchEvents is a 10,000-event batch of the mixed corpus, the largest a
@@ -20,17 +21,17 @@ var benchEvents = sync.OnceValue(func() []chunk.Event { return corpusEvents(1, 1
 // per source would send them.
 var benchKinds = []struct {
 	name string
-	kind corpusKind
-}{{"mixed", corpusMixed}, {"json", corpusJSON}, {"access", corpusAccess}, {"mariadb", corpusMariaDB}, {"pgaudit", corpusPgAudit}}
+	kind logcorpus.Kind
+}{{"mixed", logcorpus.Mixed}, {"json", logcorpus.JSON}, {"access", logcorpus.Access}, {"mariadb", logcorpus.MariaDB}, {"pgaudit", logcorpus.PgAudit}}
 
 // kindEvents returns n events of one corpus kind.
-func kindEvents(kind corpusKind, n int) []chunk.Event {
-	c := newCorpusKind(uint64(kind)+1, kind)
+func kindEvents(kind logcorpus.Kind, n int) []chunk.Event {
+	c := logcorpus.NewKind(uint64(kind)+1, kind)
 	evs := make([]chunk.Event, n)
 	var buf []byte
 	for i := range evs {
 		ts := baseTime + int64(i)
-		buf = c.next(buf[:0], ts)
+		buf = c.Next(buf[:0], ts)
 		evs[i] = chunk.Event{Timestamp: ts, IngestionTime: baseTime, Seq: int64(i), Message: bytes.Clone(buf)}
 	}
 	return evs
@@ -81,7 +82,7 @@ func BenchmarkMerge(b *testing.B) {
 	for _, k := range benchKinds {
 		b.Run(k.name, func(b *testing.B) {
 			evs := kindEvents(k.kind, 10000)
-			if k.kind == corpusMixed {
+			if k.kind == logcorpus.Mixed {
 				evs = benchEvents()
 			}
 			var chunks [][]byte
@@ -112,7 +113,7 @@ func BenchmarkMerge(b *testing.B) {
 func BenchmarkScan(b *testing.B) {
 	evs := benchEvents()
 	data, _, _ := MustEncode(b, evs)
-	rare := []byte(corpusRare[0][0])
+	rare := []byte(logcorpus.Rare[0].Term)
 	for _, bc := range []struct {
 		name string
 		fn   func(e *chunk.Event) bool
@@ -137,7 +138,7 @@ func BenchmarkScan(b *testing.B) {
 // word and for a long phrase.
 func BenchmarkMayContain(b *testing.B) {
 	_, filter, _ := MustEncode(b, benchEvents())
-	for _, terms := range [][]string{{corpusRare[0][0]}, {"upstream latency above threshold", "Quarantined"}} {
+	for _, terms := range [][]string{{logcorpus.Rare[0].Term}, {"upstream latency above threshold", "Quarantined"}} {
 		b.Run(fmt.Sprint(len(terms[0])), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/trailwatch/trailwatch/internal/chunk"
+	"github.com/trailwatch/trailwatch/internal/logcorpus"
 )
 
 func TestRoundTripCorpus(t *testing.T) {
@@ -41,9 +42,9 @@ func TestRoundTripCorpus(t *testing.T) {
 }
 
 func TestRoundTripRandom(t *testing.T) {
-	r := corpusRNG{s: 42}
+	r := logcorpus.NewRNG(42)
 	for i := 0; i < 300; i++ {
-		evs := randomEvents(&r, 1+r.longTail(3000))
+		evs := randomEvents(r, 1+r.LongTail(3000))
 		data, _, meta := MustEncode(t, evs)
 		if diff := cmp.Diff(metaOf(evs), meta); diff != "" {
 			t.Fatalf("case %d: Meta (-want +got):\n%s", i, diff)
@@ -201,7 +202,7 @@ func TestScanCallbackMayModifyEvent(t *testing.T) {
 }
 
 func TestMerge(t *testing.T) {
-	r := corpusRNG{s: 9}
+	r := logcorpus.NewRNG(9)
 	tests := []struct {
 		name   string
 		chunks [][]chunk.Event
@@ -215,13 +216,13 @@ func TestMerge(t *testing.T) {
 		}},
 		{"many tiny", func() (cs [][]chunk.Event) {
 			for i := 0; i < 200; i++ {
-				cs = append(cs, corpusEvents(uint64(100+i), 1+r.intn(5), baseTime+int64(r.intn(100))))
+				cs = append(cs, corpusEvents(uint64(100+i), 1+r.IntN(5), baseTime+int64(r.IntN(100))))
 			}
 			return cs
 		}()},
 		{"random", func() (cs [][]chunk.Event) {
 			for i := 0; i < 10; i++ {
-				cs = append(cs, randomEvents(&r, 1+r.intn(400)))
+				cs = append(cs, randomEvents(r, 1+r.IntN(400)))
 			}
 			return cs
 		}()},

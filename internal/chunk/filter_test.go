@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/trailwatch/trailwatch/internal/chunk"
+	"github.com/trailwatch/trailwatch/internal/logcorpus"
 )
 
 // TestMayContainNeverFalseNegative draws many terms from the messages of
@@ -22,13 +23,13 @@ func TestMayContainNeverFalseNegative(t *testing.T) {
 		evs = append(evs, chunk.Event{Timestamp: baseTime + int64(i), Seq: int64(1e9 + i), Message: []byte(m)})
 	}
 	_, filter, _ := MustEncode(t, evs)
-	r := corpusRNG{s: 12}
+	r := logcorpus.NewRNG(12)
 	checked := 0
 	for i := 0; i < 50000; i++ {
-		msg := evs[r.intn(len(evs))].Message
+		msg := evs[r.IntN(len(evs))].Message
 		var terms []string
-		for k := 1 + r.intn(3); k > 0; k-- {
-			terms = append(terms, randomSubstring(&r, msg))
+		for k := 1 + r.IntN(3); k > 0; k-- {
+			terms = append(terms, randomSubstring(r, msg))
 		}
 		if !chunk.MayContain(filter, terms) {
 			t.Fatalf("MayContain(%q) = false for terms taken from message %q", terms, msg)
@@ -40,13 +41,13 @@ func TestMayContainNeverFalseNegative(t *testing.T) {
 
 // randomSubstring returns a piece of msg: rune-aligned half of the time,
 // otherwise any byte range, possibly splitting a multi-byte rune.
-func randomSubstring(r *corpusRNG, msg []byte) string {
+func randomSubstring(r *logcorpus.RNG, msg []byte) string {
 	if len(msg) == 0 {
 		return ""
 	}
-	start := r.intn(len(msg))
-	end := min(len(msg), start+1+r.longTail(40))
-	if r.intn(2) == 0 {
+	start := r.IntN(len(msg))
+	end := min(len(msg), start+1+r.LongTail(40))
+	if r.IntN(2) == 0 {
 		for start > 0 && !utf8.RuneStart(msg[start]) {
 			start--
 		}
@@ -108,7 +109,7 @@ func TestFalsePositiveRate(t *testing.T) {
 	// A suffix array answers "is it anywhere?" in microseconds where
 	// bytes.Contains over the megabytes would take a millisecond.
 	lower := suffixarray.New(bytes.ToLower(all))
-	r := corpusRNG{s: 22}
+	r := logcorpus.NewRNG(22)
 	rate := func(name string, bound float64, term func() string) {
 		t.Helper()
 		var tried, admitted int
@@ -132,19 +133,19 @@ func TestFalsePositiveRate(t *testing.T) {
 	}
 	const alnum = "abcdefghijklmnopqrstuvwxyz0123456789"
 	rate("lone trigram", 0.05, func() string {
-		return string([]byte{alnum[r.intn(36)], alnum[r.intn(36)], alnum[r.intn(36)]})
+		return string([]byte{alnum[r.IntN(36)], alnum[r.IntN(36)], alnum[r.IntN(36)]})
 	})
 	rate("random word", 0.01, func() string {
-		w := make([]byte, 6+r.intn(7))
+		w := make([]byte, 6+r.IntN(7))
 		for i := range w {
-			w[i] = alnum[r.intn(len(alnum))]
+			w[i] = alnum[r.IntN(len(alnum))]
 		}
 		return string(w)
 	})
 	words := corpusWords(all)
 	rate("corpus word, one letter changed", 0.25, func() string {
-		w := []byte(words[r.intn(len(words))])
-		w[r.intn(len(w))] = "abcdefghijklmnopqrstuvwxyz"[r.intn(26)]
+		w := []byte(words[r.IntN(len(words))])
+		w[r.IntN(len(w))] = "abcdefghijklmnopqrstuvwxyz"[r.IntN(26)]
 		return string(w)
 	})
 }
@@ -167,7 +168,7 @@ func corpusWords(text []byte) []string {
 // occurring a few times in a large corpus rules out most of its chunks.
 func TestRareTermSkipsChunks(t *testing.T) {
 	const chunks, per = 40, 10000
-	c := newCorpus(31)
+	c := logcorpus.New(31)
 	var buf []byte
 	holds := map[string]int{}    // chunks that hold each rare word
 	admitted := map[string]int{} // chunks the filter admits for it
@@ -176,28 +177,28 @@ func TestRareTermSkipsChunks(t *testing.T) {
 		has := map[string]bool{}
 		for j := range evs {
 			ts := baseTime + int64(i*per+j)
-			buf = c.next(buf[:0], ts)
+			buf = c.Next(buf[:0], ts)
 			evs[j] = chunk.Event{Timestamp: ts, Seq: int64(i*per + j), Message: bytes.Clone(buf)}
-			for _, rare := range corpusRare {
-				if bytes.Contains(buf, []byte(rare[0])) {
-					has[rare[0]] = true
+			for _, rare := range logcorpus.Rare {
+				if bytes.Contains(buf, []byte(rare.Term)) {
+					has[rare.Term] = true
 				}
 			}
 		}
 		_, filter, _ := MustEncode(t, evs)
-		for _, rare := range corpusRare {
-			if has[rare[0]] {
-				holds[rare[0]]++
+		for _, rare := range logcorpus.Rare {
+			if has[rare.Term] {
+				holds[rare.Term]++
 			}
-			if chunk.MayContain(filter, []string{rare[0]}) {
-				admitted[rare[0]]++
-			} else if has[rare[0]] {
-				t.Fatalf("chunk %d holds %q but its filter rules it out", i, rare[0])
+			if chunk.MayContain(filter, []string{rare.Term}) {
+				admitted[rare.Term]++
+			} else if has[rare.Term] {
+				t.Fatalf("chunk %d holds %q but its filter rules it out", i, rare.Term)
 			}
 		}
 	}
-	for _, rare := range corpusRare {
-		w := rare[0]
+	for _, rare := range logcorpus.Rare {
+		w := rare.Term
 		fp := admitted[w] - holds[w]
 		t.Logf("%q: in %d of %d chunks, filter admits %d", w, holds[w], chunks, admitted[w])
 		if fp > chunks/20 {

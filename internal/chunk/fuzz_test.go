@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/trailwatch/trailwatch/internal/chunk"
+	"github.com/trailwatch/trailwatch/internal/logcorpus"
 )
 
 // FuzzScan feeds arbitrary bytes to every reader in the package: none may
@@ -19,8 +20,8 @@ func FuzzScan(f *testing.F) {
 	f.Add(valid[:len(valid)/2], int64(math.MinInt64), int64(math.MaxInt64))
 	f.Add(filter, int64(0), int64(1))
 	f.Add([]byte{}, int64(0), int64(0))
-	r := corpusRNG{s: 5}
-	tiny, _, _ := MustEncode(f, randomEvents(&r, 3))
+	r := logcorpus.NewRNG(5)
+	tiny, _, _ := MustEncode(f, randomEvents(r, 3))
 	f.Add(tiny, int64(baseTime), int64(baseTime+10))
 	f.Fuzz(func(t *testing.T, data []byte, from, to int64) {
 		meta, metaErr := chunk.ReadMeta(data)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trailwatch/trailwatch/internal/chunk"
+	"github.com/trailwatch/trailwatch/internal/logcorpus"
 )
 
 // baseTime is 2026-11-18, around which the tests' events lie.
@@ -18,18 +19,18 @@ const baseTime = 1795000000000
 // of batches, ingested in order, with timestamps a few milliseconds apart
 // and now and then out of order, as clients send them.
 func corpusEvents(seed uint64, n int, start int64) []chunk.Event {
-	c := newCorpus(seed)
-	r := corpusRNG{s: seed ^ 0x5eed}
+	c := logcorpus.New(seed)
+	r := logcorpus.NewRNG(seed ^ 0x5eed)
 	evs := make([]chunk.Event, n)
 	ms := start
 	var buf []byte
 	for i := range evs {
-		ms += int64(r.intn(3))
+		ms += int64(r.IntN(3))
 		ts := ms
-		if r.intn(20) == 0 {
-			ts -= int64(r.intn(2000)) // a straggler
+		if r.IntN(20) == 0 {
+			ts -= int64(r.IntN(2000)) // a straggler
 		}
-		buf = c.next(buf[:0], ts)
+		buf = c.Next(buf[:0], ts)
 		evs[i] = chunk.Event{
 			Timestamp:     ts,
 			IngestionTime: start + int64(i/1000)*1000,
@@ -107,28 +108,28 @@ func metaOf(evs []chunk.Event) chunk.Meta {
 // randomEvents returns n events with unique (Timestamp, Seq) drawn from
 // r: timestamps from a narrow range (many ties) or anywhere in int64,
 // messages of any bytes and lengths, empty ones included.
-func randomEvents(r *corpusRNG, n int) []chunk.Event {
+func randomEvents(r *logcorpus.RNG, n int) []chunk.Event {
 	evs := make([]chunk.Event, n)
-	wide := r.intn(4) == 0
+	wide := r.IntN(4) == 0
 	for i := range evs {
 		e := &evs[i]
-		e.Timestamp = baseTime + int64(r.intn(50))
+		e.Timestamp = baseTime + int64(r.IntN(50))
 		if wide {
-			e.Timestamp = int64(r.u64())
+			e.Timestamp = int64(r.Uint64())
 		}
-		if r.intn(50) == 0 {
-			e.Timestamp = []int64{math.MinInt64, math.MaxInt64, 0, -1}[r.intn(4)]
+		if r.IntN(50) == 0 {
+			e.Timestamp = []int64{math.MinInt64, math.MaxInt64, 0, -1}[r.IntN(4)]
 		}
 		// Seqs are unique, as the storage guarantees, but otherwise
 		// unrelated to time.
-		e.Seq = int64(r.u64()>>20)<<16 | int64(i)
-		if r.intn(30) == 0 {
+		e.Seq = int64(r.Uint64()>>20)<<16 | int64(i)
+		if r.IntN(30) == 0 {
 			e.Seq = -e.Seq
 		}
-		e.IngestionTime = int64(r.u64())
-		msg := make([]byte, r.longTail(600))
+		e.IngestionTime = int64(r.Uint64())
+		msg := make([]byte, r.LongTail(600))
 		for j := range msg {
-			msg[j] = byte(r.u64())
+			msg[j] = byte(r.Uint64())
 		}
 		e.Message = msg
 	}

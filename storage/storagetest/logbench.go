@@ -10,12 +10,14 @@ import (
 
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/filterpattern"
+	"github.com/trailwatch/trailwatch/internal/logcorpus"
 	"github.com/trailwatch/trailwatch/storage"
 )
 
-// The logs benchmarks' fixture: events of LogCorpus in batches of
-// LogBatchSize, the largest PutLogEvents batch, over logFixtureStreams
-// streams of one group, as four shippers sending at once would leave them:
+// The logs benchmarks' fixture: events of the mixed log corpus
+// (internal/logcorpus) in batches of LogBatchSize, the largest
+// PutLogEvents batch, over logFixtureStreams streams of one group, as four
+// shippers sending at once would leave them:
 // the batches of four consecutive writers cover the same stretch of time,
 // so every moment lies in four chunks.
 const (
@@ -48,17 +50,17 @@ func logFixtureBatch(k int) (stream string, ingest int64, evs []trailwatch.LogEv
 	round := k / logFixtureLanes
 	// Each lane has its own corpus, started afresh per batch from a seed
 	// that names the batch, so any batch can be built alone.
-	c := NewLogCorpus(uint64(LogFixtureVersion)<<32 | uint64(k))
+	c := logcorpus.New(uint64(LogFixtureVersion)<<32 | uint64(k))
 	start := int64(logFixtureStart) + int64(round)*LogBatchSize + int64(lane)
 	evs = make([]trailwatch.LogEvent, LogBatchSize)
 	var buf []byte
-	r := corpusRNG{s: uint64(k) * 7919}
+	r := logcorpus.NewRNG(uint64(k) * 7919)
 	ms := start
 	for i := range evs {
-		ms += int64(r.intn(3))
+		ms += int64(r.IntN(3))
 		ts := ms
-		if r.intn(20) == 0 {
-			ts -= int64(r.intn(2000)) // a straggler, as shippers send them
+		if r.IntN(20) == 0 {
+			ts -= int64(r.IntN(2000)) // a straggler, as shippers send them
 		}
 		buf = c.Next(buf[:0], ts)
 		evs[i] = trailwatch.LogEvent{Timestamp: ts, Message: string(buf)}
@@ -176,7 +178,7 @@ var logQueries = []struct {
 	limit   int
 }{
 	// A word of one of the corpus's rare lines: a few per million.
-	{"RareTerm", corpusRare[0][0], 10_000},
+	{"RareTerm", logcorpus.Rare[0].Term, 10_000},
 	// In about one line of seven.
 	{"CommonTerm/limit=10000", "GET", 10_000},
 	{"CommonTerm/limit=50", "GET", 50},

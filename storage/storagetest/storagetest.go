@@ -16,7 +16,7 @@
 //
 // It also holds what the backends' benchmarks share, so both are measured
 // alike: for LookupEvents the fixture (FixtureEvent, LoadFixture) and the
-// queries (BenchmarkLookupEvents); for logs the corpus (LogCorpus), the
+// queries (BenchmarkLookupEvents); for logs the corpus (internal/logcorpus), the
 // fixture (LoadLogFixture) and the measurements (BenchmarkPutLogEvents,
 // BenchmarkScanLogEvents).
 package storagetest
