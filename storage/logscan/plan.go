@@ -80,3 +80,61 @@ func PosBefore(p storage.EventPos) (storage.EventPos, bool) {
 	}
 	return p, false
 }
+
+// StreamPlan turns a ReadLogStream request into a plan; ok is false when
+// it can select nothing (an empty window, a Limit below one, or a Pos at
+// the very end of the read's direction).
+func StreamPlan(q storage.StreamRead) (plan *Plan, ok bool) {
+	if q.To == math.MinInt64 || q.Limit <= 0 {
+		return nil, false
+	}
+	plan = &Plan{Backward: q.Backward, Lo: q.From, Hi: q.To - 1, Limit: q.Limit}
+	if plan.Lo > plan.Hi {
+		return nil, false
+	}
+	if q.Backward {
+		plan.Start = storage.EventPos{Timestamp: plan.Hi, Seq: math.MaxInt64}
+		if q.Pos != nil {
+			p, ok := PosBefore(*q.Pos)
+			if !ok {
+				return nil, false
+			}
+			if ComparePos(p, plan.Start) < 0 {
+				plan.Start = p
+			}
+		}
+	} else {
+		plan.Start = storage.EventPos{Timestamp: plan.Lo, Seq: math.MinInt64}
+		if q.Pos != nil {
+			p, ok := PosAfter(*q.Pos)
+			if !ok {
+				return nil, false
+			}
+			if ComparePos(p, plan.Start) > 0 {
+				plan.Start = p
+			}
+		}
+	}
+	return plan, true
+}
+
+// ScanPlan turns a ScanLogEvents request into a plan; ok is false when it
+// can select nothing (an empty window, a Limit below one, or After at the
+// greatest position there is). The plan's Match and Terms are q's.
+func ScanPlan(q storage.LogScan) (plan *Plan, ok bool) {
+	if q.Limit <= 0 || q.From > q.To {
+		return nil, false
+	}
+	plan = &Plan{Lo: q.From, Hi: q.To, Terms: q.Terms, Match: q.Match, Limit: q.Limit, MaxScanned: q.MaxScannedBytes,
+		Start: storage.EventPos{Timestamp: q.From, Seq: math.MinInt64}}
+	if q.After != nil {
+		p, ok := PosAfter(*q.After)
+		if !ok {
+			return nil, false
+		}
+		if ComparePos(p, plan.Start) > 0 {
+			plan.Start = p
+		}
+	}
+	return plan, true
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/internal/chunk"
 	"github.com/trailwatch/trailwatch/storage"
 )
@@ -42,6 +43,12 @@ type Hit struct {
 	Stream        int64 // the Stream of the chunk it came from
 	IngestionTime int64
 	Message       string
+}
+
+// Event is h as the event of the named stream.
+func (h *Hit) Event(stream string) trailwatch.LogEvent {
+	return trailwatch.LogEvent{Stream: stream, Timestamp: h.Pos.Timestamp, IngestionTime: h.IngestionTime,
+		Seq: h.Pos.Seq, Message: h.Message}
 }
 
 // Tuning of Run.

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"unsafe"
 
@@ -246,7 +245,7 @@ func (s logs) ReadLogStream(ctx context.Context, q storage.StreamRead) ([]trailw
 	if err != nil {
 		return nil, fmt.Errorf("read log stream %s/%s: %w", q.Group, q.Stream, notFound(err))
 	}
-	plan, ok := streamPlan(q)
+	plan, ok := logscan.StreamPlan(q)
 	if !ok {
 		return []trailwatch.LogEvent{}, nil
 	}
@@ -256,66 +255,9 @@ func (s logs) ReadLogStream(ctx context.Context, q storage.StreamRead) ([]trailw
 	}
 	out := make([]trailwatch.LogEvent, len(hits))
 	for i, h := range hits {
-		out[i] = trailwatch.LogEvent{Stream: q.Stream, Timestamp: h.Pos.Timestamp, IngestionTime: h.IngestionTime,
-			Seq: h.Pos.Seq, Message: h.Message}
+		out[i] = h.Event(q.Stream)
 	}
 	return out, nil
-}
-
-// streamPlan turns a StreamRead into a plan; ok is false when it can
-// select nothing. This function is the same in both backends.
-func streamPlan(q storage.StreamRead) (plan *logscan.Plan, ok bool) {
-	if q.To == math.MinInt64 || q.Limit <= 0 {
-		return nil, false
-	}
-	plan = &logscan.Plan{Backward: q.Backward, Lo: q.From, Hi: q.To - 1, Limit: q.Limit}
-	if plan.Lo > plan.Hi {
-		return nil, false
-	}
-	if q.Backward {
-		plan.Start = storage.EventPos{Timestamp: plan.Hi, Seq: math.MaxInt64}
-		if q.Pos != nil {
-			p, ok := logscan.PosBefore(*q.Pos)
-			if !ok {
-				return nil, false
-			}
-			if logscan.ComparePos(p, plan.Start) < 0 {
-				plan.Start = p
-			}
-		}
-	} else {
-		plan.Start = storage.EventPos{Timestamp: plan.Lo, Seq: math.MinInt64}
-		if q.Pos != nil {
-			p, ok := logscan.PosAfter(*q.Pos)
-			if !ok {
-				return nil, false
-			}
-			if logscan.ComparePos(p, plan.Start) > 0 {
-				plan.Start = p
-			}
-		}
-	}
-	return plan, true
-}
-
-// scanPlanOf turns a LogScan into a plan; ok is false when it can select
-// nothing. This function is the same in both backends.
-func scanPlanOf(q storage.LogScan) (plan *logscan.Plan, ok bool) {
-	if q.Limit <= 0 || q.From > q.To {
-		return nil, false
-	}
-	plan = &logscan.Plan{Lo: q.From, Hi: q.To, Terms: q.Terms, Match: q.Match, Limit: q.Limit, MaxScanned: q.MaxScannedBytes,
-		Start: storage.EventPos{Timestamp: q.From, Seq: math.MinInt64}}
-	if q.After != nil {
-		p, ok := logscan.PosAfter(*q.After)
-		if !ok {
-			return nil, false
-		}
-		if logscan.ComparePos(p, plan.Start) > 0 {
-			plan.Start = p
-		}
-	}
-	return plan, true
 }
 
 func (s logs) ScanLogEvents(ctx context.Context, q storage.LogScan) ([]trailwatch.LogEvent, *storage.EventPos, error) {
@@ -336,7 +278,7 @@ func (s logs) scan(ctx context.Context, tx pgx.Tx, q storage.LogScan) ([]trailwa
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, ok := scanPlanOf(q)
+	plan, ok := logscan.ScanPlan(q)
 	if !ok {
 		return []trailwatch.LogEvent{}, nil, nil
 	}
@@ -361,8 +303,7 @@ func (s logs) scan(ctx context.Context, tx pgx.Tx, q storage.LogScan) ([]trailwa
 	}
 	out := make([]trailwatch.LogEvent, len(hits))
 	for i, h := range hits {
-		out[i] = trailwatch.LogEvent{Stream: names[h.Stream], Timestamp: h.Pos.Timestamp, IngestionTime: h.IngestionTime,
-			Seq: h.Pos.Seq, Message: h.Message}
+		out[i] = h.Event(names[h.Stream])
 	}
 	return out, resume, nil
 }
