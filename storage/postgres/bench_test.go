@@ -3,12 +3,9 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/internal/testenv"
 	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/postgres"
@@ -21,14 +18,25 @@ func BenchmarkLookupEvents(b *testing.B) {
 	if testing.Short() {
 		b.Skip("skipping: builds a 1,000,000-event fixture")
 	}
-	ctx := context.Background()
 	name := fmt.Sprintf("trailwatch_bench_lookup_v%d_%d", storagetest.FixtureVersion, storagetest.FixtureSize)
+	db, _ := openFixture(b, name, func(ctx context.Context, db *postgres.DB) error {
+		return storagetest.LoadFixture(ctx, db.Events(), storagetest.FixtureSize, 20_000, b.Logf)
+	})
+	storagetest.BenchmarkLookupEvents(b, db.Events())
+}
+
+// openFixture opens the fixture database called name on the test server,
+// first building it with load if it is not complete, and returns it with
+// a plain connection to the same database, both closed when b ends.
+func openFixture(b *testing.B, name string, load func(ctx context.Context, db *postgres.DB) error) (*postgres.DB, *pgx.Conn) {
+	b.Helper()
+	ctx := context.Background()
 	url, _ := testenv.PostgresFixture(b, name)
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	b.Cleanup(func() { conn.Close(ctx) })
 	// The marker table is created only after the whole fixture is stored,
 	// so an interrupted build is thrown away and redone.
 	var complete bool
@@ -43,7 +51,7 @@ func BenchmarkLookupEvents(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		err = storagetest.LoadFixture(ctx, db.Events(), storagetest.FixtureSize, 20_000, b.Logf)
+		err = load(ctx, db)
 		db.Close()
 		if err != nil {
 			b.Fatal(err)
@@ -59,48 +67,30 @@ func BenchmarkLookupEvents(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
-	storagetest.BenchmarkLookupEvents(b, db.Events())
+	b.Cleanup(func() { db.Close() })
+	return db, conn
+}
+
+// openBench opens a fresh database on the test server.
+func openBench(b *testing.B) *postgres.DB {
+	b.Helper()
+	db, err := postgres.Open(context.Background(), testenv.Postgres(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
 }
 
 // BenchmarkPutEvents measures storing batches of fixture events.
 func BenchmarkPutEvents(b *testing.B) {
-	for _, batch := range []int{1, 100, 10_000} {
-		b.Run(fmt.Sprint("batch=", batch), func(b *testing.B) {
-			db, err := postgres.Open(context.Background(), testenv.Postgres(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			evs := make([]trailwatch.Event, batch)
-			i := 0
-			for b.Loop() {
-				b.StopTimer()
-				for j := range evs {
-					evs[j] = storagetest.FixtureEvent(i*batch+j, storagetest.FixtureSize)
-				}
-				b.StartTimer()
-				if err := db.Events().PutEvents(context.Background(), evs); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
-			b.ReportMetric(float64(batch*i)/b.Elapsed().Seconds(), "events/s")
-		})
-	}
+	storagetest.BenchmarkPutEvents(b, func(b *testing.B) storage.Events { return openBench(b).Events() })
 }
 
 // BenchmarkPutLogEvents measures storing 10,000-event batches with one and
 // four writers.
 func BenchmarkPutLogEvents(b *testing.B) {
-	storagetest.BenchmarkPutLogEvents(b, func(b *testing.B) storage.Logs {
-		db, err := postgres.Open(context.Background(), testenv.Postgres(b))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { db.Close() })
-		return db.Logs()
-	})
+	storagetest.BenchmarkPutLogEvents(b, func(b *testing.B) storage.Logs { return openBench(b).Logs() })
 }
 
 // BenchmarkScanLogEvents runs on a 1,000,000-event logs fixture (or as
@@ -114,46 +104,12 @@ func BenchmarkScanLogEvents(b *testing.B) {
 	if testing.Short() {
 		b.Skip("skipping: builds a 1,000,000-event fixture")
 	}
-	n := logFixtureSize(b)
-	ctx := context.Background()
+	n := storagetest.LogFixtureEvents(b)
 	name := fmt.Sprintf("trailwatch_bench_logs_v%d_%d", storagetest.LogFixtureVersion, n)
-	url, _ := testenv.PostgresFixture(b, name)
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	// The marker table is created only after the whole fixture is stored,
-	// so an interrupted build is thrown away and redone.
-	var complete bool
-	if err := conn.QueryRow(ctx, `SELECT to_regclass('bench_fixture_complete') IS NOT NULL`).Scan(&complete); err != nil {
-		b.Fatal(err)
-	}
-	if !complete {
-		if _, err := conn.Exec(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
-			b.Fatal(err)
-		}
-		db, err := postgres.Open(ctx, url)
-		if err != nil {
-			b.Fatal(err)
-		}
-		err = storagetest.LoadLogFixture(ctx, db.Logs(), n, b.Logf)
-		db.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := conn.Exec(ctx, `VACUUM ANALYZE`); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := conn.Exec(ctx, `CREATE TABLE bench_fixture_complete ()`); err != nil {
-			b.Fatal(err)
-		}
-	}
-	db, err := postgres.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db, conn := openFixture(b, name, func(ctx context.Context, db *postgres.DB) error {
+		return storagetest.LoadLogFixture(ctx, db.Logs(), n, b.Logf)
+	})
+	ctx := context.Background()
 	b.Run("Disk", func(b *testing.B) {
 		g, err := db.Logs().GetLogGroup(ctx, storagetest.LogFixtureAccount, storagetest.LogFixtureRegion, storagetest.LogFixtureGroup)
 		if err != nil {
@@ -170,19 +126,4 @@ func BenchmarkScanLogEvents(b *testing.B) {
 		b.ReportMetric(float64(g.StoredBytes)/float64(g.RawBytes), "chunks/raw")
 	})
 	storagetest.BenchmarkScanLogEvents(b, db.Logs(), n)
-}
-
-// logFixtureSize is the events of the logs fixture: TRAILWATCH_BENCH_LOG_EVENTS
-// if set (say 10000000, for the figures CloudWatch Logs' performance bars
-// are stated in), else storagetest.LogFixtureSize.
-func logFixtureSize(b *testing.B) int {
-	v := os.Getenv("TRAILWATCH_BENCH_LOG_EVENTS")
-	if v == "" {
-		return storagetest.LogFixtureSize
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 || n%storagetest.LogBatchSize != 0 {
-		b.Fatalf("TRAILWATCH_BENCH_LOG_EVENTS=%q: want a positive multiple of %d", v, storagetest.LogBatchSize)
-	}
-	return n
 }

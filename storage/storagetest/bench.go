@@ -218,3 +218,27 @@ func BenchmarkLookupEvents(b *testing.B, s storage.Events) {
 		})
 	}
 }
+
+// BenchmarkPutEvents measures storing batches of 1, 100 and 10,000
+// fixture events into a fresh store from newEvents, one per sub-benchmark.
+func BenchmarkPutEvents(b *testing.B, newEvents func(b *testing.B) storage.Events) {
+	for _, batch := range []int{1, 100, 10_000} {
+		b.Run(fmt.Sprint("batch=", batch), func(b *testing.B) {
+			s := newEvents(b)
+			evs := make([]trailwatch.Event, batch)
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				for j := range evs {
+					evs[j] = FixtureEvent(i*batch+j, FixtureSize)
+				}
+				b.StartTimer()
+				if err := s.PutEvents(context.Background(), evs); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(batch*i)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

@@ -3,6 +3,8 @@ package storagetest
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -41,6 +43,24 @@ const (
 	// apart on average, so 10,000,000 events would span about 40 minutes.
 	logFixtureStart = 1_795_219_200_000
 )
+
+// LogFixtureEvents is the events of the logs fixture a benchmark should
+// use: TRAILWATCH_BENCH_LOG_EVENTS if set (say 10000000, for the figures
+// CloudWatch Logs' performance bars are stated in), else LogFixtureSize.
+// It fails tb when the variable is not a positive multiple of
+// LogBatchSize.
+func LogFixtureEvents(tb testing.TB) int {
+	tb.Helper()
+	v := os.Getenv("TRAILWATCH_BENCH_LOG_EVENTS")
+	if v == "" {
+		return LogFixtureSize
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 || n%LogBatchSize != 0 {
+		tb.Fatalf("TRAILWATCH_BENCH_LOG_EVENTS=%q: want a positive multiple of %d", v, LogBatchSize)
+	}
+	return n
+}
 
 // logFixtureBatch returns batch k of the fixture: its stream, ingestion
 // time and events. Batches of different lanes interleave in time; within
