@@ -75,6 +75,16 @@ func MustEncode(tb testing.TB, evs []chunk.Event) (data, filter []byte, meta chu
 // MustScan returns the events Scan gives, messages copied.
 func MustScan(tb testing.TB, data []byte, from, to int64) []chunk.Event {
 	tb.Helper()
+	got, err := scanCopy(data, from, to)
+	if err != nil {
+		tb.Fatalf("Scan(%d, %d): %v", from, to, err)
+	}
+	return got
+}
+
+// scanCopy returns the events Scan gives, messages copied, and its error:
+// on an error, the events it gave before it.
+func scanCopy(data []byte, from, to int64) ([]chunk.Event, error) {
 	var got []chunk.Event
 	err := chunk.Scan(data, from, to, func(e *chunk.Event) bool {
 		c := *e
@@ -82,10 +92,7 @@ func MustScan(tb testing.TB, data []byte, from, to int64) []chunk.Event {
 		got = append(got, c)
 		return true
 	})
-	if err != nil {
-		tb.Fatalf("Scan(%d, %d): %v", from, to, err)
-	}
-	return got
+	return got, err
 }
 
 // scanAll is MustScan over every timestamp.
