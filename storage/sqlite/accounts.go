@@ -43,15 +43,8 @@ func (s accounts) ListAccounts(ctx context.Context) ([]trailwatch.Account, error
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	defer rows.Close()
-	var out []trailwatch.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list accounts: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectRows(rows, scanAccount)
+	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	return out, nil
@@ -59,6 +52,23 @@ func (s accounts) ListAccounts(ctx context.Context) ([]trailwatch.Account, error
 
 // scanner is what *sql.Row and *sql.Rows have in common.
 type scanner interface{ Scan(dest ...any) error }
+
+// collectRows reads every row of rows with scan; no rows give a nil
+// slice. The caller still closes rows.
+func collectRows[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
 func scanAccount(r scanner) (trailwatch.Account, error) {
 	var a trailwatch.Account

@@ -90,15 +90,8 @@ func (s iam) ListUsers(ctx context.Context, account, pathPrefix, after string, l
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	defer rows.Close()
-	var out []trailwatch.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectRows(rows, scanUser)
+	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	return out, nil
@@ -197,15 +190,8 @@ func (s iam) ListAccessKeys(ctx context.Context, account, user string) ([]trailw
 		return nil, fmt.Errorf("list access keys: %w", err)
 	}
 	defer rows.Close()
-	var out []trailwatch.AccessKey
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list access keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectRows(rows, scanKey)
+	if err != nil {
 		return nil, fmt.Errorf("list access keys: %w", err)
 	}
 	return out, nil

@@ -355,15 +355,8 @@ func (s logs) ListLogStreams(ctx context.Context, q storage.LogStreamQuery) ([]t
 		return nil, fmt.Errorf("list log streams of %s: %w", q.Group, err)
 	}
 	defer rows.Close()
-	var out []trailwatch.LogStream
-	for rows.Next() {
-		st, err := scanStream(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list log streams of %s: %w", q.Group, err)
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectRows(rows, scanStream)
+	if err != nil {
 		return nil, fmt.Errorf("list log streams of %s: %w", q.Group, err)
 	}
 	return out, nil
