@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/server"
@@ -72,7 +73,11 @@ func runServer(ctx context.Context, args []string) error {
 	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
 	fmt.Printf("trailwatch listening on %s (account %s)\n", endpoint, srv.Root().AccountID)
 	if srv.CredentialsPath != "" {
-		fmt.Printf("root credentials: %s\n  export AWS_SHARED_CREDENTIALS_FILE=%s AWS_REGION=us-east-1\n  aws --endpoint-url %s sts get-caller-identity\n", srv.CredentialsPath, srv.CredentialsPath, endpoint)
+		path := srv.CredentialsPath
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		fmt.Printf("root credentials: %s\n  export AWS_SHARED_CREDENTIALS_FILE=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n  aws --endpoint-url %s sts get-caller-identity\n", path, path, endpoint)
 	} else {
 		fmt.Printf("root credentials: from TRAILWATCH_ROOT_ACCESS_KEY_ID / TRAILWATCH_ROOT_SECRET_ACCESS_KEY\n")
 	}
