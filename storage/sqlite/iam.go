@@ -28,14 +28,11 @@ func ownerKey(user string) any {
 
 func (s iam) CreateUser(ctx context.Context, u trailwatch.User) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO iam_users (account_id, name_key, user_name, user_id, path, arn, created_at)
+		err := insertNew(ctx, tx, `INSERT INTO iam_users (account_id, name_key, user_name, user_id, path, arn, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			u.AccountID, nameKey(u.UserName), u.UserName, u.UserID, u.Path, u.ARN, nanos(u.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("create user %s: %w", u.UserName, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("create user %s: %w", u.UserName, storage.ErrExists)
 		}
 		return nil
 	})
@@ -141,16 +138,9 @@ func (s iam) CreateAccessKey(ctx context.Context, k trailwatch.AccessKey, maxPer
 		if n >= maxPerOwner {
 			return storage.ErrLimitExceeded
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO iam_access_keys (id, secret, account_id, user_key, user_name, status, created_at)
+		return insertNew(ctx, tx, `INSERT INTO iam_access_keys (id, secret, account_id, user_key, user_name, status, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			k.AccessKeyID, k.SecretAccessKey, k.AccountID, ownerKey(k.UserName), k.UserName, k.Status, nanos(k.CreatedAt))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return storage.ErrExists
-		}
-		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("create access key %s: %w", k.AccessKeyID, err)

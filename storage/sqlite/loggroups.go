@@ -130,17 +130,10 @@ func (s logs) CreateLogGroup(ctx context.Context, g trailwatch.LogGroup) error {
 		return fmt.Errorf("create log group %s: %w", g.Name, err)
 	}
 	err = s.db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO log_groups (account_id, region, name, created_at,
+		return insertNew(ctx, tx, `INSERT INTO log_groups (account_id, region, name, created_at,
 			retention_days, kms_key_id, class, deletion_protection, tags)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			g.AccountID, g.Region, g.Name, nanos(g.CreatedAt), g.RetentionDays, g.KMSKeyID, g.Class, g.DeletionProtection, tags)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return storage.ErrExists
-		}
-		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("create log group %s: %w", g.Name, err)
@@ -281,15 +274,8 @@ func (s logs) CreateLogStream(ctx context.Context, account, region, group string
 		}
 		// A new stream has no events, whatever st says: its event times
 		// are PutLogEvents' to set.
-		res, err := tx.ExecContext(ctx, `INSERT INTO log_streams (group_id, name, created_at) VALUES (?, ?, ?)
+		return insertNew(ctx, tx, `INSERT INTO log_streams (group_id, name, created_at) VALUES (?, ?, ?)
 			ON CONFLICT DO NOTHING`, gid, st.Name, nanos(st.CreatedAt))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return storage.ErrExists
-		}
-		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("create log stream %s in %s: %w", st.Name, group, err)

@@ -132,6 +132,19 @@ func (db *DB) Events() storage.Events { return events{db} }
 // Leases returns the lease store.
 func (db *DB) Leases() storage.Leases { return leases{db} }
 
+// insertNew runs query, an INSERT … ON CONFLICT DO NOTHING, in tx and
+// returns storage.ErrExists when it inserted nothing: the row was there.
+func insertNew(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return storage.ErrExists
+	}
+	return nil
+}
+
 // write runs fn in a write transaction (BEGIN IMMEDIATE, so the write lock
 // is taken up front and the transaction never fails to upgrade) and commits.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
