@@ -376,3 +376,33 @@ func (s *Service) DeleteRetentionPolicy(ctx context.Context, in *DeleteRetention
 	}
 	return &DeleteRetentionPolicyOutput{}, nil
 }
+
+// PutLogGroupDeletionProtectionInput is PutLogGroupDeletionProtectionRequest.
+type PutLogGroupDeletionProtectionInput struct {
+	LogGroupIdentifier        string `json:"logGroupIdentifier" required:"true" min:"1" max:"2048" pattern:"[\\w#+=/:,.@-]*"`
+	DeletionProtectionEnabled *bool  `json:"deletionProtectionEnabled" required:"true"`
+}
+
+// PutLogGroupDeletionProtectionOutput is the operation's (empty) result.
+type PutLogGroupDeletionProtectionOutput struct{}
+
+// PutLogGroupDeletionProtection turns deletion protection on or off; while
+// it is on, DeleteLogGroup refuses the group.
+func (s *Service) PutLogGroupDeletionProtection(ctx context.Context, in *PutLogGroupDeletionProtectionInput) (*PutLogGroupDeletionProtectionOutput, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name, aerr := groupName(c, "", in.LogGroupIdentifier)
+	if aerr != nil {
+		return nil, aerr
+	}
+	err = s.updateGroup(ctx, c, name, func(g *trailwatch.LogGroup) error {
+		g.DeletionProtection = *in.DeletionProtectionEnabled
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &PutLogGroupDeletionProtectionOutput{}, nil
+}

@@ -531,3 +531,30 @@ func TestSDKAuthorisation(t *testing.T) {
 	_, err = c.DeleteLogGroup(ctx, &cwl.DeleteLogGroupInput{LogGroupName: aws.String("/app/web")})
 	wantSDKError(t, err, "AccessDeniedException", "")
 }
+
+// TestSDKDeletionProtection: a protected group cannot be deleted until
+// PutLogGroupDeletionProtection turns the protection off.
+func TestSDKDeletionProtection(t *testing.T) { onBothBackends(t, testSDKDeletionProtection) }
+
+func testSDKDeletionProtection(t *testing.T, _ *testserver.Server, c *cwl.Client) {
+	ctx := context.Background()
+	if _, err := c.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String("/kept"), DeletionProtectionEnabled: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.DeleteLogGroup(ctx, &cwl.DeleteLogGroupInput{LogGroupName: aws.String("/kept")})
+	if err == nil {
+		t.Fatal("DeleteLogGroup removed a protected group")
+	}
+	if _, err := c.PutLogGroupDeletionProtection(ctx, &cwl.PutLogGroupDeletionProtectionInput{LogGroupIdentifier: aws.String("/kept"), DeletionProtectionEnabled: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.DescribeLogGroups(ctx, &cwl.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/kept")})
+	if err != nil || len(out.LogGroups) != 1 || aws.ToBool(out.LogGroups[0].DeletionProtectionEnabled) {
+		t.Fatalf("after disabling protection: %+v, %v", out, err)
+	}
+	if _, err := c.DeleteLogGroup(ctx, &cwl.DeleteLogGroupInput{LogGroupName: aws.String("/kept")}); err != nil {
+		t.Fatalf("DeleteLogGroup after disabling protection: %v", err)
+	}
+	_, err = c.PutLogGroupDeletionProtection(ctx, &cwl.PutLogGroupDeletionProtectionInput{LogGroupIdentifier: aws.String("/kept"), DeletionProtectionEnabled: aws.Bool(true)})
+	wantSDKError(t, err, "ResourceNotFoundException", "The specified log group does not exist.")
+}

@@ -94,6 +94,12 @@ func (s *Service) API() *awsapi.Service {
 				return groupResource(c, in.LogGroupName)
 			}),
 		}),
+		awsapi.Op(awsapi.Def[PutLogGroupDeletionProtectionInput, PutLogGroupDeletionProtectionOutput]{
+			Name: "PutLogGroupDeletionProtection", Handle: s.PutLogGroupDeletionProtection,
+			Resources: resources(func(c *trailwatch.Caller, in *PutLogGroupDeletionProtectionInput) []trailwatch.Resource {
+				return groupResource(c, identifierName(c, "", in.LogGroupIdentifier))
+			}),
+		}),
 		awsapi.Op(awsapi.Def[DeleteRetentionPolicyInput, DeleteRetentionPolicyOutput]{
 			Name: "DeleteRetentionPolicy", Handle: s.DeleteRetentionPolicy,
 			Resources: resources(func(c *trailwatch.Caller, in *DeleteRetentionPolicyInput) []trailwatch.Resource {
