@@ -27,8 +27,8 @@ func TestShapes(t *testing.T) {
 			t.Errorf("%T: %v", out, err)
 		}
 	}
-	if len(f.api.Operations) != 21 {
-		t.Errorf("%d operations, want 21", len(f.api.Operations))
+	if len(f.api.Operations) != 22 {
+		t.Errorf("%d operations, want 22", len(f.api.Operations))
 	}
 }
 
