@@ -47,9 +47,13 @@ type Config struct {
 	// HistoryRetention is how long event history is kept; 0 means the
 	// default, a negative value means forever.
 	HistoryRetention time.Duration
-	// RetentionInterval is how often the retention workers (event history,
-	// log events) run; 0 = 1 hour.
+	// RetentionInterval is how often the event-history retention worker
+	// runs; 0 = 1 hour.
 	RetentionInterval time.Duration
+	// LogMaintenanceInterval is how often log chunks are compacted and
+	// expired ones deleted; 0 = 1 minute. Compacting soon after ingestion
+	// keeps scans fast and storage near its compressed size.
+	LogMaintenanceInterval time.Duration
 	// Root credentials of the default account; generated on first start
 	// when empty.
 	RootAccountID       string
@@ -101,6 +105,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.RetentionInterval == 0 {
 		cfg.RetentionInterval = time.Hour
+	}
+	if cfg.LogMaintenanceInterval == 0 {
+		cfg.LogMaintenanceInterval = time.Minute
 	}
 	if cfg.NodeID == "" {
 		host, _ := os.Hostname()
@@ -165,7 +172,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}()
 	logRet := logretention.New(logretention.Options{
 		Logs: store.Logs(), Leases: store.Leases(), Holder: cfg.NodeID,
-		Interval: cfg.RetentionInterval, Now: cfg.Now, Logger: cfg.Logger,
+		Interval: cfg.LogMaintenanceInterval, Now: cfg.Now, Logger: cfg.Logger,
 	})
 	s.wg.Add(1)
 	go func() {
