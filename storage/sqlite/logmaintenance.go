@@ -122,7 +122,21 @@ func (s logs) CompactLogEvents(ctx context.Context, maxStreams int) (int, error)
 		s.db.compactAfter = 0
 		s.db.compactMu.Unlock()
 	}
+	if removed > 0 {
+		if err := s.db.releaseFreePages(ctx); err != nil {
+			return removed, fmt.Errorf("compact log events: %w", err)
+		}
+	}
 	return removed, nil
+}
+
+// releaseFreePages returns the file's free pages to the file system (a
+// no-op for files created before auto_vacuum was set).
+func (db *DB) releaseFreePages(ctx context.Context) error {
+	if _, err := db.w.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
+		return fmt.Errorf("release free pages: %w", err)
+	}
+	return nil
 }
 
 // compactable returns up to limit ids of streams in (after, upTo] (upTo

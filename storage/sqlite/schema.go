@@ -178,6 +178,25 @@ CREATE TABLE log_metric_filters (
 
 // migrate brings the schema up to date.
 func (db *DB) migrate(ctx context.Context) error {
+	// A new file gets auto_vacuum=INCREMENTAL, which must be set before its
+	// first table: it lets log maintenance hand the pages compaction and
+	// retention free back to the file system. It is not set as a connection
+	// pragma because on an existing file that pragma writes, and a server
+	// must still start (and serve reads) on a full disk.
+	var tables int
+	if err := db.w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&tables); err != nil {
+		return fmt.Errorf("inspect schema: %w", err)
+	}
+	if tables == 0 {
+		// Switching to WAL already wrote the file's first page, so the
+		// setting takes effect through a VACUUM (instant on an empty file).
+		if _, err := db.w.ExecContext(ctx, `PRAGMA auto_vacuum = INCREMENTAL`); err != nil {
+			return fmt.Errorf("set auto_vacuum: %w", err)
+		}
+		if _, err := db.w.ExecContext(ctx, `VACUUM`); err != nil {
+			return fmt.Errorf("set auto_vacuum: %w", err)
+		}
+	}
 	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at INTEGER NOT NULL

@@ -79,7 +79,9 @@ func Open(path string) (*DB, error) {
 	// ends, and writing them to a temporary file cost a third of insert time.
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)",
 		busyTimeout.Milliseconds())
-	w, err := sql.Open("sqlite3", uri+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	// journal_size_limit truncates the WAL back to 4 MiB after a checkpoint,
+	// so a burst of ingestion does not leave a large WAL file behind.
+	w, err := sql.Open("sqlite3", uri+"?"+common+"&_pragma=journal_mode(WAL)&_pragma=journal_size_limit(4194304)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
