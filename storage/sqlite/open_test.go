@@ -22,7 +22,7 @@ func TestPragmas(t *testing.T) {
 	defer db.Close()
 	pragmas := func(pool *sql.DB) map[string]string {
 		got := map[string]string{}
-		for _, p := range []string{"journal_mode", "synchronous", "foreign_keys", "busy_timeout", "query_only"} {
+		for _, p := range []string{"journal_mode", "synchronous", "foreign_keys", "busy_timeout", "query_only", "auto_vacuum", "temp_store"} {
 			var v string
 			if err := pool.QueryRow("PRAGMA " + p).Scan(&v); err != nil {
 				t.Fatalf("PRAGMA %s: %v", p, err)
@@ -31,7 +31,8 @@ func TestPragmas(t *testing.T) {
 		}
 		return got
 	}
-	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000", "query_only": "0"}
+	// auto_vacuum 2 = incremental, set on new files; temp_store 2 = memory.
+	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000", "query_only": "0", "auto_vacuum": "2", "temp_store": "2"}
 	if d := cmp.Diff(want, pragmas(db.w)); d != "" {
 		t.Errorf("writer pragmas (-want +got):\n%s", d)
 	}
