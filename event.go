@@ -79,36 +79,48 @@ const eventTimeLayout = "2006-01-02T15:04:05Z"
 
 type eventJSON Event
 
+// eventRecord is Event as written: the same fields in CloudTrail's order,
+// with eventTime formatted after userIdentity. One marshal, no splicing:
+// recording a record is on every request's path.
+type eventRecord struct {
+	EventVersion       string          `json:"eventVersion"`
+	UserIdentity       UserIdentity    `json:"userIdentity"`
+	EventTime          string          `json:"eventTime"`
+	EventSource        string          `json:"eventSource"`
+	EventName          string          `json:"eventName"`
+	AWSRegion          string          `json:"awsRegion"`
+	SourceIPAddress    string          `json:"sourceIPAddress"`
+	UserAgent          string          `json:"userAgent,omitempty"`
+	ErrorCode          string          `json:"errorCode,omitempty"`
+	ErrorMessage       string          `json:"errorMessage,omitempty"`
+	RequestParameters  json.RawMessage `json:"requestParameters"`
+	ResponseElements   json.RawMessage `json:"responseElements"`
+	RequestID          string          `json:"requestID,omitempty"`
+	EventID            string          `json:"eventID"`
+	ReadOnly           bool            `json:"readOnly"`
+	Resources          []Resource      `json:"resources,omitempty"`
+	EventType          string          `json:"eventType"`
+	APIVersion         string          `json:"apiVersion,omitempty"`
+	ManagementEvent    bool            `json:"managementEvent"`
+	RecipientAccountID string          `json:"recipientAccountId"`
+	EventCategory      string          `json:"eventCategory"`
+	TLSDetails         *TLSDetails     `json:"tlsDetails,omitempty"`
+}
+
 // MarshalJSON writes the record with eventTime in CloudTrail's format, in
 // CloudTrail's field order.
 func (e Event) MarshalJSON() ([]byte, error) {
-	// Field order matters to nobody's parser but to every human reader of an
-	// archive; CloudTrail puts eventTime after userIdentity.
-	type withTime struct {
-		EventVersion string       `json:"eventVersion"`
-		UserIdentity UserIdentity `json:"userIdentity"`
-		EventTime    string       `json:"eventTime"`
-	}
-	head, err := json.Marshal(withTime{e.EventVersion, e.UserIdentity, e.EventTime.UTC().Format(eventTimeLayout)})
-	if err != nil {
-		return nil, err
-	}
-	rest := eventJSON(e)
-	rest.EventVersion = ""
-	body, err := json.Marshal(struct {
-		eventJSON
-		EventVersion string        `json:"eventVersion,omitempty"`
-		UserIdentity *UserIdentity `json:"userIdentity,omitempty"`
-	}{eventJSON: rest})
-	if err != nil {
-		return nil, err
-	}
-	// Splice: head without its closing brace, a comma, body without its opening brace.
-	out := make([]byte, 0, len(head)+len(body))
-	out = append(out, head[:len(head)-1]...)
-	out = append(out, ',')
-	out = append(out, body[1:]...)
-	return out, nil
+	return json.Marshal(eventRecord{
+		EventVersion: e.EventVersion, UserIdentity: e.UserIdentity,
+		EventTime:   e.EventTime.UTC().Format(eventTimeLayout),
+		EventSource: e.EventSource, EventName: e.EventName, AWSRegion: e.AWSRegion,
+		SourceIPAddress: e.SourceIPAddress, UserAgent: e.UserAgent,
+		ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage,
+		RequestParameters: e.RequestParameters, ResponseElements: e.ResponseElements,
+		RequestID: e.RequestID, EventID: e.EventID, ReadOnly: e.ReadOnly, Resources: e.Resources,
+		EventType: e.EventType, APIVersion: e.APIVersion, ManagementEvent: e.ManagementEvent,
+		RecipientAccountID: e.RecipientAccountID, EventCategory: e.EventCategory, TLSDetails: e.TLSDetails,
+	})
 }
 
 // UnmarshalJSON reads a record written by MarshalJSON (or by CloudTrail).
