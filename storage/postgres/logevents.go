@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unsafe"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/trailwatch/trailwatch"
-	"github.com/trailwatch/trailwatch/internal/chunk"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/keyrange"
 	"github.com/trailwatch/trailwatch/storage/logscan"
+	"github.com/trailwatch/trailwatch/storage/logwrite"
 )
 
 // PutLogEvents stores the batch as one chunk. The chunk is encoded before
@@ -30,12 +30,12 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 		return []trailwatch.LogEvent{}, nil
 	}
 
-	b := newLogBatch(stream, ingestionTime, events)
+	b := logwrite.NewBatch(stream, ingestionTime, events)
 	n := int64(len(events))
 	turn := s.db.seqs.Reserve(gid, next, n)
 	committed := int64(-1)
 	defer func() { s.db.seqs.Finish(gid, turn, committed) }()
-	if err := b.encode(turn.Base()); err != nil {
+	if err := b.Encode(turn.Base()); err != nil {
 		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
 	}
 	if err := turn.Wait(ctx); err != nil {
@@ -52,7 +52,7 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 		if err := tx.QueryRow(ctx, `SELECT next_seq FROM log_groups WHERE id = $1 FOR UPDATE`, gid).Scan(&now); err != nil {
 			return notFound(err)
 		}
-		if err := b.encode(now); err != nil {
+		if err := b.Encode(now); err != nil {
 			return err
 		}
 		took, err = putChunk(ctx, tx, gid, sid, ingestionTime, b)
@@ -64,15 +64,15 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 	if err != nil {
 		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
 	}
-	committed = b.base + int64(len(events))
-	return b.out, nil
+	committed = b.Base + int64(len(events))
+	return b.Out, nil
 }
 
-// putChunk stores b's chunk if the group's next_seq is at most b.base.
+// putChunk stores b's chunk if the group's next_seq is at most b.Base.
 // took is false, and nothing changed, when it is not (or the group is
 // gone); ErrNotFound when the stream is gone, and then the transaction
 // must be rolled back.
-func putChunk(ctx context.Context, tx pgx.Tx, gid, sid, ingestionTime int64, b *logBatch) (took bool, err error) {
+func putChunk(ctx context.Context, tx pgx.Tx, gid, sid, ingestionTime int64, b *logwrite.Batch) (took bool, err error) {
 	var inserted bool
 	err = tx.QueryRow(ctx, `WITH g AS (
 			UPDATE log_groups SET next_seq = $1, stored_bytes = stored_bytes + $2, raw_bytes = raw_bytes + $3
@@ -87,9 +87,9 @@ func putChunk(ctx context.Context, tx pgx.Tx, gid, sid, ingestionTime int64, b *
 			SELECT $4, id, $6, $7, $10, $11, $12, $3, $2, $13, $14 FROM s RETURNING id
 		)
 		SELECT EXISTS (SELECT FROM g), EXISTS (SELECT FROM c)`,
-		b.base+int64(len(b.out)), b.stored(), b.meta.RawBytes, gid, b.base,
-		b.meta.MinTime, b.meta.MaxTime, ingestionTime, sid,
-		b.meta.MinSeq, b.meta.MaxSeq, b.meta.Count, b.filter, b.data).Scan(&took, &inserted)
+		b.Base+int64(len(b.Out)), b.Stored(), b.Meta.RawBytes, gid, b.Base,
+		b.Meta.MinTime, b.Meta.MaxTime, ingestionTime, sid,
+		b.Meta.MinSeq, b.Meta.MaxSeq, b.Meta.Count, b.Filter, b.Data).Scan(&took, &inserted)
 	switch {
 	case err != nil:
 		return false, err
@@ -98,50 +98,6 @@ func putChunk(ctx context.Context, tx pgx.Tx, gid, sid, ingestionTime int64, b *
 	}
 	return took, nil
 }
-
-// logBatch is a PutLogEvents batch on its way into a chunk. This type is
-// the same in the sqlite and postgres backends.
-type logBatch struct {
-	out  []trailwatch.LogEvent // the events as stored, in the order given
-	evs  []chunk.Event
-	base int64 // the Seq of out[0]
-
-	data, filter []byte
-	meta         chunk.Meta
-}
-
-func newLogBatch(stream string, ingestionTime int64, events []trailwatch.LogEvent) *logBatch {
-	b := &logBatch{out: make([]trailwatch.LogEvent, len(events)), evs: make([]chunk.Event, len(events))}
-	for i, e := range events {
-		e.Stream, e.IngestionTime = stream, ingestionTime
-		b.out[i] = e
-	}
-	return b
-}
-
-// encode numbers the events from base, in the order given, and encodes
-// them.
-func (b *logBatch) encode(base int64) error {
-	b.base = base
-	for i := range b.out {
-		e := &b.out[i]
-		e.Seq = base + int64(i)
-		// chunk.Encode only reads messages and keeps none, so it may read
-		// the strings' bytes in place: a batch is up to a megabyte that
-		// would otherwise be copied for nothing.
-		b.evs[i] = chunk.Event{Timestamp: e.Timestamp, IngestionTime: e.IngestionTime, Seq: e.Seq,
-			Message: unsafe.Slice(unsafe.StringData(e.Message), len(e.Message))}
-	}
-	data, filter, meta, err := chunk.Encode(b.evs)
-	if err != nil {
-		return fmt.Errorf("encode chunk: %w", err)
-	}
-	b.data, b.filter, b.meta = data, filter, meta
-	return nil
-}
-
-// stored is what the chunk adds to its group's StoredBytes.
-func (b *logBatch) stored() int64 { return int64(len(b.data) + len(b.filter)) }
 
 // chunkColumns are the columns scanChunkInfo reads.
 const chunkColumns = `id, stream_id, min_ts, max_ts, min_seq, max_seq, count, raw_bytes`
@@ -317,7 +273,7 @@ func selectStreams(ctx context.Context, tx pgx.Tx, gid int64, names []string, pr
 	)
 	if len(names) > 0 {
 		rows, err = tx.Query(ctx, `SELECT id FROM log_streams WHERE group_id = $1 AND name = ANY($2)`, gid, names)
-	} else if end, ok := prefixEnd(prefix); ok {
+	} else if end, ok := keyrange.PrefixEnd(prefix); ok {
 		rows, err = tx.Query(ctx, `SELECT id FROM log_streams WHERE group_id = $1 AND name >= $2 AND name < $3`, gid, prefix, end)
 	} else {
 		rows, err = tx.Query(ctx, `SELECT id FROM log_streams WHERE group_id = $1 AND name >= $2`, gid, prefix)

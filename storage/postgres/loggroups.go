@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/keyrange"
 )
 
 // logs implements storage.Logs.
@@ -98,39 +98,6 @@ func streamID(ctx context.Context, q querier, gid int64, stream string, lock boo
 	return id, notFound(err)
 }
 
-// prefixEnd returns the least string greater than every string that
-// starts with prefix, so that name >= prefix AND name < end selects a
-// prefix by an index range; ok is false when there is no such bound (an
-// empty prefix, or one of U+10FFFF only). It works on runes, not bytes,
-// so that the bound stays valid UTF-8 (PostgreSQL rejects anything else),
-// and UTF-8's byte order is code point order, so it is a bound for byte
-// comparison too. This function is the same in both backends.
-func prefixEnd(prefix string) (end string, ok bool) {
-	for prefix != "" {
-		r, size := utf8.DecodeLastRuneInString(prefix)
-		if r == utf8.RuneError && size == 1 {
-			// Not UTF-8: count in bytes.
-			b := prefix[len(prefix)-1]
-			prefix = prefix[:len(prefix)-1]
-			if b == 0xff {
-				continue
-			}
-			return prefix + string([]byte{b + 1}), true
-		}
-		prefix = prefix[:len(prefix)-size]
-		switch {
-		case r == utf8.MaxRune:
-			continue
-		case r == 0xD7FF:
-			r = 0xE000 // skip the surrogates, which UTF-8 cannot hold
-		default:
-			r++
-		}
-		return prefix + string(r), true
-	}
-	return "", false
-}
-
 // argList collects query arguments and names their placeholders.
 type argList []any
 
@@ -176,7 +143,7 @@ func (s logs) ListLogGroups(ctx context.Context, q storage.LogGroupQuery) ([]tra
 		args.add(q.AccountID), args.add(q.Region), args.add(q.After))
 	if q.Prefix != "" {
 		fmt.Fprintf(&sb, ` AND name >= %s`, args.add(q.Prefix))
-		if end, ok := prefixEnd(q.Prefix); ok {
+		if end, ok := keyrange.PrefixEnd(q.Prefix); ok {
 			fmt.Fprintf(&sb, ` AND name < %s`, args.add(end))
 		}
 	}
@@ -325,7 +292,7 @@ func (s logs) ListLogStreams(ctx context.Context, q storage.LogStreamQuery) ([]t
 	fmt.Fprintf(&sb, `SELECT `+streamColumns+` FROM log_streams AS s WHERE group_id = %s`, args.add(gid))
 	if q.Prefix != "" {
 		fmt.Fprintf(&sb, ` AND name >= %s`, args.add(q.Prefix))
-		if end, ok := prefixEnd(q.Prefix); ok {
+		if end, ok := keyrange.PrefixEnd(q.Prefix); ok {
 			fmt.Fprintf(&sb, ` AND name < %s`, args.add(end))
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/trailwatch/trailwatch/internal/chunk"
+	"github.com/trailwatch/trailwatch/storage/logwrite"
 )
 
 // Tuning of retention and compaction; the same in both backends.
@@ -15,11 +16,6 @@ const (
 	// expireBatch bounds the chunks one retention transaction deletes:
 	// writers to those groups wait while it runs.
 	expireBatch = 64
-	// compactTarget is the most message bytes compaction puts in one
-	// chunk: big enough that a chunk's filter and zstd frame pay off
-	// (a 4 MiB chunk compresses a few percent better than a 1 MiB one),
-	// small enough that decoding one for a short page stays cheap.
-	compactTarget = 4 << 20
 	// dayMillis is a day in milliseconds, the unit of retention.
 	dayMillis = 24 * 60 * 60 * 1000
 )
@@ -135,7 +131,7 @@ func (s logs) compactable(ctx context.Context, after, upTo int64, limit int) ([]
 	rows, err := s.db.pool.Query(ctx, `SELECT DISTINCT stream_id FROM (
 			SELECT stream_id, raw_bytes + lead(raw_bytes) OVER (PARTITION BY stream_id ORDER BY min_ts, min_seq) AS pair
 			FROM log_chunks WHERE stream_id > $1 AND stream_id <= $2
-		) AS pairs WHERE pair <= $3 ORDER BY stream_id LIMIT $4`, after, upTo, compactTarget, limit)
+		) AS pairs WHERE pair <= $3 ORDER BY stream_id LIMIT $4`, after, upTo, logwrite.CompactTarget, limit)
 	if err != nil {
 		return nil, fmt.Errorf("find streams to compact: %w", err)
 	}
@@ -144,38 +140,6 @@ func (s logs) compactable(ctx context.Context, after, upTo int64, limit int) ([]
 		return nil, fmt.Errorf("find streams to compact: %w", err)
 	}
 	return ids, nil
-}
-
-// compactChunk is what compaction needs to know of a chunk.
-type compactChunk struct {
-	id, group, count, raw, stored int64
-}
-
-// compactRuns splits a stream's chunks, in order, into runs to merge:
-// neighbours whose messages add up to at most compactTarget. Runs of one
-// chunk are left out. This function is the same in both backends.
-func compactRuns(cs []compactChunk) [][]compactChunk {
-	var runs [][]compactChunk
-	var run []compactChunk
-	var raw int64
-	flush := func() {
-		if len(run) >= 2 {
-			runs = append(runs, run)
-		}
-		run, raw = nil, 0
-	}
-	for _, c := range cs {
-		if raw+c.raw > compactTarget || c.raw >= compactTarget {
-			flush()
-		}
-		if c.raw >= compactTarget {
-			continue
-		}
-		run = append(run, c)
-		raw += c.raw
-	}
-	flush()
-	return runs
 }
 
 // errStale reports that chunks changed while compaction merged them.
@@ -191,16 +155,16 @@ func (s logs) compactStream(ctx context.Context, sid int64) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("list chunks of stream %d: %w", sid, err)
 	}
-	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (compactChunk, error) {
-		var c compactChunk
-		err := r.Scan(&c.id, &c.group, &c.count, &c.raw, &c.stored)
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (logwrite.Chunk, error) {
+		var c logwrite.Chunk
+		err := r.Scan(&c.ID, &c.Group, &c.Count, &c.Raw, &c.Stored)
 		return c, err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("list chunks of stream %d: %w", sid, err)
 	}
 	removed := 0
-	for _, run := range compactRuns(cs) {
+	for _, run := range logwrite.CompactRuns(cs) {
 		err := s.mergeRun(ctx, sid, run)
 		if errors.Is(err, errStale) || errors.Is(err, pgx.ErrNoRows) {
 			continue
@@ -215,19 +179,19 @@ func (s logs) compactStream(ctx context.Context, sid int64) (int, error) {
 
 // mergeRun replaces the chunks of run, neighbours in stream sid, by one.
 // It returns errStale, or pgx.ErrNoRows, when one of them is gone.
-func (s logs) mergeRun(ctx context.Context, sid int64, run []compactChunk) error {
+func (s logs) mergeRun(ctx context.Context, sid int64, run []logwrite.Chunk) error {
 	datas := make([][]byte, len(run))
 	ids := make([]int64, len(run))
 	var count, stored int64
 	for i, c := range run {
 		// Chunks never change once written, so they may be read outside
 		// the transaction that replaces them.
-		if err := s.db.pool.QueryRow(ctx, `SELECT data FROM log_chunks WHERE id = $1`, c.id).Scan(&datas[i]); err != nil {
-			return fmt.Errorf("read chunk %d: %w", c.id, err)
+		if err := s.db.pool.QueryRow(ctx, `SELECT data FROM log_chunks WHERE id = $1`, c.ID).Scan(&datas[i]); err != nil {
+			return fmt.Errorf("read chunk %d: %w", c.ID, err)
 		}
-		ids[i] = c.id
-		count += c.count
-		stored += c.stored
+		ids[i] = c.ID
+		count += c.Count
+		stored += c.Stored
 	}
 	data, filter, meta, err := chunk.Merge(datas)
 	if err != nil {
@@ -237,7 +201,7 @@ func (s logs) mergeRun(ctx context.Context, sid int64, run []compactChunk) error
 		panic(fmt.Sprintf("BUG: merging chunks %v of %d events gave %d", ids, count, meta.Count))
 	}
 	newStored := int64(len(data) + len(filter))
-	gid := run[0].group
+	gid := run[0].Group
 	return s.db.write(ctx, func(tx pgx.Tx) error {
 		// The group first, as every writer of its byte counts locks it.
 		if err := tx.QueryRow(ctx, `SELECT id FROM log_groups WHERE id = $1 FOR UPDATE`, gid).Scan(new(int64)); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/keyrange"
 )
 
 func (s logs) PutMetricFilter(ctx context.Context, account, region string, f trailwatch.MetricFilter, maxPerGroup int) error {
@@ -69,7 +70,7 @@ func (s logs) ListMetricFilters(ctx context.Context, q storage.MetricFilterQuery
 	}
 	if q.NamePrefix != "" {
 		fmt.Fprintf(&sb, ` AND f.name >= %s`, args.add(q.NamePrefix))
-		if end, ok := prefixEnd(q.NamePrefix); ok {
+		if end, ok := keyrange.PrefixEnd(q.NamePrefix); ok {
 			fmt.Fprintf(&sb, ` AND f.name < %s`, args.add(end))
 		}
 	}

@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unsafe"
 
 	"github.com/trailwatch/trailwatch"
-	"github.com/trailwatch/trailwatch/internal/chunk"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/keyrange"
 	"github.com/trailwatch/trailwatch/storage/logscan"
+	"github.com/trailwatch/trailwatch/storage/logwrite"
 )
 
 // PutLogEvents stores the batch as one chunk. The chunk is encoded before
@@ -34,12 +34,12 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 		return []trailwatch.LogEvent{}, nil
 	}
 
-	b := newLogBatch(stream, ingestionTime, events)
+	b := logwrite.NewBatch(stream, ingestionTime, events)
 	n := int64(len(events))
 	turn := s.db.seqs.Reserve(gid, next, n)
 	committed := int64(-1)
 	defer func() { s.db.seqs.Finish(gid, turn, committed) }()
-	if err := b.encode(turn.Base()); err != nil {
+	if err := b.Encode(turn.Base()); err != nil {
 		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
 	}
 	if err := turn.Wait(ctx); err != nil {
@@ -48,7 +48,7 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 	err = s.db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE log_groups SET next_seq = ?, stored_bytes = stored_bytes + ?,
 			raw_bytes = raw_bytes + ? WHERE id = ? AND next_seq <= ?`,
-			b.base+n, b.stored(), b.meta.RawBytes, gid, b.base)
+			b.Base+n, b.Stored(), b.Meta.RawBytes, gid, b.Base)
 		if err != nil {
 			return err
 		}
@@ -63,17 +63,17 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 			if err != nil {
 				return err
 			}
-			if err := b.encode(now); err != nil {
+			if err := b.Encode(now); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE log_groups SET next_seq = ?, stored_bytes = stored_bytes + ?,
-				raw_bytes = raw_bytes + ? WHERE id = ?`, b.base+n, b.stored(), b.meta.RawBytes, gid); err != nil {
+				raw_bytes = raw_bytes + ? WHERE id = ?`, b.Base+n, b.Stored(), b.Meta.RawBytes, gid); err != nil {
 				return err
 			}
 		}
 		res, err = tx.ExecContext(ctx, `UPDATE log_streams SET first_event = min(coalesce(first_event, ?1), ?1),
 			last_event = max(coalesce(last_event, ?2), ?2), last_ingestion = max(coalesce(last_ingestion, ?3), ?3)
-			WHERE id = ?4`, b.meta.MinTime, b.meta.MaxTime, ingestionTime, sid)
+			WHERE id = ?4`, b.Meta.MinTime, b.Meta.MaxTime, ingestionTime, sid)
 		if err != nil {
 			return err
 		}
@@ -82,60 +82,16 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO log_chunks (group_id, stream_id, min_ts, max_ts, min_seq, max_seq,
 			count, raw_bytes, stored_bytes, filter, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			gid, sid, b.meta.MinTime, b.meta.MaxTime, b.meta.MinSeq, b.meta.MaxSeq, b.meta.Count, b.meta.RawBytes,
-			b.stored(), b.filter, b.data)
+			gid, sid, b.Meta.MinTime, b.Meta.MaxTime, b.Meta.MinSeq, b.Meta.MaxSeq, b.Meta.Count, b.Meta.RawBytes,
+			b.Stored(), b.Filter, b.Data)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
 	}
-	committed = b.base + n
-	return b.out, nil
+	committed = b.Base + n
+	return b.Out, nil
 }
-
-// logBatch is a PutLogEvents batch on its way into a chunk. This type is
-// the same in the sqlite and postgres backends.
-type logBatch struct {
-	out  []trailwatch.LogEvent // the events as stored, in the order given
-	evs  []chunk.Event
-	base int64 // the Seq of out[0]
-
-	data, filter []byte
-	meta         chunk.Meta
-}
-
-func newLogBatch(stream string, ingestionTime int64, events []trailwatch.LogEvent) *logBatch {
-	b := &logBatch{out: make([]trailwatch.LogEvent, len(events)), evs: make([]chunk.Event, len(events))}
-	for i, e := range events {
-		e.Stream, e.IngestionTime = stream, ingestionTime
-		b.out[i] = e
-	}
-	return b
-}
-
-// encode numbers the events from base, in the order given, and encodes
-// them.
-func (b *logBatch) encode(base int64) error {
-	b.base = base
-	for i := range b.out {
-		e := &b.out[i]
-		e.Seq = base + int64(i)
-		// chunk.Encode only reads messages and keeps none, so it may read
-		// the strings' bytes in place: a batch is up to a megabyte that
-		// would otherwise be copied for nothing.
-		b.evs[i] = chunk.Event{Timestamp: e.Timestamp, IngestionTime: e.IngestionTime, Seq: e.Seq,
-			Message: unsafe.Slice(unsafe.StringData(e.Message), len(e.Message))}
-	}
-	data, filter, meta, err := chunk.Encode(b.evs)
-	if err != nil {
-		return fmt.Errorf("encode chunk: %w", err)
-	}
-	b.data, b.filter, b.meta = data, filter, meta
-	return nil
-}
-
-// stored is what the chunk adds to its group's StoredBytes.
-func (b *logBatch) stored() int64 { return int64(len(b.data) + len(b.filter)) }
 
 // chunkColumns are the columns scanChunkInfo reads.
 const chunkColumns = `id, stream_id, min_ts, max_ts, min_seq, max_seq, count, raw_bytes`
@@ -332,7 +288,7 @@ func selectStreams(ctx context.Context, tx *sql.Tx, gid int64, names []string, p
 		}
 		rows, err = tx.QueryContext(ctx, `SELECT id FROM log_streams WHERE group_id = ? AND name IN (SELECT value FROM json_each(?))`,
 			gid, string(b))
-	} else if end, ok := prefixEnd(prefix); ok {
+	} else if end, ok := keyrange.PrefixEnd(prefix); ok {
 		rows, err = tx.QueryContext(ctx, `SELECT id FROM log_streams WHERE group_id = ? AND name >= ? AND name < ?`, gid, prefix, end)
 	} else {
 		rows, err = tx.QueryContext(ctx, `SELECT id FROM log_streams WHERE group_id = ? AND name >= ?`, gid, prefix)

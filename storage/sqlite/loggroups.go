@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/keyrange"
 )
 
 // logs implements storage.Logs.
@@ -91,39 +91,6 @@ func streamID(ctx context.Context, q querier, account, region, group, stream str
 	return gid, sid, err
 }
 
-// prefixEnd returns the least string greater than every string that
-// starts with prefix, so that name >= prefix AND name < end selects a
-// prefix by an index range; ok is false when there is no such bound (an
-// empty prefix, or one of U+10FFFF only). It works on runes, not bytes,
-// so that the bound stays valid UTF-8 (PostgreSQL rejects anything else),
-// and UTF-8's byte order is code point order, so it is a bound for byte
-// comparison too.
-func prefixEnd(prefix string) (end string, ok bool) {
-	for prefix != "" {
-		r, size := utf8.DecodeLastRuneInString(prefix)
-		if r == utf8.RuneError && size == 1 {
-			// Not UTF-8: count in bytes.
-			b := prefix[len(prefix)-1]
-			prefix = prefix[:len(prefix)-1]
-			if b == 0xff {
-				continue
-			}
-			return prefix + string([]byte{b + 1}), true
-		}
-		prefix = prefix[:len(prefix)-size]
-		switch {
-		case r == utf8.MaxRune:
-			continue
-		case r == 0xD7FF:
-			r = 0xE000 // skip the surrogates, which UTF-8 cannot hold
-		default:
-			r++
-		}
-		return prefix + string(r), true
-	}
-	return "", false
-}
-
 func (s logs) CreateLogGroup(ctx context.Context, g trailwatch.LogGroup) error {
 	tags, err := encodeTags(g.Tags)
 	if err != nil {
@@ -159,7 +126,7 @@ func (s logs) ListLogGroups(ctx context.Context, q storage.LogGroupQuery) ([]tra
 	if q.Prefix != "" {
 		sb.WriteString(` AND name >= ?`)
 		args = append(args, q.Prefix)
-		if end, ok := prefixEnd(q.Prefix); ok {
+		if end, ok := keyrange.PrefixEnd(q.Prefix); ok {
 			sb.WriteString(` AND name < ?`)
 			args = append(args, end)
 		}
@@ -310,7 +277,7 @@ func (s logs) ListLogStreams(ctx context.Context, q storage.LogStreamQuery) ([]t
 	if q.Prefix != "" {
 		sb.WriteString(` AND name >= ?`)
 		args = append(args, q.Prefix)
-		if end, ok := prefixEnd(q.Prefix); ok {
+		if end, ok := keyrange.PrefixEnd(q.Prefix); ok {
 			sb.WriteString(` AND name < ?`)
 			args = append(args, end)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/trailwatch/trailwatch/internal/chunk"
+	"github.com/trailwatch/trailwatch/storage/logwrite"
 )
 
 // Tuning of retention and compaction; the same in both backends.
@@ -16,11 +17,6 @@ const (
 	// writers wait while it runs, and a chunk is up to a few hundred
 	// kilobytes of pages to free.
 	expireBatch = 64
-	// compactTarget is the most message bytes compaction puts in one
-	// chunk: big enough that a chunk's filter and zstd frame pay off
-	// (a 4 MiB chunk compresses a few percent better than a 1 MiB one),
-	// small enough that decoding one for a short page stays cheap.
-	compactTarget = 4 << 20
 	// dayMillis is a day in milliseconds, the unit of retention.
 	dayMillis = 24 * 60 * 60 * 1000
 )
@@ -148,7 +144,7 @@ func (s logs) compactable(ctx context.Context, after, upTo int64, limit int) ([]
 	rows, err := s.db.r.QueryContext(ctx, `SELECT DISTINCT stream_id FROM (
 			SELECT stream_id, raw_bytes + lead(raw_bytes) OVER (PARTITION BY stream_id ORDER BY min_ts, min_seq) AS pair
 			FROM log_chunks INDEXED BY log_chunks_by_stream WHERE stream_id > ? AND stream_id <= ?
-		) WHERE pair <= ? ORDER BY stream_id LIMIT ?`, after, upTo, compactTarget, limit)
+		) WHERE pair <= ? ORDER BY stream_id LIMIT ?`, after, upTo, logwrite.CompactTarget, limit)
 	if err != nil {
 		return nil, fmt.Errorf("find streams to compact: %w", err)
 	}
@@ -167,38 +163,6 @@ func (s logs) compactable(ctx context.Context, after, upTo int64, limit int) ([]
 	return ids, nil
 }
 
-// compactChunk is what compaction needs to know of a chunk.
-type compactChunk struct {
-	id, group, count, raw, stored int64
-}
-
-// compactRuns splits a stream's chunks, in order, into runs to merge:
-// neighbours whose messages add up to at most compactTarget. Runs of one
-// chunk are left out.
-func compactRuns(cs []compactChunk) [][]compactChunk {
-	var runs [][]compactChunk
-	var run []compactChunk
-	var raw int64
-	flush := func() {
-		if len(run) >= 2 {
-			runs = append(runs, run)
-		}
-		run, raw = nil, 0
-	}
-	for _, c := range cs {
-		if raw+c.raw > compactTarget || c.raw >= compactTarget {
-			flush()
-		}
-		if c.raw >= compactTarget {
-			continue
-		}
-		run = append(run, c)
-		raw += c.raw
-	}
-	flush()
-	return runs
-}
-
 // errStale reports that chunks changed while compaction merged them.
 var errStale = errors.New("chunks changed meanwhile")
 
@@ -212,10 +176,10 @@ func (s logs) compactStream(ctx context.Context, sid int64) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("list chunks of stream %d: %w", sid, err)
 	}
-	var cs []compactChunk
+	var cs []logwrite.Chunk
 	for rows.Next() {
-		var c compactChunk
-		if err := rows.Scan(&c.id, &c.group, &c.count, &c.raw, &c.stored); err != nil {
+		var c logwrite.Chunk
+		if err := rows.Scan(&c.ID, &c.Group, &c.Count, &c.Raw, &c.Stored); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("list chunks of stream %d: %w", sid, err)
 		}
@@ -227,7 +191,7 @@ func (s logs) compactStream(ctx context.Context, sid int64) (int, error) {
 	}
 
 	removed := 0
-	for _, run := range compactRuns(cs) {
+	for _, run := range logwrite.CompactRuns(cs) {
 		err := s.mergeRun(ctx, sid, run)
 		if errors.Is(err, errStale) || errors.Is(err, sql.ErrNoRows) {
 			continue
@@ -242,19 +206,19 @@ func (s logs) compactStream(ctx context.Context, sid int64) (int, error) {
 
 // mergeRun replaces the chunks of run, neighbours in stream sid, by one.
 // It returns errStale, or sql.ErrNoRows, when one of them is gone.
-func (s logs) mergeRun(ctx context.Context, sid int64, run []compactChunk) error {
+func (s logs) mergeRun(ctx context.Context, sid int64, run []logwrite.Chunk) error {
 	datas := make([][]byte, len(run))
 	ids := make([]int64, len(run))
 	var count, stored int64
 	for i, c := range run {
 		// Chunks never change once written, so they may be read outside
 		// the transaction that replaces them.
-		if err := s.db.r.QueryRowContext(ctx, `SELECT data FROM log_chunks WHERE id = ?`, c.id).Scan(&datas[i]); err != nil {
-			return fmt.Errorf("read chunk %d: %w", c.id, err)
+		if err := s.db.r.QueryRowContext(ctx, `SELECT data FROM log_chunks WHERE id = ?`, c.ID).Scan(&datas[i]); err != nil {
+			return fmt.Errorf("read chunk %d: %w", c.ID, err)
 		}
-		ids[i] = c.id
-		count += c.count
-		stored += c.stored
+		ids[i] = c.ID
+		count += c.Count
+		stored += c.Stored
 	}
 	data, filter, meta, err := chunk.Merge(datas)
 	if err != nil {
@@ -276,7 +240,7 @@ func (s logs) mergeRun(ctx context.Context, sid int64, run []compactChunk) error
 		if n, _ := res.RowsAffected(); n != int64(len(ids)) {
 			return errStale
 		}
-		gid := run[0].group
+		gid := run[0].Group
 		if _, err := tx.ExecContext(ctx, `INSERT INTO log_chunks (group_id, stream_id, min_ts, max_ts, min_seq, max_seq,
 			count, raw_bytes, stored_bytes, filter, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			gid, sid, meta.MinTime, meta.MaxTime, meta.MinSeq, meta.MaxSeq, meta.Count, meta.RawBytes,

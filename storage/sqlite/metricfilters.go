@@ -9,6 +9,7 @@ import (
 
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/keyrange"
 )
 
 func (s logs) PutMetricFilter(ctx context.Context, account, region string, f trailwatch.MetricFilter, maxPerGroup int) error {
@@ -68,7 +69,7 @@ func (s logs) ListMetricFilters(ctx context.Context, q storage.MetricFilterQuery
 	if q.NamePrefix != "" {
 		sb.WriteString(` AND f.name >= ?`)
 		args = append(args, q.NamePrefix)
-		if end, ok := prefixEnd(q.NamePrefix); ok {
+		if end, ok := keyrange.PrefixEnd(q.NamePrefix); ok {
 			sb.WriteString(` AND f.name < ?`)
 			args = append(args, end)
 		}
