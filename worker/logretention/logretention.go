@@ -10,11 +10,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/worker"
 )
 
 // LeaseName is the lease the worker holds while it works.
@@ -64,6 +63,7 @@ type Options struct {
 // except through the lease.
 type Worker struct {
 	opts Options
+	loop worker.Loop
 }
 
 // New returns a Worker. It panics if Logs or Leases is nil or a number is
@@ -78,8 +78,7 @@ func New(opts Options) *Worker {
 		panic("BUG: logretention: negative value in Options")
 	}
 	if opts.Holder == "" {
-		host, _ := os.Hostname()
-		opts.Holder = host + "-" + strconv.Itoa(os.Getpid())
+		opts.Holder = worker.DefaultHolder()
 	}
 	if opts.Interval == 0 {
 		opts.Interval = DefaultInterval
@@ -96,41 +95,20 @@ func New(opts Options) *Worker {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{opts: opts}
+	w := &Worker{opts: opts}
+	w.loop = worker.Loop{Name: "log retention", Lease: LeaseName, Holder: opts.Holder, Leases: opts.Leases,
+		Interval: opts.Interval, Logger: opts.Logger, Pass: func(ctx context.Context) error {
+			_, err := w.RunOnce(ctx)
+			return err
+		}}
+	return w
 }
-
-// leaseTTL outlives two intervals, so the holder renews the lease on every
-// pass and keeps it, while a node that died frees it for another node after
-// at most two missed passes.
-func (w *Worker) leaseTTL() time.Duration { return 2*w.opts.Interval + time.Minute }
 
 // Run makes a pass at once and then every Interval until ctx is done, when
 // it gives the lease up and returns ctx's error. A failed pass is logged and
 // retried at the next interval; Run itself does not fail.
 func (w *Worker) Run(ctx context.Context) error {
-	defer w.release()
-	t := time.NewTicker(w.opts.Interval)
-	defer t.Stop()
-	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.opts.Logger.Error("log retention pass failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
-// release gives the lease up so another node need not wait for it to
-// expire. It runs after ctx is done, so it gets a context of its own.
-func (w *Worker) release() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := w.opts.Leases.ReleaseLease(ctx, LeaseName, w.opts.Holder); err != nil {
-		w.opts.Logger.Warn("release log retention lease", "err", err)
-	}
+	return w.loop.Run(ctx)
 }
 
 // Pass is what one pass did.
@@ -149,12 +127,11 @@ type Pass struct {
 // the pass short; the Pass reports what was done before it.
 func (w *Worker) RunOnce(ctx context.Context) (Pass, error) {
 	var p Pass
-	held, err := w.opts.Leases.AcquireLease(ctx, LeaseName, w.opts.Holder, w.leaseTTL())
+	held, err := w.loop.Acquire(ctx)
 	if err != nil {
 		return p, fmt.Errorf("log retention lease: %w", err)
 	}
 	if !held {
-		w.opts.Logger.Debug("log retention lease held by another node")
 		return p, nil
 	}
 	p.Held = true

@@ -9,11 +9,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/worker"
 )
 
 // LeaseName is the lease the worker holds while it deletes.
@@ -48,6 +47,7 @@ type Options struct {
 // except through the lease.
 type Worker struct {
 	opts Options
+	loop worker.Loop
 }
 
 // New returns a Worker. It panics if Events or Leases is nil or a duration
@@ -62,8 +62,7 @@ func New(opts Options) *Worker {
 		panic("BUG: retention: negative duration in Options")
 	}
 	if opts.Holder == "" {
-		host, _ := os.Hostname()
-		opts.Holder = host + "-" + strconv.Itoa(os.Getpid())
+		opts.Holder = worker.DefaultHolder()
 	}
 	if opts.Interval == 0 {
 		opts.Interval = DefaultInterval
@@ -74,13 +73,14 @@ func New(opts Options) *Worker {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{opts: opts}
+	w := &Worker{opts: opts}
+	w.loop = worker.Loop{Name: "event retention", Lease: LeaseName, Holder: opts.Holder, Leases: opts.Leases,
+		Interval: opts.Interval, Logger: opts.Logger, Pass: func(ctx context.Context) error {
+			_, err := w.RunOnce(ctx)
+			return err
+		}}
+	return w
 }
-
-// leaseTTL outlives two intervals, so the holder renews the lease on every
-// pass and keeps it, while a node that died frees it for another node after
-// at most two missed passes.
-func (w *Worker) leaseTTL() time.Duration { return 2*w.opts.Interval + time.Minute }
 
 // Run makes a pass at once and then every Interval until ctx is done, when
 // it gives the lease up and returns ctx's error. A failed pass is logged and
@@ -91,29 +91,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	defer w.release()
-	t := time.NewTicker(w.opts.Interval)
-	defer t.Stop()
-	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.opts.Logger.Error("event retention pass failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
-// release gives the lease up so another node need not wait for it to
-// expire. It runs after ctx is done, so it gets a context of its own.
-func (w *Worker) release() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := w.opts.Leases.ReleaseLease(ctx, LeaseName, w.opts.Holder); err != nil {
-		w.opts.Logger.Warn("release event retention lease", "err", err)
-	}
+	return w.loop.Run(ctx)
 }
 
 // RunOnce makes one pass: if this node can take the lease, it deletes every
@@ -124,12 +102,11 @@ func (w *Worker) RunOnce(ctx context.Context) (int64, error) {
 	if w.opts.Retention == 0 {
 		return 0, nil
 	}
-	held, err := w.opts.Leases.AcquireLease(ctx, LeaseName, w.opts.Holder, w.leaseTTL())
+	held, err := w.loop.Acquire(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("event retention: %w", err)
 	}
 	if !held {
-		w.opts.Logger.Debug("event retention lease held by another node")
 		return 0, nil
 	}
 	cutoff := w.opts.Now().Add(-w.opts.Retention)
