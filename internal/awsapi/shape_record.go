@@ -58,7 +58,7 @@ func appendRecordStruct(buf []byte, s *Shape, v reflect.Value) []byte {
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = appendJSONString(buf, m.LowerName)
+		buf = AppendJSONString(buf, m.LowerName)
 		buf = append(buf, ':')
 		buf = appendRecordValue(buf, m.Type, Deref(m.Type, f))
 	}
@@ -68,7 +68,7 @@ func appendRecordStruct(buf []byte, s *Shape, v reflect.Value) []byte {
 func appendRecordValue(buf []byte, t *Type, v reflect.Value) []byte {
 	switch t.Kind {
 	case KindString:
-		return appendJSONString(buf, v.String())
+		return AppendJSONString(buf, v.String())
 	case KindBool:
 		return strconv.AppendBool(buf, v.Bool())
 	case KindInt:
@@ -76,13 +76,13 @@ func appendRecordValue(buf []byte, t *Type, v reflect.Value) []byte {
 	case KindFloat:
 		f := v.Float()
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return appendJSONString(buf, javaDouble(f))
+			return AppendJSONString(buf, javaDouble(f))
 		}
 		return strconv.AppendFloat(buf, f, 'g', -1, 64)
 	case KindTimestamp:
-		return appendJSONString(buf, v.Interface().(time.Time).UTC().Format(RecordTimeLayout))
+		return AppendJSONString(buf, v.Interface().(time.Time).UTC().Format(RecordTimeLayout))
 	case KindBlob:
-		return appendJSONString(buf, base64.StdEncoding.EncodeToString(v.Bytes()))
+		return AppendJSONString(buf, base64.StdEncoding.EncodeToString(v.Bytes()))
 	case KindList:
 		buf = append(buf, '[')
 		for i := 0; i < v.Len(); i++ {
@@ -100,7 +100,7 @@ func appendRecordValue(buf []byte, t *Type, v reflect.Value) []byte {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendJSONString(buf, k.String())
+			buf = AppendJSONString(buf, k.String())
 			buf = append(buf, ':')
 			buf = appendRecordElem(buf, t.Elem, v.MapIndex(k))
 		}
@@ -125,9 +125,10 @@ func appendRecordElem(buf []byte, t *Type, v reflect.Value) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string. Unlike encoding/json it
-// leaves <, > and & alone, as AWS does; invalid UTF-8 becomes U+FFFD.
-func appendJSONString(buf []byte, s string) []byte {
+// AppendJSONString appends s as a JSON string, as both CloudTrail records
+// and the JSON protocols write strings. Unlike encoding/json it leaves <, >
+// and & alone, as AWS does; invalid UTF-8 becomes U+FFFD.
+func AppendJSONString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 )
@@ -51,7 +50,7 @@ func appendStruct(buf []byte, s *awsapi.Shape, v reflect.Value) []byte {
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = appendString(buf, m.Name)
+		buf = awsapi.AppendJSONString(buf, m.Name)
 		buf = append(buf, ':')
 		buf = appendValue(buf, m.Type, awsapi.Deref(m.Type, f))
 	}
@@ -74,7 +73,7 @@ func appendElem(buf []byte, t *awsapi.Type, v reflect.Value) []byte {
 func appendValue(buf []byte, t *awsapi.Type, v reflect.Value) []byte {
 	switch t.Kind {
 	case awsapi.KindString:
-		return appendString(buf, v.String())
+		return awsapi.AppendJSONString(buf, v.String())
 	case awsapi.KindBool:
 		return strconv.AppendBool(buf, v.Bool())
 	case awsapi.KindInt:
@@ -114,7 +113,7 @@ func appendValue(buf []byte, t *awsapi.Type, v reflect.Value) []byte {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendString(buf, k.String())
+			buf = awsapi.AppendJSONString(buf, k.String())
 			buf = append(buf, ':')
 			buf = appendElem(buf, t.Elem, v.MapIndex(k))
 		}
@@ -149,49 +148,4 @@ func appendEpochSeconds(buf []byte, t time.Time) []byte {
 		buf = buf[:len(buf)-1]
 	}
 	return buf
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Unlike encoding/json it leaves
-// <, > and & alone, as AWS does; invalid UTF-8 becomes U+FFFD.
-func appendString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				buf = append(buf, '\\', c)
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
 }

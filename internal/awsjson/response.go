@@ -2,6 +2,7 @@ package awsjson
 
 import (
 	"fmt"
+	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"net/http"
 	"strconv"
 
@@ -53,12 +54,12 @@ func WriteError(w http.ResponseWriter, contentType string, e *awserr.Error, opt 
 	}
 	body := make([]byte, 0, 64+len(e.Message))
 	body = append(body, `{"__type":`...)
-	body = appendString(body, opt.ShapeNamespace+e.Code)
+	body = awsapi.AppendJSONString(body, opt.ShapeNamespace+e.Code)
 	if e.Message != "" {
 		body = append(body, ',')
-		body = appendString(body, key)
+		body = awsapi.AppendJSONString(body, key)
 		body = append(body, ':')
-		body = appendString(body, e.Message)
+		body = awsapi.AppendJSONString(body, e.Message)
 	}
 	body = append(body, '}')
 	h := w.Header()
