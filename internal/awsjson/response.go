@@ -2,10 +2,10 @@ package awsjson
 
 import (
 	"fmt"
-	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"net/http"
 	"strconv"
 
+	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
