@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -11,82 +10,21 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/eventindex"
 )
 
 type events struct{ db *DB }
-
-// ixKey names one ordered index of events (an event_indexes row). attr is
-// "" for the index of all events by time.
-type ixKey struct{ account, region, category, attr string }
-
-// category normalises an event category for storage and queries: "" means
-// management, as in storage.EventQuery.
-func category(c string) string {
-	if c == "" {
-		return trailwatch.CategoryManagement
-	}
-	return c
-}
-
-// maxAttrValue is the longest attribute value indexed, in bytes.
-// LookupEvents accepts values of at most 2000 characters (reference/
-// cloudtrail.md §4); the byte bound also keeps every index entry below
-// PostgreSQL's B-tree limit of about 2700 bytes.
-const maxAttrValue = 2000
 
 // deleteBatch bounds how many events one DeleteEventsBefore transaction
 // removes, so no transaction holds many row locks for long.
 const deleteBatch = 10_000
 
-// eventRow is one event ready to insert.
-type eventRow struct {
-	main  ixKey
-	time  int64
-	json  []byte
-	attrs []trailwatch.Attribute
-}
-
-// eventRows encodes evs and collects every index they need in keys.
-func eventRows(evs []trailwatch.Event, keys map[ixKey]int64) ([]eventRow, error) {
-	rows := make([]eventRow, len(evs))
-	for i := range evs {
-		e := &evs[i]
-		b, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encode event %s: %w", e.EventID, err)
-		}
-		r := eventRow{
-			main: ixKey{e.RecipientAccountID, e.AWSRegion, category(e.EventCategory), ""},
-			time: e.EventTime.Unix(),
-			json: b,
-		}
-		keys[r.main] = 0
-		// LookupEvents never returns data events (reference/cloudtrail.md
-		// §4), so indexing their attributes would only cost space.
-		if r.main.category != trailwatch.CategoryData {
-			seen := map[trailwatch.Attribute]bool{}
-			for _, a := range e.LookupAttributes() {
-				if a.Value == "" || len(a.Value) > maxAttrValue || seen[a] {
-					continue
-				}
-				seen[a] = true
-				r.attrs = append(r.attrs, a)
-				k := r.main
-				k.attr = a.Key
-				keys[k] = 0
-			}
-		}
-		rows[i] = r
-	}
-	return rows, nil
-}
-
 func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	keys := map[ixKey]int64{}
-	rows, err := eventRows(evs, keys)
+	keys := map[eventindex.Key]int64{}
+	rows, err := eventindex.Rows(evs, keys)
 	if err != nil {
 		return fmt.Errorf("put events: %w", err)
 	}
@@ -113,7 +51,7 @@ const smallBatch = 32
 // transaction). The sort fenced by OFFSET 0 makes nextval run in batch
 // order, so seq increases in insertion order within the batch too; the
 // numbered CTE is read twice and so evaluated once.
-func (s events) putSmall(ctx context.Context, rows []eventRow, keys map[ixKey]int64) error {
+func (s events) putSmall(ctx context.Context, rows []eventindex.Row, keys map[eventindex.Key]int64) error {
 	var (
 		evIx, evTime []int64
 		evJSON       [][]byte
@@ -121,12 +59,12 @@ func (s events) putSmall(ctx context.Context, rows []eventRow, keys map[ixKey]in
 		atValue      []string
 	)
 	for i, r := range rows {
-		evIx = append(evIx, keys[r.main])
-		evTime = append(evTime, r.time)
-		evJSON = append(evJSON, r.json)
-		for _, a := range r.attrs {
-			k := r.main
-			k.attr = a.Key
+		evIx = append(evIx, keys[r.Main])
+		evTime = append(evTime, r.Time)
+		evJSON = append(evJSON, r.JSON)
+		for _, a := range r.Attrs {
+			k := r.Main
+			k.Attr = a.Key
 			atIx = append(atIx, keys[k])
 			atValue = append(atValue, a.Value)
 			atOrd = append(atOrd, int64(i+1))
@@ -147,7 +85,7 @@ func (s events) putSmall(ctx context.Context, rows []eventRow, keys map[ixKey]in
 }
 
 // putLarge stores rows with COPY, the fastest way in for bulk loads.
-func (s events) putLarge(ctx context.Context, rows []eventRow, keys map[ixKey]int64) error {
+func (s events) putLarge(ctx context.Context, rows []eventindex.Row, keys map[eventindex.Key]int64) error {
 	return s.db.write(ctx, func(tx pgx.Tx) error {
 		// Take the sequence numbers first: the attribute rows need them,
 		// and COPY cannot return them.
@@ -161,16 +99,16 @@ func (s events) putLarge(ctx context.Context, rows []eventRow, keys map[ixKey]in
 		}
 		nattrs := 0
 		for _, r := range rows {
-			nattrs += len(r.attrs)
+			nattrs += len(r.Attrs)
 		}
 		evRows := make([][]any, len(rows))
 		attrRows := make([][]any, 0, nattrs)
 		for i, r := range rows {
-			evRows[i] = []any{seqs[i], keys[r.main], r.time, r.json}
-			for _, a := range r.attrs {
-				k := r.main
-				k.attr = a.Key
-				attrRows = append(attrRows, []any{keys[k], a.Value, r.time, seqs[i]})
+			evRows[i] = []any{seqs[i], keys[r.Main], r.Time, r.JSON}
+			for _, a := range r.Attrs {
+				k := r.Main
+				k.Attr = a.Key
+				attrRows = append(attrRows, []any{keys[k], a.Value, r.Time, seqs[i]})
 			}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, []string{"seq", "ix", "time", "json"}, pgx.CopyFromRows(evRows)); err != nil {
@@ -187,8 +125,8 @@ func (s events) putLarge(ctx context.Context, rows []eventRow, keys map[ixKey]in
 // not exist yet. Creation commits on its own, before the events that need
 // it: an index row without events is harmless, and another node creating
 // the same row at the same time waits for ours and then finds it.
-func (db *DB) indexIDs(ctx context.Context, keys map[ixKey]int64) error {
-	var missing []ixKey
+func (db *DB) indexIDs(ctx context.Context, keys map[eventindex.Key]int64) error {
+	var missing []eventindex.Key
 	db.ixMu.Lock()
 	for k := range keys {
 		if id, ok := db.ix[k]; ok {
@@ -200,7 +138,7 @@ func (db *DB) indexIDs(ctx context.Context, keys map[ixKey]int64) error {
 	db.ixMu.Unlock()
 	for _, k := range missing {
 		if _, err := db.pool.Exec(ctx, `INSERT INTO event_indexes (account_id, region, category, attr_key)
-			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, k.account, k.region, k.category, k.attr); err != nil {
+			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, k.Account, k.Region, k.Category, k.Attr); err != nil {
 			return fmt.Errorf("create event index: %w", err)
 		}
 		id, ok, err := db.indexID(ctx, k)
@@ -217,7 +155,7 @@ func (db *DB) indexIDs(ctx context.Context, keys map[ixKey]int64) error {
 
 // indexID finds an existing index; ok is false if no event was ever stored
 // under k.
-func (db *DB) indexID(ctx context.Context, k ixKey) (id int64, ok bool, err error) {
+func (db *DB) indexID(ctx context.Context, k eventindex.Key) (id int64, ok bool, err error) {
 	db.ixMu.Lock()
 	id, ok = db.ix[k]
 	db.ixMu.Unlock()
@@ -226,7 +164,7 @@ func (db *DB) indexID(ctx context.Context, k ixKey) (id int64, ok bool, err erro
 	}
 	err = db.pool.QueryRow(ctx, `SELECT id FROM event_indexes
 		WHERE account_id = $1 AND region = $2 AND category = $3 AND attr_key = $4`,
-		k.account, k.region, k.category, k.attr).Scan(&id)
+		k.Account, k.Region, k.Category, k.Attr).Scan(&id)
 	if err == pgx.ErrNoRows {
 		return 0, false, nil
 	}
@@ -251,12 +189,12 @@ func ceilUnix(t time.Time) int64 {
 }
 
 func (s events) LookupEvents(ctx context.Context, q storage.EventQuery) ([]storage.StoredEvent, error) {
-	cat := category(q.Category)
+	cat := eventindex.Category(q.Category)
 	if q.Limit <= 0 || cat == trailwatch.CategoryData ||
-		(q.AttributeKey != "" && (q.AttributeValue == "" || len(q.AttributeValue) > maxAttrValue)) {
+		(q.AttributeKey != "" && (q.AttributeValue == "" || len(q.AttributeValue) > eventindex.MaxAttrValue)) {
 		return nil, nil
 	}
-	id, ok, err := s.db.indexID(ctx, ixKey{q.AccountID, q.Region, cat, q.AttributeKey})
+	id, ok, err := s.db.indexID(ctx, eventindex.Key{Account: q.AccountID, Region: q.Region, Category: cat, Attr: q.AttributeKey})
 	if err != nil {
 		return nil, fmt.Errorf("lookup events: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/eventindex"
 	"github.com/trailwatch/trailwatch/storage/seqgate"
 )
 
@@ -26,7 +27,7 @@ type DB struct {
 	// or changed once committed, so a cached id stays valid forever, on
 	// every node.
 	ixMu sync.Mutex
-	ix   map[ixKey]int64
+	ix   map[eventindex.Key]int64
 
 	// seqs orders the PutLogEvents batches of each log group this node
 	// stores; the database orders them across nodes.
@@ -51,7 +52,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db := &DB{pool: pool, ix: map[ixKey]int64{}}
+	db := &DB{pool: pool, ix: map[eventindex.Key]int64{}}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,29 +12,10 @@ import (
 
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/eventindex"
 )
 
 type events struct{ db *DB }
-
-// ixKey names one ordered index of events (an event_indexes row). attr is
-// "" for the index of all events by time.
-type ixKey struct{ account, region, category, attr string }
-
-// category normalises an event category for storage and queries: "" means
-// management, as in storage.EventQuery.
-func category(c string) string {
-	if c == "" {
-		return trailwatch.CategoryManagement
-	}
-	return c
-}
-
-// maxAttrValue is the longest attribute value indexed, in bytes.
-// LookupEvents accepts values of at most 2000 characters (reference/
-// cloudtrail.md §4); the postgres backend bounds values in bytes to stay
-// below PostgreSQL's B-tree entry limit, and this one does the same so the
-// two agree.
-const maxAttrValue = 2000
 
 // insertChunk is the most rows one INSERT carries (4 parameters each, well
 // under SQLite's limit of 32766 parameters).
@@ -49,55 +29,12 @@ const insertChunk = 1000
 // overall and kept the longest wait near 0.1 s.
 const deleteBatch = 500
 
-// eventRow is one event ready to insert.
-type eventRow struct {
-	main  ixKey
-	time  int64
-	json  []byte
-	attrs []trailwatch.Attribute
-}
-
-// eventRows encodes evs and collects every index they need in keys.
-func eventRows(evs []trailwatch.Event, keys map[ixKey]int64) ([]eventRow, error) {
-	rows := make([]eventRow, len(evs))
-	for i := range evs {
-		e := &evs[i]
-		b, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encode event %s: %w", e.EventID, err)
-		}
-		r := eventRow{
-			main: ixKey{e.RecipientAccountID, e.AWSRegion, category(e.EventCategory), ""},
-			time: e.EventTime.Unix(),
-			json: b,
-		}
-		keys[r.main] = 0
-		// LookupEvents never returns data events (reference/cloudtrail.md
-		// §4), so indexing their attributes would only cost space.
-		if r.main.category != trailwatch.CategoryData {
-			seen := map[trailwatch.Attribute]bool{}
-			for _, a := range e.LookupAttributes() {
-				if a.Value == "" || len(a.Value) > maxAttrValue || seen[a] {
-					continue
-				}
-				seen[a] = true
-				r.attrs = append(r.attrs, a)
-				k := r.main
-				k.attr = a.Key
-				keys[k] = 0
-			}
-		}
-		rows[i] = r
-	}
-	return rows, nil
-}
-
 func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	keys := map[ixKey]int64{}
-	rows, err := eventRows(evs, keys)
+	keys := map[eventindex.Key]int64{}
+	rows, err := eventindex.Rows(evs, keys)
 	if err != nil {
 		return fmt.Errorf("put events: %w", err)
 	}
@@ -147,22 +84,22 @@ func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 			} else {
 				evSQL.WriteString(`, (?, ?, ?, ?)`)
 			}
-			evArgs = append(evArgs, seq, keys[r.main], r.time, r.json)
+			evArgs = append(evArgs, seq, keys[r.Main], r.Time, r.JSON)
 			evCount++
 			if evCount == insertChunk {
 				if err := flushEvents(); err != nil {
 					return err
 				}
 			}
-			for _, a := range r.attrs {
-				k := r.main
-				k.attr = a.Key
+			for _, a := range r.Attrs {
+				k := r.Main
+				k.Attr = a.Key
 				if atCount == 0 {
 					atSQL.WriteString(`INSERT INTO event_attrs (ix, value, time, seq) VALUES (?, ?, ?, ?)`)
 				} else {
 					atSQL.WriteString(`, (?, ?, ?, ?)`)
 				}
-				atArgs = append(atArgs, keys[k], a.Value, r.time, seq)
+				atArgs = append(atArgs, keys[k], a.Value, r.Time, seq)
 				atCount++
 				if atCount == insertChunk {
 					if err := flushAttrs(); err != nil {
@@ -186,8 +123,8 @@ func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 // not exist yet. Creation commits on its own, before the events that need
 // it: an index row without events is harmless, and committing first means
 // the cache never holds an id that a rollback took back.
-func (db *DB) indexIDs(ctx context.Context, keys map[ixKey]int64) error {
-	var missing []ixKey
+func (db *DB) indexIDs(ctx context.Context, keys map[eventindex.Key]int64) error {
+	var missing []eventindex.Key
 	db.ixMu.Lock()
 	for k := range keys {
 		if id, ok := db.ix[k]; ok {
@@ -200,17 +137,17 @@ func (db *DB) indexIDs(ctx context.Context, keys map[ixKey]int64) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	found := map[ixKey]int64{}
+	found := map[eventindex.Key]int64{}
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		for _, k := range missing {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO event_indexes (account_id, region, category, attr_key)
-				VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, k.account, k.region, k.category, k.attr); err != nil {
+				VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, k.Account, k.Region, k.Category, k.Attr); err != nil {
 				return err
 			}
 			var id int64
 			if err := tx.QueryRowContext(ctx, `SELECT id FROM event_indexes
 				WHERE account_id = ? AND region = ? AND category = ? AND attr_key = ?`,
-				k.account, k.region, k.category, k.attr).Scan(&id); err != nil {
+				k.Account, k.Region, k.Category, k.Attr).Scan(&id); err != nil {
 				return err
 			}
 			found[k] = id
@@ -231,7 +168,7 @@ func (db *DB) indexIDs(ctx context.Context, keys map[ixKey]int64) error {
 
 // indexID finds an existing index; ok is false if no event was ever stored
 // under k.
-func (db *DB) indexID(ctx context.Context, k ixKey) (id int64, ok bool, err error) {
+func (db *DB) indexID(ctx context.Context, k eventindex.Key) (id int64, ok bool, err error) {
 	db.ixMu.Lock()
 	id, ok = db.ix[k]
 	db.ixMu.Unlock()
@@ -240,7 +177,7 @@ func (db *DB) indexID(ctx context.Context, k ixKey) (id int64, ok bool, err erro
 	}
 	err = db.r.QueryRowContext(ctx, `SELECT id FROM event_indexes
 		WHERE account_id = ? AND region = ? AND category = ? AND attr_key = ?`,
-		k.account, k.region, k.category, k.attr).Scan(&id)
+		k.Account, k.Region, k.Category, k.Attr).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -265,12 +202,12 @@ func ceilUnix(t time.Time) int64 {
 }
 
 func (s events) LookupEvents(ctx context.Context, q storage.EventQuery) ([]storage.StoredEvent, error) {
-	cat := category(q.Category)
+	cat := eventindex.Category(q.Category)
 	if q.Limit <= 0 || cat == trailwatch.CategoryData ||
-		(q.AttributeKey != "" && (q.AttributeValue == "" || len(q.AttributeValue) > maxAttrValue)) {
+		(q.AttributeKey != "" && (q.AttributeValue == "" || len(q.AttributeValue) > eventindex.MaxAttrValue)) {
 		return nil, nil
 	}
-	id, ok, err := s.db.indexID(ctx, ixKey{q.AccountID, q.Region, cat, q.AttributeKey})
+	id, ok, err := s.db.indexID(ctx, eventindex.Key{Account: q.AccountID, Region: q.Region, Category: cat, Attr: q.AttributeKey})
 	if err != nil {
 		return nil, fmt.Errorf("lookup events: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/storage"
+	"github.com/trailwatch/trailwatch/storage/eventindex"
 	"github.com/trailwatch/trailwatch/storage/seqgate"
 
 	_ "github.com/ncruces/go-sqlite3/driver" // registers the "sqlite3" database/sql driver
@@ -43,7 +44,7 @@ type DB struct {
 	// ixMu guards ix, a cache of event_indexes rows. Rows are never deleted
 	// or changed once committed, so a cached id stays valid forever.
 	ixMu sync.Mutex
-	ix   map[ixKey]int64
+	ix   map[eventindex.Key]int64
 
 	// seqs orders the PutLogEvents batches of each log group.
 	seqs seqgate.Gates
@@ -90,7 +91,7 @@ func Open(path string) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 
-	db := &DB{Now: time.Now, path: path, w: w, ix: map[ixKey]int64{}}
+	db := &DB{Now: time.Now, path: path, w: w, ix: map[eventindex.Key]int64{}}
 	// The writer connection is opened first: it switches the file to WAL,
 	// which the readers rely on.
 	if err := db.migrate(context.Background()); err != nil {

@@ -1,0 +1,75 @@
+// Package eventindex turns CloudTrail events into the rows both backends
+// store for event history: the record's JSON, and one entry per
+// LookupEvents attribute in the ordered index the attribute belongs to.
+package eventindex
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/trailwatch/trailwatch"
+)
+
+// Key names one ordered index of events (an event_indexes row): events of
+// one account, region and category, by one lookup attribute. Attr is "" for
+// the index of all events by time.
+type Key struct{ Account, Region, Category, Attr string }
+
+// Category normalises an event category for storage and queries: "" means
+// management, as in storage.EventQuery.
+func Category(c string) string {
+	if c == "" {
+		return trailwatch.CategoryManagement
+	}
+	return c
+}
+
+// MaxAttrValue is the longest attribute value indexed, in bytes.
+// LookupEvents accepts values of at most 2000 characters (reference/
+// cloudtrail.md §4); bounding bytes keeps every index entry below
+// PostgreSQL's B-tree limit of about 2700 bytes, and both backends use the
+// same bound so they agree.
+const MaxAttrValue = 2000
+
+// Row is one event ready to insert.
+type Row struct {
+	Main  Key // the account/region/category index by time
+	Time  int64
+	JSON  []byte
+	Attrs []trailwatch.Attribute
+}
+
+// Rows encodes evs and records every index they need as a key of keys
+// (with value 0, for the backend to fill in).
+func Rows(evs []trailwatch.Event, keys map[Key]int64) ([]Row, error) {
+	rows := make([]Row, len(evs))
+	for i := range evs {
+		e := &evs[i]
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %s: %w", e.EventID, err)
+		}
+		r := Row{
+			Main: Key{e.RecipientAccountID, e.AWSRegion, Category(e.EventCategory), ""},
+			Time: e.EventTime.Unix(),
+			JSON: b,
+		}
+		keys[r.Main] = 0
+		// LookupEvents never returns data events (reference/cloudtrail.md
+		// §4), so indexing their attributes would only cost space.
+		if r.Main.Category != trailwatch.CategoryData {
+			// LookupAttributes lists each (key, value) once.
+			for _, a := range e.LookupAttributes() {
+				if a.Value == "" || len(a.Value) > MaxAttrValue {
+					continue
+				}
+				r.Attrs = append(r.Attrs, a)
+				k := r.Main
+				k.Attr = a.Key
+				keys[k] = 0
+			}
+		}
+		rows[i] = r
+	}
+	return rows, nil
+}
