@@ -1,6 +1,7 @@
 package logwrite_test
 
 import (
+	"context"
 	"math"
 	"slices"
 	"testing"
@@ -97,5 +98,37 @@ func TestCompactRuns(t *testing.T) {
 				t.Errorf("runs %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestCursorTakesStreamsInTurn: successive calls work through every stream
+// that needs compaction, wrapping round to the first.
+func TestCursorTakesStreamsInTurn(t *testing.T) {
+	need := []int64{1, 2, 3, 4, 5}
+	find := func(_ context.Context, after, upTo int64, limit int) ([]int64, error) {
+		var out []int64
+		for _, id := range need {
+			if id > after && (upTo < 0 || id <= upTo) && len(out) < limit {
+				out = append(out, id)
+			}
+		}
+		return out, nil
+	}
+	var got [][]int64
+	var c logwrite.Cursor
+	for i := 0; i < 3; i++ {
+		var done []int64
+		n, err := c.Compact(context.Background(), 2, find, func(_ context.Context, id int64) (int, error) {
+			done = append(done, id)
+			return 1, nil
+		})
+		if err != nil || n != len(done) {
+			t.Fatalf("Compact = %d, %v after compacting %v", n, err, done)
+		}
+		got = append(got, done)
+	}
+	want := [][]int64{{1, 2}, {3, 4}, {5, 1}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("streams per call (-want +got):\n%s", diff)
 	}
 }

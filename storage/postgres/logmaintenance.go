@@ -84,40 +84,9 @@ func (s logs) DeleteExpiredLogEvents(ctx context.Context, nowMillis int64) (int6
 }
 
 func (s logs) CompactLogEvents(ctx context.Context, maxStreams int) (int, error) {
-	if maxStreams <= 0 {
-		return 0, nil
-	}
-	s.db.compactMu.Lock()
-	after := s.db.compactAfter
-	s.db.compactMu.Unlock()
-	// Streams after the last one compacted first, then from the start:
-	// every stream gets its turn however many need work.
-	streams, err := s.compactable(ctx, after, -1, maxStreams)
+	removed, err := s.db.compaction.Compact(ctx, maxStreams, s.compactable, s.compactStream)
 	if err != nil {
-		return 0, fmt.Errorf("compact log events: %w", err)
-	}
-	if len(streams) < maxStreams && after > 0 {
-		more, err := s.compactable(ctx, 0, after, maxStreams-len(streams))
-		if err != nil {
-			return 0, fmt.Errorf("compact log events: %w", err)
-		}
-		streams = append(streams, more...)
-	}
-	removed := 0
-	for _, sid := range streams {
-		n, err := s.compactStream(ctx, sid)
-		removed += n
-		if err != nil {
-			return removed, fmt.Errorf("compact log events: %w", err)
-		}
-		s.db.compactMu.Lock()
-		s.db.compactAfter = sid
-		s.db.compactMu.Unlock()
-	}
-	if len(streams) == 0 {
-		s.db.compactMu.Lock()
-		s.db.compactAfter = 0
-		s.db.compactMu.Unlock()
+		return removed, fmt.Errorf("compact log events: %w", err)
 	}
 	return removed, nil
 }

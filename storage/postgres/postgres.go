@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/eventindex"
+	"github.com/trailwatch/trailwatch/storage/logwrite"
 	"github.com/trailwatch/trailwatch/storage/seqgate"
 )
 
@@ -32,10 +33,9 @@ type DB struct {
 	// seqs orders the PutLogEvents batches of each log group this node
 	// stores; the database orders them across nodes.
 	seqs seqgate.Gates
-	// compactMu guards compactAfter, the stream id CompactLogEvents
-	// resumes after, so that successive calls work through every stream.
-	compactMu    sync.Mutex
-	compactAfter int64
+	// compaction makes successive CompactLogEvents calls take every
+	// stream in turn.
+	compaction logwrite.Cursor
 }
 
 var _ storage.Store = (*DB)(nil)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/eventindex"
+	"github.com/trailwatch/trailwatch/storage/logwrite"
 	"github.com/trailwatch/trailwatch/storage/seqgate"
 
 	_ "github.com/ncruces/go-sqlite3/driver" // registers the "sqlite3" database/sql driver
@@ -48,10 +49,9 @@ type DB struct {
 
 	// seqs orders the PutLogEvents batches of each log group.
 	seqs seqgate.Gates
-	// compactMu guards compactAfter, the stream id CompactLogEvents
-	// resumes after, so that successive calls work through every stream.
-	compactMu    sync.Mutex
-	compactAfter int64
+	// compaction makes successive CompactLogEvents calls take every
+	// stream in turn.
+	compaction logwrite.Cursor
 }
 
 var _ storage.Store = (*DB)(nil)
