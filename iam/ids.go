@@ -12,12 +12,12 @@ import (
 // newUserID returns "AIDA" and 17 random characters.
 func newUserID() string { return "AIDA" + rand.Text()[:17] }
 
-// newAccessKeyID returns "AKIA" and 16 random characters.
-func newAccessKeyID() string { return "AKIA" + rand.Text()[:16] }
+// NewAccessKeyID returns "AKIA" and 16 random characters.
+func NewAccessKeyID() string { return "AKIA" + rand.Text()[:16] }
 
-// newSecretAccessKey returns 40 characters of base64 over 240 random bits,
+// NewSecretAccessKey returns 40 characters of base64 over 240 random bits,
 // the length and alphabet of an AWS secret key.
-func newSecretAccessKey() string {
+func NewSecretAccessKey() string {
 	b := make([]byte, 30)
 	rand.Read(b)
 	return base64.StdEncoding.EncodeToString(b)

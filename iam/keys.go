@@ -32,14 +32,14 @@ func (s *Service) CreateAccessKey(ctx context.Context, in *CreateAccessKeyInput)
 		return nil, err
 	}
 	k := trailwatch.AccessKey{
-		SecretAccessKey: newSecretAccessKey(),
+		SecretAccessKey: NewSecretAccessKey(),
 		AccountID:       c.AccountID,
 		UserName:        owner,
 		Status:          trailwatch.KeyActive,
 		CreatedAt:       iamTime(s.now()),
 	}
 	for range keyIDAttempts {
-		k.AccessKeyID = newAccessKeyID()
+		k.AccessKeyID = NewAccessKeyID()
 		switch err := s.store.CreateAccessKey(ctx, k, maxKeysPerUser); {
 		case errors.Is(err, storage.ErrExists):
 			continue

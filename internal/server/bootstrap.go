@@ -8,8 +8,10 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/iam"
 	"github.com/trailwatch/trailwatch/storage"
 )
 
@@ -88,10 +90,7 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		}
 		return nil
 	}
-	creds, err := NewCredentials(def.ID)
-	if err != nil {
-		return err
-	}
+	creds := NewCredentials(def.ID)
 	if err := writeCredentialsFile(path, creds); err != nil {
 		return err
 	}
@@ -127,10 +126,7 @@ func (s *Server) CreateAccount(ctx context.Context, name string) (Credentials, e
 			return Credentials{}, fmt.Errorf("create account: %w", err)
 		}
 	}
-	creds, err := NewCredentials(acct.ID)
-	if err != nil {
-		return Credentials{}, err
-	}
+	creds := NewCredentials(acct.ID)
 	return creds, s.addRootKey(ctx, creds)
 }
 
@@ -154,42 +150,15 @@ func writeCredentialsFile(path string, c Credentials) error {
 	return f.Close()
 }
 
-// base32Upper is the alphabet of AWS access key ids after their prefix.
-const base32Upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-
-// NewCredentials generates root credentials for account: an AKIA key id
-// and a 40-character secret, from crypto/rand.
-func NewCredentials(account string) (Credentials, error) {
-	id, err := randomString(base32Upper, 16)
-	if err != nil {
-		return Credentials{}, err
-	}
-	secret, err := randomString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40)
-	if err != nil {
-		return Credentials{}, err
-	}
-	return Credentials{AccountID: account, AccessKeyID: "AKIA" + id, SecretAccessKey: secret}, nil
-}
-
-func randomString(alphabet string, n int) (string, error) {
-	b := make([]byte, n)
-	max := big.NewInt(int64(len(alphabet)))
-	for i := range b {
-		v, err := rand.Int(rand.Reader, max)
-		if err != nil {
-			return "", fmt.Errorf("generate credentials: %w", err)
-		}
-		b[i] = alphabet[v.Int64()]
-	}
-	return string(b), nil
+// NewCredentials generates root credentials for account, in the forms IAM
+// issues keys.
+func NewCredentials(account string) Credentials {
+	return Credentials{AccountID: account, AccessKeyID: iam.NewAccessKeyID(), SecretAccessKey: iam.NewSecretAccessKey()}
 }
 
 // randomAccountID returns a 12-digit account id that does not start with 0.
 func randomAccountID() string {
-	s, err := randomString("0123456789", 11)
-	if err != nil {
-		panic("BUG: crypto/rand failed: " + err.Error())
-	}
-	d, _ := randomString("123456789", 1)
-	return d + s
+	// crypto/rand cannot fail since Go 1.24.
+	v, _ := rand.Int(rand.Reader, big.NewInt(9e11))
+	return strconv.FormatInt(v.Int64()+1e11, 10)
 }
