@@ -23,15 +23,6 @@ type Caller struct {
 // policy check allows.
 func (c *Caller) IsRoot() bool { return c.Type == PrincipalRoot }
 
-// LookupUsername is the name LookupEvents' Username attribute matches:
-// the user name, or "root" for the account's root, as CloudTrail shows it.
-func (c *Caller) LookupUsername() string {
-	if c.IsRoot() {
-		return "root"
-	}
-	return c.UserName
-}
-
 type contextKey int
 
 const (
