@@ -54,6 +54,5 @@ func (s *services) classify(r *http.Request, scopeService string) route {
 	// Everything else we serve today is the query protocol; a request that
 	// is neither is answered in it too, since that is what a bare form POST
 	// or GET most likely is.
-	rt := route{protocol: awsapi.Query, svc: s.bySigning[scopeService]}
-	return rt
+	return route{protocol: awsapi.Query, svc: s.bySigning[scopeService]}
 }
