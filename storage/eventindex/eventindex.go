@@ -6,8 +6,11 @@ package eventindex
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/storage"
 )
 
 // Key names one ordered index of events (an event_indexes row): events of
@@ -72,4 +75,41 @@ func Rows(evs []trailwatch.Event, keys map[Key]int64) ([]Row, error) {
 		rows[i] = r
 	}
 	return rows, nil
+}
+
+// CeilUnix is the first whole second at or after t. Event times are whole
+// seconds, so "at or after t" and "at or after CeilUnix(t)" select the same
+// events.
+func CeilUnix(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+// Lookup is what a LookupEvents query reads: the index, and the window of
+// event times (Unix seconds, both inclusive).
+type Lookup struct {
+	Key    Key
+	Lo, Hi int64
+}
+
+// PlanLookup turns q into the index range to read; ok is false when q can
+// select nothing (no limit, data events, or an attribute value no index
+// holds).
+func PlanLookup(q storage.EventQuery) (l Lookup, ok bool) {
+	cat := Category(q.Category)
+	if q.Limit <= 0 || cat == trailwatch.CategoryData ||
+		(q.AttributeKey != "" && (q.AttributeValue == "" || len(q.AttributeValue) > MaxAttrValue)) {
+		return Lookup{}, false
+	}
+	l = Lookup{Key: Key{Account: q.AccountID, Region: q.Region, Category: cat, Attr: q.AttributeKey}, Lo: math.MinInt64, Hi: math.MaxInt64}
+	if !q.Start.IsZero() {
+		l.Lo = CeilUnix(q.Start)
+	}
+	if !q.End.IsZero() {
+		l.Hi = q.End.Unix()
+	}
+	return l, true
 }

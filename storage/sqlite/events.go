@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -190,38 +189,19 @@ func (db *DB) indexID(ctx context.Context, k eventindex.Key) (id int64, ok bool,
 	return id, true, nil
 }
 
-// ceilUnix is the first whole second at or after t. Event times are whole
-// seconds, so "at or after t" and "at or after ceilUnix(t)" select the same
-// events.
-func ceilUnix(t time.Time) int64 {
-	s := t.Unix()
-	if t.Nanosecond() > 0 {
-		s++
-	}
-	return s
-}
-
 func (s events) LookupEvents(ctx context.Context, q storage.EventQuery) ([]storage.StoredEvent, error) {
-	cat := eventindex.Category(q.Category)
-	if q.Limit <= 0 || cat == trailwatch.CategoryData ||
-		(q.AttributeKey != "" && (q.AttributeValue == "" || len(q.AttributeValue) > eventindex.MaxAttrValue)) {
+	plan, ok := eventindex.PlanLookup(q)
+	if !ok {
 		return nil, nil
 	}
-	id, ok, err := s.db.indexID(ctx, eventindex.Key{Account: q.AccountID, Region: q.Region, Category: cat, Attr: q.AttributeKey})
+	id, ok, err := s.db.indexID(ctx, plan.Key)
 	if err != nil {
 		return nil, fmt.Errorf("lookup events: %w", err)
 	}
 	if !ok {
 		return nil, nil
 	}
-
-	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
-	if !q.Start.IsZero() {
-		lo = ceilUnix(q.Start)
-	}
-	if !q.End.IsZero() {
-		hi = q.End.Unix()
-	}
+	lo, hi := plan.Lo, plan.Hi
 	// Every query is one descending range scan of an index whose leading
 	// columns the WHERE clause fixes by equality, so it reads at most Limit
 	// rows past the resume point however large the history is.
@@ -268,7 +248,7 @@ func (s events) LookupEvents(ctx context.Context, q storage.EventQuery) ([]stora
 }
 
 func (s events) DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error) {
-	cutoff := ceilUnix(t)
+	cutoff := eventindex.CeilUnix(t)
 	var total int64
 	for {
 		var n int
