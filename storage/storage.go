@@ -34,6 +34,7 @@ type Store interface {
 	Events() Events
 	Leases() Leases
 	Logs() Logs
+	Trails() Trails
 	// Close waits for in-flight writes and releases the database.
 	Close() error
 }

@@ -185,6 +185,47 @@ CREATE TABLE log_metric_filters (
 	PRIMARY KEY (group_id, name)
 );
 `,
+	// 3: CloudTrail trails.
+	`
+-- One row per trail, keyed by its home region: a multi-region trail is one
+-- row, visible in every region. Selectors and tags are JSON, as the API
+-- gives and returns them whole. The delivery columns are NULL until the
+-- delivery worker first reports (GetTrailStatus leaves them out).
+CREATE TABLE trails (
+	account_id                text COLLATE "C" NOT NULL,
+	home_region               text COLLATE "C" NOT NULL,
+	name                      text COLLATE "C" NOT NULL,
+	multi_region              boolean NOT NULL,
+	s3_bucket                 text NOT NULL,
+	s3_key_prefix             text NOT NULL,
+	sns_topic_arn             text NOT NULL,
+	global_service_events     boolean NOT NULL,
+	log_file_validation       boolean NOT NULL,
+	cwl_log_group_arn         text NOT NULL,
+	cwl_role_arn              text NOT NULL,
+	kms_key_id                text NOT NULL,
+	organization              boolean NOT NULL,
+	custom_selectors          boolean NOT NULL,
+	event_selectors           text NOT NULL,
+	advanced_event_selectors  text NOT NULL,
+	tags                      text NOT NULL,
+	created_at                bigint,
+	is_logging                boolean NOT NULL,
+	start_logging_time        bigint,
+	stop_logging_time         bigint,
+	delivery_time             bigint,
+	delivery_attempt_time     bigint,
+	delivery_error            text,
+	notification_time         bigint,
+	notification_attempt_time bigint,
+	notification_error        text,
+	cwl_delivery_time         bigint,
+	cwl_delivery_error        text,
+	digest_delivery_time      bigint,
+	digest_delivery_error     text,
+	PRIMARY KEY (account_id, home_region, name)
+);
+`,
 }
 
 // migrate brings the schema up to date in one transaction, holding the

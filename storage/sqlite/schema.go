@@ -174,6 +174,47 @@ CREATE TABLE log_metric_filters (
 	PRIMARY KEY (group_id, name)
 ) WITHOUT ROWID;
 `,
+	// 3: CloudTrail trails.
+	`
+-- One row per trail, keyed by its home region: a multi-region trail is one
+-- row, visible in every region. Selectors and tags are JSON, as the API
+-- gives and returns them whole. The delivery columns are NULL until the
+-- delivery worker first reports (GetTrailStatus leaves them out).
+CREATE TABLE trails (
+	account_id                TEXT NOT NULL,
+	home_region               TEXT NOT NULL,
+	name                      TEXT NOT NULL,
+	multi_region              INTEGER NOT NULL,
+	s3_bucket                 TEXT NOT NULL,
+	s3_key_prefix             TEXT NOT NULL,
+	sns_topic_arn             TEXT NOT NULL,
+	global_service_events     INTEGER NOT NULL,
+	log_file_validation       INTEGER NOT NULL,
+	cwl_log_group_arn         TEXT NOT NULL,
+	cwl_role_arn              TEXT NOT NULL,
+	kms_key_id                TEXT NOT NULL,
+	organization              INTEGER NOT NULL,
+	custom_selectors          INTEGER NOT NULL,
+	event_selectors           TEXT NOT NULL,
+	advanced_event_selectors  TEXT NOT NULL,
+	tags                      TEXT NOT NULL,
+	created_at                INTEGER,
+	is_logging                INTEGER NOT NULL,
+	start_logging_time        INTEGER,
+	stop_logging_time         INTEGER,
+	delivery_time             INTEGER,
+	delivery_attempt_time     INTEGER,
+	delivery_error            TEXT,
+	notification_time         INTEGER,
+	notification_attempt_time INTEGER,
+	notification_error        TEXT,
+	cwl_delivery_time         INTEGER,
+	cwl_delivery_error        TEXT,
+	digest_delivery_time      INTEGER,
+	digest_delivery_error     TEXT,
+	PRIMARY KEY (account_id, home_region, name)
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date.

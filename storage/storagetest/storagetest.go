@@ -2,7 +2,8 @@
 // pass: it checks each documented behaviour and error of the storage
 // interfaces, isolation between accounts, LookupEvents ordering and paging,
 // CloudWatch Logs groups, streams, chunked events (reading, scanning,
-// retention, compaction) and metric filters, concurrency and durability
+// retention, compaction) and metric filters, CloudTrail trails and their
+// placement rules, concurrency and durability
 // across a close and reopen.
 //
 // A backend's tests call Run:
@@ -66,6 +67,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("LogCompaction", func(t *testing.T) { testLogCompaction(t, h) })
 	t.Run("LogsDurability", func(t *testing.T) { testLogsDurability(t, h) })
 	t.Run("LogsConcurrentPut", func(t *testing.T) { testLogsConcurrentPut(t, h) })
+	t.Run("Trails", func(t *testing.T) { testTrails(t, h) })
+	t.Run("TrailPlacement", func(t *testing.T) { testTrailPlacement(t, h) })
+	t.Run("TrailsDurability", func(t *testing.T) { testTrailsDurability(t, h) })
 }
 
 // harness hands out stores to the suite's tests.
