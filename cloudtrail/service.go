@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"time"
 
+	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/storage"
 )
@@ -11,6 +12,12 @@ import (
 type Options struct {
 	// Events holds the event history LookupEvents reads. Required.
 	Events storage.Events
+	// Trails holds trails. Nil leaves the trail operations out of the
+	// table (a service that only serves event history).
+	Trails storage.Trails
+	// Logs, when set, is where CreateTrail and UpdateTrail check that a
+	// CloudWatch Logs log group they are given exists.
+	Logs storage.Logs
 	// Now is the clock the history window is measured against; nil means
 	// time.Now.
 	Now func() time.Time
@@ -25,6 +32,8 @@ type Options struct {
 // serves concurrent requests.
 type Service struct {
 	events    storage.Events
+	trails    storage.Trails
+	logs      storage.Logs
 	now       func() time.Time
 	retention time.Duration
 }
@@ -41,13 +50,23 @@ func New(opts Options) *Service {
 	if opts.Retention < 0 {
 		panic("BUG: cloudtrail: negative Options.Retention")
 	}
-	return &Service{events: opts.Events, now: opts.Now, retention: opts.Retention}
+	return &Service{events: opts.Events, trails: opts.Trails, logs: opts.Logs, now: opts.Now, retention: opts.Retention}
 }
 
 // API returns the service's operation table for the front door. Operations
 // not listed here are answered by the front door with AWS's unknown-operation
 // error.
 func (s *Service) API() *awsapi.Service {
+	ops := []*awsapi.Operation{
+		awsapi.Op(awsapi.Def[LookupEventsInput, LookupEventsOutput]{
+			Name:     "LookupEvents",
+			ReadOnly: true,
+			Handle:   s.LookupEvents,
+		}),
+	}
+	if s.trails != nil {
+		ops = append(ops, s.trailOperations()...)
+	}
 	return awsapi.NewService(awsapi.Service{
 		SigningName:  "cloudtrail",
 		ActionPrefix: "cloudtrail",
@@ -61,11 +80,66 @@ func (s *Service) API() *awsapi.Service {
 		// CloudTrail's error bodies carry "Message" with a capital M
 		// (reference/cloudtrail.md §1).
 		ErrorMessageKey: "Message",
-	},
-		awsapi.Op(awsapi.Def[LookupEventsInput, LookupEventsOutput]{
-			Name:     "LookupEvents",
-			ReadOnly: true,
-			Handle:   s.LookupEvents,
+	}, ops...)
+}
+
+// trailOperations is the trail control plane's part of the table. Every
+// operation on one trail is authorised against the trail's ARN (as named,
+// or built from the name and the caller's region); DescribeTrails and
+// ListTrails against "*".
+func (s *Service) trailOperations() []*awsapi.Operation {
+	byName := resources(func(c *trailwatch.Caller, in *TrailNameInput) []trailwatch.Resource {
+		return trailResource(c, in.Name)
+	})
+	return []*awsapi.Operation{
+		awsapi.Op(awsapi.Def[CreateTrailInput, TrailOutput]{
+			Name: "CreateTrail", Handle: s.CreateTrail,
+			Resources: resources(func(c *trailwatch.Caller, in *CreateTrailInput) []trailwatch.Resource {
+				return trailResource(c, in.Name)
+			}),
 		}),
-	)
+		awsapi.Op(awsapi.Def[UpdateTrailInput, TrailOutput]{
+			Name: "UpdateTrail", Handle: s.UpdateTrail,
+			Resources: resources(func(c *trailwatch.Caller, in *UpdateTrailInput) []trailwatch.Resource {
+				return trailResource(c, in.Name)
+			}),
+		}),
+		awsapi.Op(awsapi.Def[TrailNameInput, EmptyOutput]{Name: "DeleteTrail", Handle: s.DeleteTrail, Resources: byName}),
+		awsapi.Op(awsapi.Def[TrailNameInput, GetTrailOutput]{Name: "GetTrail", ReadOnly: true, Handle: s.GetTrail, Resources: byName}),
+		awsapi.Op(awsapi.Def[DescribeTrailsInput, DescribeTrailsOutput]{Name: "DescribeTrails", ReadOnly: true, Handle: s.DescribeTrails}),
+		awsapi.Op(awsapi.Def[ListTrailsInput, ListTrailsOutput]{Name: "ListTrails", ReadOnly: true, Handle: s.ListTrails}),
+		awsapi.Op(awsapi.Def[TrailNameInput, GetTrailStatusOutput]{Name: "GetTrailStatus", ReadOnly: true, Handle: s.GetTrailStatus, Resources: byName}),
+		awsapi.Op(awsapi.Def[TrailNameInput, EmptyOutput]{Name: "StartLogging", Handle: s.StartLogging, Resources: byName}),
+		awsapi.Op(awsapi.Def[TrailNameInput, EmptyOutput]{Name: "StopLogging", Handle: s.StopLogging, Resources: byName}),
+		awsapi.Op(awsapi.Def[PutEventSelectorsInput, EventSelectorsOutput]{
+			Name: "PutEventSelectors", Handle: s.PutEventSelectors,
+			Resources: resources(func(c *trailwatch.Caller, in *PutEventSelectorsInput) []trailwatch.Resource {
+				return trailResource(c, in.TrailName)
+			}),
+		}),
+		awsapi.Op(awsapi.Def[GetEventSelectorsInput, EventSelectorsOutput]{
+			Name: "GetEventSelectors", ReadOnly: true, Handle: s.GetEventSelectors,
+			Resources: resources(func(c *trailwatch.Caller, in *GetEventSelectorsInput) []trailwatch.Resource {
+				return trailResource(c, in.TrailName)
+			}),
+		}),
+		awsapi.Op(awsapi.Def[TagsInput, EmptyOutput]{
+			Name: "AddTags", Handle: s.AddTags,
+			Resources: resources(func(c *trailwatch.Caller, in *TagsInput) []trailwatch.Resource {
+				return tagResources(c, in.ResourceID)
+			}),
+		}),
+		awsapi.Op(awsapi.Def[TagsInput, EmptyOutput]{
+			Name: "RemoveTags", Handle: s.RemoveTags,
+			Resources: resources(func(c *trailwatch.Caller, in *TagsInput) []trailwatch.Resource {
+				return tagResources(c, in.ResourceID)
+			}),
+		}),
+		awsapi.Op(awsapi.Def[ListTagsInput, ListTagsOutput]{
+			Name: "ListTags", ReadOnly: true, Handle: s.ListTags,
+			Resources: resources(func(c *trailwatch.Caller, in *ListTagsInput) []trailwatch.Resource {
+				return tagResources(c, in.ResourceIDList...)
+			}),
+		}),
+	}
 }

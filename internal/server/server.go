@@ -133,7 +133,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	auth := newAuthCache(store.IAM(), cfg.Now)
 	iamSvc := iam.New(iam.Options{Store: auth, Accounts: store.Accounts(), Now: cfg.Now})
 	stsSvc := sts.New(sts.Options{})
-	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Now: cfg.Now, Retention: retain})
+	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Trails: store.Trails(), Logs: store.Logs(), Now: cfg.Now, Retention: retain})
 	logsSvc := logs.New(logs.Options{Logs: store.Logs(), Now: cfg.Now})
 
 	s.recorder = frontdoor.NewRecorder(store.Events().PutEvents, 512)
