@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/trailwatch/trailwatch"
@@ -469,15 +470,16 @@ func (s *Service) ListTrails(ctx context.Context, in *ListTrailsInput) (*ListTra
 	}
 	start := 0
 	if in.NextToken != "" {
-		// The token is the ARN of the last trail listed, which sorts
-		// like (home region, name) for one account.
-		last, err := base64.RawURLEncoding.DecodeString(in.NextToken)
-		if err != nil {
+		// The token is the (home region, name) of the last trail listed,
+		// the order storage lists them in.
+		raw, err := base64.RawURLEncoding.DecodeString(in.NextToken)
+		region, name, ok := strings.Cut(string(raw), "\x00")
+		if err != nil || !ok {
 			return nil, errNextToken()
 		}
 		start = len(all)
 		for i := range all {
-			if all[i].ARN() > string(last) {
+			if all[i].HomeRegion > region || all[i].HomeRegion == region && all[i].Name > name {
 				start = i
 				break
 			}
@@ -489,7 +491,8 @@ func (s *Service) ListTrails(ctx context.Context, in *ListTrailsInput) (*ListTra
 		out.Trails = append(out.Trails, TrailInfo{TrailARN: t.ARN(), Name: t.Name, HomeRegion: t.HomeRegion})
 	}
 	if start+len(out.Trails) < len(all) {
-		out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(out.Trails[len(out.Trails)-1].TrailARN))
+		last := out.Trails[len(out.Trails)-1]
+		out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(last.HomeRegion + "\x00" + last.Name))
 	}
 	return out, nil
 }

@@ -650,3 +650,34 @@ func TestSDKTrailAuthorization(t *testing.T) {
 	_, err = c.DeleteTrail(bg, &ct.DeleteTrailInput{Name: aws.String("app-trail")})
 	wantAPIError(t, "DeleteTrail app-trail", err, "AccessDeniedException", "")
 }
+
+// TestSDKListTrailsPages: ListTrails lists every region's trails, 50 to a
+// page, and its token resumes after the last one listed.
+func TestSDKListTrailsPages(t *testing.T) {
+	s := testserver.Start(t)
+	want := map[string]bool{}
+	for r := range 11 {
+		region := fmt.Sprintf("xx-test-%d", r)
+		c := clientIn(s, region)
+		for i := range 5 {
+			name := fmt.Sprintf("trail-%d", i)
+			must[*ct.CreateTrailOutput](t, "CreateTrail")(c.CreateTrail(bg, &ct.CreateTrailInput{Name: aws.String(name), S3BucketName: aws.String("audit")}))
+			want[trailwatch.TrailARN(region, s.Root.AccountID, name)] = true
+		}
+	}
+	p := ct.NewListTrailsPaginator(clientIn(s, "us-east-1"), &ct.ListTrailsInput{})
+	var sizes []int
+	for p.HasMorePages() {
+		page := must[*ct.ListTrailsOutput](t, "ListTrails")(p.NextPage(bg))
+		sizes = append(sizes, len(page.Trails))
+		for _, tr := range page.Trails {
+			if !want[aws.ToString(tr.TrailARN)] {
+				t.Errorf("unexpected or repeated trail %s", aws.ToString(tr.TrailARN))
+			}
+			delete(want, aws.ToString(tr.TrailARN))
+		}
+	}
+	if d := cmp.Diff([]int{50, 5}, sizes); d != "" || len(want) != 0 {
+		t.Errorf("page sizes (-want +got):\n%s; never listed: %v", d, want)
+	}
+}
