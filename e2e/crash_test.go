@@ -71,7 +71,7 @@ func burst(p *proc, stop <-chan struct{}) func() []ack {
 // historyRequestIDs pages through every CreateUser event in the history.
 func historyRequestIDs(t *testing.T, p *proc) map[string]int {
 	t.Helper()
-	client := cloudtrail.NewFromConfig(p.config(rootKey, rootSecret))
+	client := cloudtrail.NewFromConfig(p.readConfig(rootKey, rootSecret))
 	seen := map[string]int{}
 	pager := cloudtrail.NewLookupEventsPaginator(client, &cloudtrail.LookupEventsInput{
 		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String("CreateUser")}},

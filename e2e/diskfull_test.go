@@ -92,11 +92,11 @@ func TestDiskFull(t *testing.T) {
 			t.Errorf("%d events readable, %d acknowledged (whole batches of 100 expected)", n, acked)
 		}
 	}
-	checkStream(client)
+	checkStream(cloudwatchlogs.NewFromConfig(p.readConfig(rootKey, rootSecret)))
 
 	p.kill(t)
 	p2 := startServer(t, dir)
-	checkStream(cloudwatchlogs.NewFromConfig(p2.config(rootKey, rootSecret)))
+	checkStream(cloudwatchlogs.NewFromConfig(p2.readConfig(rootKey, rootSecret)))
 }
 
 // apiCode returns the AWS error code the SDK surfaced, or "".

@@ -74,7 +74,7 @@ func TestKillDuringIngestion(t *testing.T) {
 	t.Logf("%d events acknowledged before SIGKILL", total)
 
 	p2 := startServer(t, dir)
-	client = cloudwatchlogs.NewFromConfig(p2.config(rootKey, rootSecret))
+	client = cloudwatchlogs.NewFromConfig(p2.readConfig(rootKey, rootSecret))
 	for w := 0; w < writers; w++ {
 		var got []int
 		pager := cloudwatchlogs.NewGetLogEventsPaginator(client, &cloudwatchlogs.GetLogEventsInput{

@@ -121,7 +121,8 @@ func (p *proc) terminate(t testing.TB) error {
 	}
 }
 
-// config is an SDK configuration for the spawned server.
+// config is an SDK configuration for the spawned server. It makes one
+// attempt per call: a retried write would blur what the crash tests count.
 func (p *proc) config(key, secret string) aws.Config {
 	return aws.Config{
 		Region:           region,
@@ -129,4 +130,16 @@ func (p *proc) config(key, secret string) aws.Config {
 		BaseEndpoint:     aws.String(p.URL),
 		RetryMaxAttempts: 1,
 	}
+}
+
+// readConfig is config with the SDK's standard retries, for reading back
+// what was stored. aws-sdk-go-v2 sometimes loses a keep-alive connection
+// while reading a response ("use of closed network connection", an SDK
+// and net/http race: aws/aws-sdk-go-v2#2737), against AWS as against
+// any server, and relies on its retryer to try again; a test that reads
+// many large pages with retries off fails now and then.
+func (p *proc) readConfig(key, secret string) aws.Config {
+	cfg := p.config(key, secret)
+	cfg.RetryMaxAttempts = 3
+	return cfg
 }
