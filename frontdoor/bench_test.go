@@ -15,6 +15,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/trailwatch/trailwatch/internal/testenv"
 	"github.com/trailwatch/trailwatch/internal/testserver"
+	"github.com/trailwatch/trailwatch/storage/storagetest"
 )
 
 const gciBody = "Action=GetCallerIdentity&Version=2011-06-15"
@@ -42,6 +43,7 @@ func hammer(b *testing.B, url string, hdr http.Header) {
 	b.SetParallelism(16) // enough callers in flight for group commit to batch
 	b.ResetTimer()
 	start := time.Now()
+	cpu0, cpuOK := storagetest.ProcessCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			req, _ := http.NewRequest("POST", url+"/", strings.NewReader(gciBody))
@@ -60,6 +62,11 @@ func hammer(b *testing.B, url string, hdr http.Header) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	// CPU time per request, of client and server together (one process):
+	// on a busy machine the rates drift with other load, this far less.
+	if cpu1, _ := storagetest.ProcessCPU(); cpuOK {
+		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "cpu-µs/req")
+	}
 }
 
 // BenchmarkFrontDoor pits an authenticated, authorised, recorded

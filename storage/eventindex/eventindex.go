@@ -1,6 +1,7 @@
 // Package eventindex turns CloudTrail events into the rows both backends
-// store for event history: the record's JSON, and one entry per
-// LookupEvents attribute in the ordered index the attribute belongs to.
+// store for event history — the record's JSON, and postings in the
+// ordered indexes LookupEvents reads — and reads those postings back
+// newest first.
 package eventindex
 
 import (
@@ -36,9 +37,14 @@ const MaxAttrValue = 2000
 
 // Row is one event ready to insert.
 type Row struct {
-	Main  Key // the account/region/category index by time
-	Time  int64
-	JSON  []byte
+	Main Key // the account/region/category index by time
+	Time int64
+	// EventID is the ID to index, "" for data events: LookupEvents never
+	// returns them.
+	EventID string
+	JSON    []byte
+	// Attrs are the lookup attributes that go into postings: all but the
+	// the event ID, which has an index of its own.
 	Attrs []trailwatch.Attribute
 }
 
@@ -61,9 +67,10 @@ func Rows(evs []trailwatch.Event, keys map[Key]int64) ([]Row, error) {
 		// LookupEvents never returns data events (reference/cloudtrail.md
 		// §4), so indexing their attributes would only cost space.
 		if r.Main.Category != trailwatch.CategoryData {
+			r.EventID = e.EventID
 			// LookupAttributes lists each (key, value) once.
 			for _, a := range e.LookupAttributes() {
-				if a.Value == "" || len(a.Value) > MaxAttrValue {
+				if a.Key == trailwatch.AttrEventID || a.Value == "" || len(a.Value) > MaxAttrValue {
 					continue
 				}
 				r.Attrs = append(r.Attrs, a)

@@ -2,3 +2,7 @@ package postgres
 
 // NumMigrations is how many schema migrations this version applies.
 var NumMigrations = len(migrations)
+
+// SetMergeEvents changes how many pending events trigger a merge of the
+// event index.
+func (db *DB) SetMergeEvents(n int64) { db.mergeEvents = n }

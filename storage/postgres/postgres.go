@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,12 @@ type DB struct {
 	// every node.
 	ixMu sync.Mutex
 	ix   map[eventindex.Key]int64
+
+	// pendingEvents counts the events this node stored since its last
+	// merge of event_pending; at mergeEvents it merges. Other nodes'
+	// events are not counted, which only delays merges.
+	pendingEvents atomic.Int64
+	mergeEvents   int64
 
 	// seqs orders the PutLogEvents batches of each log group this node
 	// stores; the database orders them across nodes.
@@ -52,7 +59,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db := &DB{pool: pool, ix: map[eventindex.Key]int64{}}
+	db := &DB{pool: pool, ix: map[eventindex.Key]int64{}, mergeEvents: mergeEvents}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)

@@ -16,10 +16,25 @@ import (
 // TestConformance gives each store of the suite its own schema in one
 // database: creating a schema takes milliseconds, a database a second.
 func TestConformance(t *testing.T) {
+	storagetest.Run(t, schemaOpener(t, "", 0))
+}
+
+// TestConformanceEventsMerged runs the event history tests with every
+// stored batch merged into the index at once, where the suite otherwise
+// mostly reads batches still pending a merge.
+func TestConformanceEventsMerged(t *testing.T) {
+	storagetest.RunEvents(t, schemaOpener(t, "merged_", 1))
+}
+
+// schemaOpener opens each store of the suite in its own schema, named
+// prefix+name, merging the event index at mergeEvents pending events when
+// that is not 0.
+func schemaOpener(t *testing.T, prefix string, mergeEvents int64) storagetest.Opener {
 	base := testenv.Postgres(t)
 	var mu sync.Mutex
 	made := map[string]bool{}
-	storagetest.Run(t, func(t testing.TB, name string) storage.Store {
+	return func(t testing.TB, name string) storage.Store {
+		name = prefix + name
 		ctx := context.Background()
 		mu.Lock()
 		fresh := !made[name]
@@ -40,8 +55,11 @@ func TestConformance(t *testing.T) {
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}
+		if mergeEvents != 0 {
+			db.SetMergeEvents(mergeEvents)
+		}
 		return db
-	})
+	}
 }
 
 // inSchema returns dbURL with search_path set to schema, which pgx sends as

@@ -226,6 +226,75 @@ CREATE TABLE trails (
 	PRIMARY KEY (account_id, home_region, name)
 );
 `,
+	// 4: event history in chunks and postings (storage/eventindex): records
+	// compressed in chunks of one stored batch, lookup indexes as one row
+	// per batch and index value instead of one per event and attribute,
+	// event IDs in their own index. Existing events are converted: each
+	// becomes a one-record chunk whose id is its old seq, and the SQL
+	// builds the same posting bytes as eventindex.EncodeEntries.
+	`
+-- id times 64 (eventindex.ChunkSlots) plus a record's index in the chunk
+-- is the record's seq. max_time is the newest eventTime in the chunk.
+CREATE TABLE event_chunks (
+	id       bigserial PRIMARY KEY,
+	max_time bigint NOT NULL,
+	data     bytea NOT NULL
+);
+CREATE INDEX event_chunks_by_time ON event_chunks (max_time);
+
+-- LookupEvents by EventId. Data events, which LookupEvents never returns,
+-- have no row.
+CREATE TABLE event_ids (
+	event_id text COLLATE "C" NOT NULL,
+	seq      bigint NOT NULL,
+	ix       bigint NOT NULL,
+	time     bigint NOT NULL,
+	PRIMARY KEY (event_id, seq)
+);
+
+-- One row per merge, index (ix, with value '' for the time index), value
+-- and 4-second bucket of event times: the (time, seq) of each event in it
+-- as 16-byte big-endian pairs. LookupEvents reads a range of max_time
+-- newest first; retention finds old postings by max_time.
+CREATE TABLE event_postings (
+	ix        bigint NOT NULL,
+	value     text COLLATE "C" NOT NULL,
+	max_time  bigint NOT NULL,
+	first_seq bigint NOT NULL,
+	min_time  bigint NOT NULL,
+	entries   bytea NOT NULL,
+	PRIMARY KEY (ix, value, max_time, first_seq)
+);
+CREATE INDEX event_postings_by_time ON event_postings (max_time);
+
+-- The index of each batch stored since the last merge (an
+-- eventindex.Segment): storing a batch writes its chunks and one row
+-- here; merges move many rows at once into event_postings and event_ids.
+CREATE TABLE event_pending (
+	id     bigserial PRIMARY KEY,
+	events integer NOT NULL,
+	data   bytea NOT NULL
+);
+
+INSERT INTO event_chunks (id, max_time, data) SELECT seq, time, '\x00'::bytea || json FROM events;
+SELECT setval('event_chunks_id_seq', (SELECT last_value FROM events_seq_seq));
+
+INSERT INTO event_ids (event_id, seq, ix, time)
+SELECT convert_from(e.json, 'UTF8')::jsonb ->> 'eventID', e.seq * 64, e.ix, e.time
+FROM events AS e JOIN event_indexes AS x ON x.id = e.ix WHERE x.category <> 'Data';
+
+INSERT INTO event_postings (ix, value, max_time, first_seq, min_time, entries)
+SELECT ix, '', max(time), min(seq) * 64, min(time), string_agg(int8send(time) || int8send(seq * 64), ''::bytea)
+FROM events GROUP BY ix, time / 4;
+INSERT INTO event_postings (ix, value, max_time, first_seq, min_time, entries)
+SELECT a.ix, a.value, max(a.time), min(a.seq) * 64, min(a.time), string_agg(int8send(a.time) || int8send(a.seq * 64), ''::bytea)
+FROM event_attrs AS a JOIN event_indexes AS x ON x.id = a.ix
+WHERE x.attr_key <> 'EventId'
+GROUP BY a.ix, a.value, a.time / 4;
+
+DROP TABLE event_attrs;
+DROP TABLE events;
+`,
 }
 
 // migrate brings the schema up to date in one transaction, holding the

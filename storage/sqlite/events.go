@@ -16,17 +16,14 @@ import (
 
 type events struct{ db *DB }
 
-// insertChunk is the most rows one INSERT carries (4 parameters each, well
-// under SQLite's limit of 32766 parameters).
+// insertChunk is the most rows one INSERT carries (at most 6 parameters
+// each, well under SQLite's limit of 32766 parameters).
 const insertChunk = 1000
 
-// deleteBatch bounds how many events one DeleteEventsBefore transaction
-// removes: writers wait while it runs. Each event's attribute rows sit in
-// different parts of event_attrs, so deleting is slow (about 5,000 events
-// a second on the 1,000,000-event benchmark fixture). Batches of 10,000
-// made a concurrent write wait 1.4 s; batches of 500 delete as fast
-// overall and kept the longest wait near 0.1 s.
-const deleteBatch = 500
+// deletePostings bounds how many postings one DeleteEventsBefore
+// transaction removes, so that writers never wait long behind it. A
+// posting lists up to one stored batch of events.
+const deletePostings = 100
 
 func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 	if len(evs) == 0 {
@@ -40,82 +37,155 @@ func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 	if err := s.db.indexIDs(ctx, keys); err != nil {
 		return fmt.Errorf("put events: %w", err)
 	}
+	merged := false
 	err = s.db.write(ctx, func(tx *sql.Tx) error {
-		// Sequence numbers are assigned here rather than by SQLite so that
-		// a whole batch goes in with a few multi-row INSERTs: per-statement
-		// overhead, not B-tree work, dominates small inserts. Reading the
-		// AUTOINCREMENT counter inside the write transaction keeps seq
-		// increasing past deleted events, exactly as AUTOINCREMENT would.
-		var base int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)`).Scan(&base); err != nil {
+		merged = false
+		// Chunk ids, and so seqs, are assigned here rather than by SQLite
+		// so that a whole batch goes in with a few multi-row INSERTs:
+		// per-statement overhead, not B-tree work, dominates small inserts.
+		// Reading the AUTOINCREMENT counter inside the write transaction
+		// keeps ids increasing past deleted chunks, exactly as
+		// AUTOINCREMENT would.
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'event_chunks'), 0)`).Scan(&last); err != nil {
 			return err
 		}
-		var (
-			evSQL   strings.Builder
-			evArgs  []any
-			atSQL   strings.Builder
-			atArgs  []any
-			evCount int
-			atCount int
-		)
-		flushEvents := func() error {
-			if evCount == 0 {
-				return nil
+		seqs := make([]int64, 0, len(rows))
+		chunks := multiInsert{tx: tx, head: `INSERT INTO event_chunks (id, max_time, data) VALUES `, row: `(?, ?, ?)`}
+		for k, group := range eventindex.ChunkRows(rows) {
+			id := last + int64(k) + 1
+			for i := range group {
+				seqs = append(seqs, eventindex.Seq(id, i))
 			}
-			_, err := tx.ExecContext(ctx, evSQL.String(), evArgs...)
-			evSQL.Reset()
-			evArgs, evCount = evArgs[:0], 0
+			data, maxTime := eventindex.ChunkOf(group)
+			if err := chunks.add(ctx, id, maxTime, data); err != nil {
+				return err
+			}
+		}
+		if err := chunks.flush(ctx); err != nil {
 			return err
 		}
-		flushAttrs := func() error {
-			if atCount == 0 {
-				return nil
-			}
-			_, err := tx.ExecContext(ctx, atSQL.String(), atArgs...)
-			atSQL.Reset()
-			atArgs, atCount = atArgs[:0], 0
+		seg := eventindex.NewSegment(rows, seqs, keys)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO event_pending (events, data) VALUES (?, ?)`, len(rows), seg.Encode()); err != nil {
 			return err
 		}
-		for i, r := range rows {
-			seq := base + int64(i) + 1
-			if evCount == 0 {
-				evSQL.WriteString(`INSERT INTO events (seq, ix, time, json) VALUES (?, ?, ?, ?)`)
-			} else {
-				evSQL.WriteString(`, (?, ?, ?, ?)`)
+		pending := s.db.pendingEvents.Load()
+		if pending < 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(events), 0) FROM event_pending`).Scan(&pending); err != nil {
+				return err
 			}
-			evArgs = append(evArgs, seq, keys[r.Main], r.Time, r.JSON)
-			evCount++
-			if evCount == insertChunk {
-				if err := flushEvents(); err != nil {
-					return err
-				}
-			}
-			for _, a := range r.Attrs {
-				k := r.Main
-				k.Attr = a.Key
-				if atCount == 0 {
-					atSQL.WriteString(`INSERT INTO event_attrs (ix, value, time, seq) VALUES (?, ?, ?, ?)`)
-				} else {
-					atSQL.WriteString(`, (?, ?, ?, ?)`)
-				}
-				atArgs = append(atArgs, keys[k], a.Value, r.Time, seq)
-				atCount++
-				if atCount == insertChunk {
-					if err := flushAttrs(); err != nil {
-						return err
-					}
-				}
-			}
+			s.db.pendingEvents.Store(pending)
 		}
-		if err := flushEvents(); err != nil {
-			return err
+		if pending+int64(len(rows)) < s.db.mergeEvents {
+			return nil
 		}
-		return flushAttrs()
+		merged = true
+		return mergePending(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("put events: %w", err)
 	}
+	if !merged {
+		s.db.pendingEvents.Add(int64(len(rows)))
+	} else {
+		s.db.pendingEvents.Store(0)
+	}
 	return nil
+}
+
+// mergeEvents is how many events event_pending may hold before the next
+// PutEvents merges it (DB.mergeEvents, which tests lower). Lookups read every pending segment, so it bounds
+// their extra work; the merge writes about one posting per index value
+// and bucket for all of them, so larger is cheaper to store.
+const mergeEvents = 2048
+
+// mergePending moves every pending segment into event_postings and
+// event_ids.
+func mergePending(ctx context.Context, tx *sql.Tx) error {
+	segs, err := pendingSegments(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if len(segs) == 0 {
+		return nil
+	}
+	m := eventindex.Merge(segs)
+	postings := multiInsert{tx: tx, head: `INSERT INTO event_postings (ix, value, max_time, first_seq, min_time, entries) VALUES `, row: `(?, ?, ?, ?, ?, ?)`}
+	for _, p := range m.Postings {
+		if err := postings.add(ctx, p.Ix, p.Value, p.MaxTime, p.FirstSeq, p.MinTime, p.Entries); err != nil {
+			return err
+		}
+	}
+	if err := postings.flush(ctx); err != nil {
+		return err
+	}
+	ids := multiInsert{tx: tx, head: `INSERT INTO event_ids (event_id, seq, ix, time) VALUES `, row: `(?, ?, ?, ?)`}
+	for _, e := range m.IDs {
+		if err := ids.add(ctx, e.EventID, e.Seq, e.Ix, e.Time); err != nil {
+			return err
+		}
+	}
+	if err := ids.flush(ctx); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM event_pending`)
+	return err
+}
+
+// pendingSegments reads every segment not yet merged.
+func pendingSegments(ctx context.Context, tx *sql.Tx) ([]eventindex.Segment, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT data FROM event_pending ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var segs []eventindex.Segment
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, err
+		}
+		seg, err := eventindex.DecodeSegment(data)
+		if err != nil {
+			return nil, err
+		}
+		segs = append(segs, seg)
+	}
+	return segs, rows.Err()
+}
+
+// multiInsert gathers rows into INSERT statements of up to insertChunk rows.
+type multiInsert struct {
+	tx        *sql.Tx
+	head, row string
+	sql       strings.Builder
+	args      []any
+	n         int
+}
+
+func (m *multiInsert) add(ctx context.Context, args ...any) error {
+	if m.n == 0 {
+		m.sql.WriteString(m.head)
+	} else {
+		m.sql.WriteString(", ")
+	}
+	m.sql.WriteString(m.row)
+	m.args = append(m.args, args...)
+	m.n++
+	if m.n == insertChunk {
+		return m.flush(ctx)
+	}
+	return nil
+}
+
+func (m *multiInsert) flush(ctx context.Context) error {
+	if m.n == 0 {
+		return nil
+	}
+	_, err := m.tx.ExecContext(ctx, m.sql.String(), m.args...)
+	m.sql.Reset()
+	m.args, m.n = m.args[:0], 0
+	return err
 }
 
 // indexIDs fills in the id of every key, creating event_indexes rows that do
@@ -194,6 +264,9 @@ func (s events) LookupEvents(ctx context.Context, q storage.EventQuery) ([]stora
 	if !ok {
 		return nil, nil
 	}
+	if plan.Key.Attr == trailwatch.AttrEventID {
+		return s.lookupEventID(ctx, plan, q)
+	}
 	id, ok, err := s.db.indexID(ctx, plan.Key)
 	if err != nil {
 		return nil, fmt.Errorf("lookup events: %w", err)
@@ -201,47 +274,172 @@ func (s events) LookupEvents(ctx context.Context, q storage.EventQuery) ([]stora
 	if !ok {
 		return nil, nil
 	}
-	lo, hi := plan.Lo, plan.Hi
-	// Every query is one descending range scan of an index whose leading
-	// columns the WHERE clause fixes by equality, so it reads at most Limit
-	// rows past the resume point however large the history is.
-	var sb strings.Builder
-	args := []any{id}
-	if q.AttributeKey == "" {
-		// INDEXED BY pins the plan: with statistics (after an ANALYZE),
-		// SQLite could prefer the retention index on time alone and filter
-		// by ix, reading every account's events in the window.
-		sb.WriteString(`SELECT seq, time, json FROM events AS a INDEXED BY events_by_time WHERE ix = ?`)
-	} else {
-		sb.WriteString(`SELECT e.seq, e.time, e.json FROM event_attrs AS a JOIN events AS e ON e.seq = a.seq
-			WHERE a.ix = ? AND a.value = ?`)
-		args = append(args, q.AttributeValue)
+	value := ""
+	if plan.Key.Attr != "" {
+		value = q.AttributeValue
 	}
-	sb.WriteString(` AND a.time >= ? AND a.time <= ?`)
-	args = append(args, lo, hi)
+	w := eventindex.Window{Lo: plan.Lo, Hi: plan.Hi, Need: q.Limit}
 	if q.After != nil {
-		sb.WriteString(` AND (a.time, a.seq) < (?, ?)`)
-		args = append(args, q.After.Time.Unix(), q.After.Seq)
+		w.After = &eventindex.Entry{Time: q.After.Time.Unix(), Seq: q.After.Seq}
 	}
-	sb.WriteString(` ORDER BY a.time DESC, a.seq DESC LIMIT ?`)
-	args = append(args, q.Limit)
-
-	rows, err := s.db.r.QueryContext(ctx, sb.String(), args...)
+	// One read transaction, so the events the postings list are there
+	// even if retention deletes them meanwhile.
+	tx, err := s.db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("lookup events: %w", err)
 	}
-	defer rows.Close()
-	out := make([]storage.StoredEvent, 0, min(q.Limit, 64))
-	for rows.Next() {
-		var e storage.StoredEvent
-		var t int64
-		if err := rows.Scan(&e.Seq, &t, &e.JSON); err != nil {
-			return nil, fmt.Errorf("lookup events: %w", err)
+	defer tx.Rollback()
+	segs, err := pendingSegments(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	c := w.Collect()
+	for _, seg := range segs {
+		for _, p := range seg.Postings {
+			if p.Ix == id && p.Value == value {
+				if err := c.Offer(p.Entries); err != nil {
+					return nil, fmt.Errorf("lookup events: %w", err)
+				}
+			}
 		}
-		e.Time = time.Unix(t, 0).UTC()
-		out = append(out, e)
+	}
+	entries, err := collect(ctx, tx, id, value, w, c)
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	out, err := eventsBySeq(ctx, tx, entries)
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	return out, nil
+}
+
+// collect reads the postings of one index and value newest first into c
+// until w's entries are known.
+func collect(ctx context.Context, tx *sql.Tx, ix int64, value string, w eventindex.Window, c *eventindex.Collector) ([]eventindex.Entry, error) {
+	lo, hi := w.MaxTimeRange()
+	rows, err := tx.QueryContext(ctx, `SELECT max_time, entries FROM event_postings
+		WHERE ix = ? AND value = ? AND max_time >= ? AND max_time <= ?
+		ORDER BY max_time DESC, first_seq DESC`, ix, value, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var maxTime int64
+		var entries []byte
+		if err := rows.Scan(&maxTime, &entries); err != nil {
+			return nil, err
+		}
+		more, err := c.Add(maxTime, entries)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
 	}
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return c.Entries(), nil
+}
+
+// eventsBySeq reads the events entries list, in that order.
+func eventsBySeq(ctx context.Context, tx *sql.Tx, entries []eventindex.Entry) ([]storage.StoredEvent, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, data FROM event_chunks WHERE id IN (SELECT value FROM json_each(?))`,
+		intList(eventindex.ChunkIDs(entries)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	chunks := map[int64][]byte{}
+	for rows.Next() {
+		var id int64
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, err
+		}
+		chunks[id] = data
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	records, err := eventindex.Records(entries, chunks)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]storage.StoredEvent, len(entries))
+	for i, e := range entries {
+		out[i] = storage.StoredEvent{Seq: e.Seq, Time: time.Unix(e.Time, 0).UTC(), JSON: records[i]}
+	}
+	return out, nil
+}
+
+// intList is ns as a JSON array, for json_each.
+func intList(ns []int64) string {
+	b := make([]byte, 0, len(ns)*8)
+	b = append(b, '[')
+	for i, n := range ns {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, n, 10)
+	}
+	return string(append(b, ']'))
+}
+
+// lookupEventID finds an event by its ID.
+func (s events) lookupEventID(ctx context.Context, plan eventindex.Lookup, q storage.EventQuery) ([]storage.StoredEvent, error) {
+	main := plan.Key
+	main.Attr = ""
+	id, ok, err := s.db.indexID(ctx, main)
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	query := `SELECT time, seq FROM event_ids WHERE event_id = ? AND ix = ? AND time >= ? AND time <= ?`
+	args := []any{q.AttributeValue, id, plan.Lo, plan.Hi}
+	if q.After != nil {
+		query += ` AND (time, seq) < (?, ?)`
+		args = append(args, q.After.Time.Unix(), q.After.Seq)
+	}
+	query += ` ORDER BY time DESC, seq DESC LIMIT ?`
+	args = append(args, q.Limit)
+	tx, err := s.db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	var entries []eventindex.Entry
+	for rows.Next() {
+		var e eventindex.Entry
+		if err := rows.Scan(&e.Time, &e.Seq); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("lookup events: %w", err)
+		}
+		entries = append(entries, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	segs, err := pendingSegments(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	entries = eventindex.PendingIDs(entries, segs, q.AttributeValue, id, plan, q)
+	out, err := eventsBySeq(ctx, tx, entries)
+	if err != nil {
 		return nil, fmt.Errorf("lookup events: %w", err)
 	}
 	return out, nil
@@ -249,48 +447,155 @@ func (s events) LookupEvents(ctx context.Context, q storage.EventQuery) ([]stora
 
 func (s events) DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error) {
 	cutoff := eventindex.CeilUnix(t)
+	fail := func(err error) error {
+		return fmt.Errorf("delete events before %s: %w", t.UTC().Format(time.RFC3339), err)
+	}
+	// Retention works on the merged index only.
+	if err := s.db.write(ctx, func(tx *sql.Tx) error { return mergePending(ctx, tx) }); err != nil {
+		return 0, fail(err)
+	}
+	s.db.pendingEvents.Store(0)
 	var total int64
+	// First the postings wholly before the cut-off, then those that
+	// straddle it (their bucket holds the cut-off second), then the chunks
+	// wholly before it: a lookup between two rounds finds every record its
+	// postings list. Each round is its own bounded transaction.
+	for _, straddling := range []bool{false, true} {
+		for {
+			var n, events int64
+			err := s.db.write(ctx, func(tx *sql.Tx) (err error) {
+				n, events, err = deletePostingsBefore(ctx, tx, cutoff, straddling)
+				return err
+			})
+			if err != nil {
+				return total, fail(err)
+			}
+			total += events
+			if n < deletePostings {
+				break
+			}
+		}
+	}
 	for {
-		var n int
+		var n int64
 		err := s.db.write(ctx, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, `SELECT seq FROM events WHERE time < ? LIMIT ?`, cutoff, deleteBatch)
+			res, err := tx.ExecContext(ctx, `DELETE FROM event_chunks WHERE id IN (
+				SELECT id FROM event_chunks WHERE max_time < ? LIMIT ?)`, cutoff, deletePostings)
 			if err != nil {
 				return err
 			}
-			var seqs []byte
-			seqs = append(seqs, '[')
-			for rows.Next() {
-				var seq int64
-				if err := rows.Scan(&seq); err != nil {
-					rows.Close()
-					return err
-				}
-				if n > 0 {
-					seqs = append(seqs, ',')
-				}
-				seqs = strconv.AppendInt(seqs, seq, 10)
-				n++
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			seqs = append(seqs, ']')
-			if n == 0 {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM event_attrs WHERE seq IN (SELECT value FROM json_each(?))`, string(seqs)); err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, `DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))`, string(seqs))
+			n, err = res.RowsAffected()
 			return err
 		})
 		if err != nil {
-			return total, fmt.Errorf("delete events before %s: %w", t.UTC().Format(time.RFC3339), err)
+			return total, fail(err)
 		}
-		total += int64(n)
-		if n < deleteBatch {
+		if n < deletePostings {
 			return total, nil
 		}
 	}
+}
+
+// deletePostingsBefore removes up to deletePostings postings' entries
+// older than cutoff, and the ID index entries of the events the time
+// index's postings list among them. It returns how many postings it
+// changed and how many events it deleted. The records stay in their chunk
+// until the whole chunk is past the cut-off; nothing lists them.
+func deletePostingsBefore(ctx context.Context, tx *sql.Tx, cutoff int64, straddling bool) (postings, deleted int64, err error) {
+	query := `SELECT ix, value, max_time, first_seq, min_time, entries FROM event_postings
+		WHERE max_time < ? ORDER BY max_time LIMIT ?`
+	args := []any{cutoff, deletePostings}
+	if straddling {
+		query = `SELECT ix, value, max_time, first_seq, min_time, entries FROM event_postings
+			WHERE max_time >= ? AND max_time < ? AND min_time < ? LIMIT ?`
+		args = []any{cutoff, cutoff + eventindex.PostingSpan, cutoff, deletePostings}
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, 0, err
+	}
+	type victim struct {
+		ix int64
+		p  eventindex.Posting
+	}
+	var victims []victim
+	for rows.Next() {
+		var v victim
+		if err := rows.Scan(&v.ix, &v.p.Value, &v.p.MaxTime, &v.p.FirstSeq, &v.p.MinTime, &v.p.Entries); err != nil {
+			rows.Close()
+			return 0, 0, err
+		}
+		victims = append(victims, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, err
+	}
+	var dead []eventindex.Entry
+	for _, v := range victims {
+		dropped, remain, err := eventindex.Trim(&v.p, cutoff)
+		if err != nil {
+			return 0, 0, err
+		}
+		if v.p.IsTimeIndex() {
+			dead = append(dead, dropped...)
+		}
+		if remain {
+			_, err = tx.ExecContext(ctx, `UPDATE event_postings SET min_time = ?, entries = ?
+				WHERE ix = ? AND value = ? AND max_time = ? AND first_seq = ?`,
+				v.p.MinTime, v.p.Entries, v.ix, v.p.Value, v.p.MaxTime, v.p.FirstSeq)
+		} else {
+			_, err = tx.ExecContext(ctx, `DELETE FROM event_postings
+				WHERE ix = ? AND value = ? AND max_time = ? AND first_seq = ?`,
+				v.ix, v.p.Value, v.p.MaxTime, v.p.FirstSeq)
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := deleteEventIDs(ctx, tx, dead); err != nil {
+		return 0, 0, err
+	}
+	return int64(len(victims)), int64(len(dead)), nil
+}
+
+// deleteEventIDs removes the ID index entries of the events dead lists,
+// reading their IDs from their records.
+func deleteEventIDs(ctx context.Context, tx *sql.Tx, dead []eventindex.Entry) error {
+	if len(dead) == 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, data FROM event_chunks WHERE id IN (SELECT value FROM json_each(?))`,
+		intList(eventindex.ChunkIDs(dead)))
+	if err != nil {
+		return err
+	}
+	chunks := map[int64][]byte{}
+	for rows.Next() {
+		var id int64
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		chunks[id] = data
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	records, err := eventindex.Records(dead, chunks)
+	if err != nil {
+		return err
+	}
+	for i, r := range records {
+		id, err := eventindex.EventID(r)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM event_ids WHERE event_id = ? AND seq = ?`, id, dead[i].Seq); err != nil {
+			return err
+		}
+	}
+	return nil
 }

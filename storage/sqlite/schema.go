@@ -215,6 +215,79 @@ CREATE TABLE trails (
 	PRIMARY KEY (account_id, home_region, name)
 ) WITHOUT ROWID;
 `,
+	// 4: event history in chunks and postings (storage/eventindex): records
+	// compressed in chunks of one stored batch, lookup indexes as one row
+	// per batch and index value instead of one per event and attribute,
+	// event IDs in their own index. Existing events are converted: each
+	// becomes a one-record chunk whose id is its old seq, and the SQL
+	// builds the same posting bytes as eventindex.EncodeEntries.
+	`
+-- id times 64 (eventindex.ChunkSlots) plus a record's index in the chunk
+-- is the record's seq. max_time is the newest eventTime in the chunk.
+CREATE TABLE event_chunks (
+	id       INTEGER PRIMARY KEY AUTOINCREMENT,
+	max_time INTEGER NOT NULL,
+	data     BLOB NOT NULL
+);
+CREATE INDEX event_chunks_by_time ON event_chunks (max_time);
+
+-- LookupEvents by EventId. Data events, which LookupEvents never returns,
+-- have no row.
+CREATE TABLE event_ids (
+	event_id TEXT NOT NULL,
+	seq      INTEGER NOT NULL,
+	ix       INTEGER NOT NULL,
+	time     INTEGER NOT NULL,
+	PRIMARY KEY (event_id, seq)
+) WITHOUT ROWID;
+
+-- One row per stored batch, index (ix, with value '' for the time index),
+-- value and 4-second bucket of event times: the (time, seq) of each event
+-- in it as 16-byte big-endian pairs. LookupEvents reads a range of
+-- max_time newest first; retention finds old postings by max_time.
+CREATE TABLE event_postings (
+	ix        INTEGER NOT NULL,
+	value     TEXT NOT NULL,
+	max_time  INTEGER NOT NULL,
+	first_seq INTEGER NOT NULL,
+	min_time  INTEGER NOT NULL,
+	entries   BLOB NOT NULL,
+	PRIMARY KEY (ix, value, max_time, first_seq)
+) WITHOUT ROWID;
+CREATE INDEX event_postings_by_time ON event_postings (max_time);
+
+-- The index of each batch stored since the last merge (an
+-- eventindex.Segment: its postings and ID entries). Storing a batch writes
+-- its chunks and one row here, a few adjacent pages; merges move many
+-- rows at once into event_postings and event_ids.
+CREATE TABLE event_pending (
+	id     INTEGER PRIMARY KEY,
+	events INTEGER NOT NULL,
+	data   BLOB NOT NULL
+);
+
+INSERT INTO event_chunks (id, max_time, data) SELECT seq, time, unhex('00' || hex(json)) FROM events;
+INSERT INTO sqlite_sequence (name, seq) SELECT 'event_chunks', 0
+WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'event_chunks');
+UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0))
+WHERE name = 'event_chunks';
+
+INSERT INTO event_ids (event_id, seq, ix, time)
+SELECT json_extract(CAST(e.json AS TEXT), '$.eventID'), e.seq * 64, e.ix, e.time
+FROM events AS e JOIN event_indexes AS x ON x.id = e.ix WHERE x.category <> 'Data';
+
+INSERT INTO event_postings (ix, value, max_time, first_seq, min_time, entries)
+SELECT ix, '', max(time), min(seq) * 64, min(time), unhex(group_concat(printf('%016x%016x', time, seq * 64), ''))
+FROM events GROUP BY ix, time / 4;
+INSERT INTO event_postings (ix, value, max_time, first_seq, min_time, entries)
+SELECT a.ix, a.value, max(a.time), min(a.seq) * 64, min(a.time), unhex(group_concat(printf('%016x%016x', a.time, a.seq * 64), ''))
+FROM event_attrs AS a JOIN event_indexes AS x ON x.id = a.ix
+WHERE x.attr_key <> 'EventId'
+GROUP BY a.ix, a.value, a.time / 4;
+
+DROP TABLE event_attrs;
+DROP TABLE events;
+`,
 }
 
 // migrate brings the schema up to date.

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/trailwatch/trailwatch/storage"
@@ -46,6 +47,13 @@ type DB struct {
 	// or changed once committed, so a cached id stays valid forever.
 	ixMu sync.Mutex
 	ix   map[eventindex.Key]int64
+
+	// pendingEvents counts the events of event_pending as this process
+	// last knew it (-1: not read yet); PutEvents merges the table when it
+	// grows past mergeEvents. Another process sharing the file makes it
+	// inexact, which only moves when merges happen.
+	pendingEvents atomic.Int64
+	mergeEvents   int64
 
 	// seqs orders the PutLogEvents batches of each log group.
 	seqs seqgate.Gates
@@ -94,6 +102,8 @@ func Open(path string) (*DB, error) {
 	db := &DB{Now: time.Now, path: path, w: w, ix: map[eventindex.Key]int64{}}
 	// The writer connection is opened first: it switches the file to WAL,
 	// which the readers rely on.
+	db.pendingEvents.Store(-1)
+	db.mergeEvents = mergeEvents
 	if err := db.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)

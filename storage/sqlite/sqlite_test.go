@@ -34,3 +34,18 @@ func TestSharedLogs(t *testing.T) {
 	}
 	storagetest.RunSharedLogs(t, stores...)
 }
+
+// TestConformanceEventsMerged runs the event history tests with every
+// stored batch merged into the index at once, where the suite otherwise
+// mostly reads batches still pending a merge.
+func TestConformanceEventsMerged(t *testing.T) {
+	dir := t.TempDir()
+	storagetest.RunEvents(t, func(t testing.TB, name string) storage.Store {
+		db, err := sqlite.Open(filepath.Join(dir, name+".db"))
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		db.SetMergeEvents(1)
+		return db
+	})
+}

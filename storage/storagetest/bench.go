@@ -219,26 +219,44 @@ func BenchmarkLookupEvents(b *testing.B, s storage.Events) {
 	}
 }
 
-// BenchmarkPutEvents measures storing batches of 1, 100 and 10,000
-// fixture events into a fresh store from newEvents, one per sub-benchmark.
+// BenchmarkPutEvents measures storing batches of 1, 10, 100 and 10,000
+// fixture events into a fresh store from newEvents, one per sub-benchmark:
+// events of the 90-day fixture, and "live" events a millisecond apart,
+// as a busy front door records them.
 func BenchmarkPutEvents(b *testing.B, newEvents func(b *testing.B) storage.Events) {
-	for _, batch := range []int{1, 100, 10_000} {
-		b.Run(fmt.Sprint("batch=", batch), func(b *testing.B) {
-			s := newEvents(b)
-			evs := make([]trailwatch.Event, batch)
-			i := 0
-			for b.Loop() {
-				b.StopTimer()
-				for j := range evs {
-					evs[j] = FixtureEvent(i*batch+j, FixtureSize)
-				}
-				b.StartTimer()
-				if err := s.PutEvents(context.Background(), evs); err != nil {
-					b.Fatal(err)
-				}
-				i++
+	for _, live := range []bool{false, true} {
+		for _, batch := range []int{1, 10, 100, 10_000} {
+			name := fmt.Sprint("batch=", batch)
+			if live {
+				name = fmt.Sprint("live/batch=", batch)
 			}
-			b.ReportMetric(float64(batch*i)/b.Elapsed().Seconds(), "events/s")
-		})
+			b.Run(name, func(b *testing.B) { benchmarkPutEvents(b, newEvents(b), batch, live) })
+		}
+	}
+}
+
+func benchmarkPutEvents(b *testing.B, s storage.Events, batch int, live bool) {
+	n := FixtureSize
+	if live {
+		n = int(fixtureSpan / time.Millisecond)
+	}
+	evs := make([]trailwatch.Event, batch)
+	i := 0
+	cpu0, cpuOK := processCPU()
+	for b.Loop() {
+		b.StopTimer()
+		for j := range evs {
+			evs[j] = FixtureEvent(i*batch+j, n)
+		}
+		b.StartTimer()
+		if err := s.PutEvents(context.Background(), evs); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(batch*i)/b.Elapsed().Seconds(), "events/s")
+	if cpu1, _ := processCPU(); cpuOK {
+		// Includes building the events, which the timer leaves out.
+		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(batch*i), "cpu-µs/event")
 	}
 }

@@ -43,6 +43,12 @@ import (
 // databases) through t.Cleanup.
 type Opener func(t testing.TB, name string) storage.Store
 
+// RunEvents runs only the event history part of the suite, for a backend
+// to check another configuration of its event store.
+func RunEvents(t *testing.T, open Opener) {
+	testEvents(t, &harness{open: open})
+}
+
 // Run runs the conformance suite against the backend open opens.
 func Run(t *testing.T, open Opener) {
 	h := &harness{open: open}
