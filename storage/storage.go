@@ -131,6 +131,21 @@ type Events interface {
 	// it removed; it deletes in bounded batches so it never blocks writers
 	// for long.
 	DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error)
+	// ReadEventChunks returns up to limit chunks of stored records with
+	// ids after after, in id order: every stored event, of every account,
+	// in the order stored, for trail delivery. Ids increase in the order
+	// batches are stored, but on PostgreSQL a batch can become visible
+	// after one stored later (ids are taken before the commit), and ids of
+	// failed batches are never used; a reader that must see everything
+	// waits a while for missing ids.
+	ReadEventChunks(ctx context.Context, after int64, limit int) ([]EventChunk, error)
+}
+
+// EventChunk is a stored chunk of event records (JSON, as PutEvents
+// encoded them).
+type EventChunk struct {
+	ID      int64
+	Records [][]byte
 }
 
 // Leases let background jobs on several nodes agree that one node runs a

@@ -36,6 +36,12 @@ type Trails interface {
 	// worker records each attempt through it while the API may be changing
 	// the trail's settings. ErrNotFound.
 	UpdateTrailDelivery(ctx context.Context, account, homeRegion, name string, fn func(*trailwatch.TrailDelivery)) error
+	// UpdateTrailDeliveryState runs fn, in one transaction, on the trail
+	// and the delivery worker's state for it (nil before the first run;
+	// storage does not interpret it), and stores the Delivery and state fn
+	// leaves. An error from fn aborts without a change. The state goes
+	// with the trail: deleting the trail deletes it. ErrNotFound.
+	UpdateTrailDeliveryState(ctx context.Context, account, homeRegion, name string, fn func(t *trailwatch.Trail, state *[]byte) error) error
 }
 
 // TrailPlacement is what CheckTrailPlacement needs to know of a stored

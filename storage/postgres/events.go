@@ -480,3 +480,27 @@ func deletePostingsBefore(ctx context.Context, tx pgx.Tx, cutoff int64, straddli
 	}
 	return int64(len(victims)), int64(len(dead)), nil
 }
+
+func (s events) ReadEventChunks(ctx context.Context, after int64, limit int) ([]storage.EventChunk, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT id, data FROM event_chunks WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read event chunks: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storage.EventChunk, error) {
+		var c storage.EventChunk
+		var data []byte
+		if err := r.Scan(&c.ID, &data); err != nil {
+			return c, err
+		}
+		recs, err := eventindex.DecodeChunk(data)
+		if err != nil {
+			return c, fmt.Errorf("chunk %d: %w", c.ID, err)
+		}
+		c.Records = recs
+		return c, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read event chunks: %w", err)
+	}
+	return out, nil
+}

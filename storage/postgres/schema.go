@@ -295,6 +295,11 @@ GROUP BY a.ix, a.value, a.time / 4;
 DROP TABLE event_attrs;
 DROP TABLE events;
 `,
+	// 5: the trail delivery worker's state (its cursor and digest chain),
+	// kept with the trail so that deleting a trail deletes it.
+	`
+ALTER TABLE trails ADD COLUMN delivery_state bytea;
+`,
 }
 
 // migrate brings the schema up to date in one transaction, holding the

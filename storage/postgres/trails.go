@@ -286,3 +286,35 @@ func (s trails) UpdateTrailDelivery(ctx context.Context, account, homeRegion, na
 	}
 	return nil
 }
+
+func (s trails) UpdateTrailDeliveryState(ctx context.Context, account, homeRegion, name string, fn func(*trailwatch.Trail, *[]byte) error) error {
+	err := s.db.write(ctx, func(tx pgx.Tx) error {
+		t, err := getTrail(ctx, tx, account, homeRegion, name, true)
+		if err != nil {
+			return err
+		}
+		var state []byte
+		if err := tx.QueryRow(ctx, `SELECT delivery_state FROM trails WHERE account_id = $1 AND home_region = $2 AND name = $3`,
+			account, homeRegion, name).Scan(&state); err != nil {
+			return err
+		}
+		if err := fn(&t, &state); err != nil {
+			return err
+		}
+		d := t.Delivery
+		_, err = tx.Exec(ctx, `UPDATE trails SET delivery_time = $1, delivery_attempt_time = $2, delivery_error = $3,
+			notification_time = $4, notification_attempt_time = $5, notification_error = $6,
+			cwl_delivery_time = $7, cwl_delivery_error = $8, digest_delivery_time = $9, digest_delivery_error = $10,
+			delivery_state = $11
+			WHERE account_id = $12 AND home_region = $13 AND name = $14`,
+			nanos(d.LatestDeliveryTime), nanos(d.LatestDeliveryAttemptTime), nullString(d.LatestDeliveryError),
+			nanos(d.LatestNotificationTime), nanos(d.LatestNotificationAttemptTime), nullString(d.LatestNotificationError),
+			nanos(d.LatestCloudWatchLogsDeliveryTime), nullString(d.LatestCloudWatchLogsDeliveryError),
+			nanos(d.LatestDigestDeliveryTime), nullString(d.LatestDigestDeliveryError), state, account, homeRegion, name)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("update delivery state of trail %s: %w", name, err)
+	}
+	return nil
+}

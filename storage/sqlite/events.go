@@ -599,3 +599,27 @@ func deleteEventIDs(ctx context.Context, tx *sql.Tx, dead []eventindex.Entry) er
 	}
 	return nil
 }
+
+func (s events) ReadEventChunks(ctx context.Context, after int64, limit int) ([]storage.EventChunk, error) {
+	rows, err := s.db.r.QueryContext(ctx, `SELECT id, data FROM event_chunks WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read event chunks: %w", err)
+	}
+	defer rows.Close()
+	var out []storage.EventChunk
+	for rows.Next() {
+		var c storage.EventChunk
+		var data []byte
+		if err := rows.Scan(&c.ID, &data); err != nil {
+			return nil, fmt.Errorf("read event chunks: %w", err)
+		}
+		if c.Records, err = eventindex.DecodeChunk(data); err != nil {
+			return nil, fmt.Errorf("read event chunk %d: %w", c.ID, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read event chunks: %w", err)
+	}
+	return out, nil
+}

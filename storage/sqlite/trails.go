@@ -263,3 +263,35 @@ func (s trails) UpdateTrailDelivery(ctx context.Context, account, homeRegion, na
 	}
 	return nil
 }
+
+func (s trails) UpdateTrailDeliveryState(ctx context.Context, account, homeRegion, name string, fn func(*trailwatch.Trail, *[]byte) error) error {
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		t, err := getTrail(ctx, tx, account, homeRegion, name)
+		if err != nil {
+			return err
+		}
+		var state []byte
+		if err := tx.QueryRowContext(ctx, `SELECT delivery_state FROM trails WHERE account_id = ? AND home_region = ? AND name = ?`,
+			account, homeRegion, name).Scan(&state); err != nil {
+			return err
+		}
+		if err := fn(&t, &state); err != nil {
+			return err
+		}
+		d := t.Delivery
+		_, err = tx.ExecContext(ctx, `UPDATE trails SET delivery_time = ?, delivery_attempt_time = ?, delivery_error = ?,
+			notification_time = ?, notification_attempt_time = ?, notification_error = ?,
+			cwl_delivery_time = ?, cwl_delivery_error = ?, digest_delivery_time = ?, digest_delivery_error = ?,
+			delivery_state = ?
+			WHERE account_id = ? AND home_region = ? AND name = ?`,
+			nanos(d.LatestDeliveryTime), nanos(d.LatestDeliveryAttemptTime), nullString(d.LatestDeliveryError),
+			nanos(d.LatestNotificationTime), nanos(d.LatestNotificationAttemptTime), nullString(d.LatestNotificationError),
+			nanos(d.LatestCloudWatchLogsDeliveryTime), nullString(d.LatestCloudWatchLogsDeliveryError),
+			nanos(d.LatestDigestDeliveryTime), nullString(d.LatestDigestDeliveryError), state, account, homeRegion, name)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("update delivery state of trail %s: %w", name, err)
+	}
+	return nil
+}

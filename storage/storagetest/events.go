@@ -398,6 +398,45 @@ func testEvents(t *testing.T, h *harness) {
 		must(t, "put nothing", s.PutEvents(ctx, nil))
 		must(t, "put empty", s.PutEvents(ctx, []trailwatch.Event{}))
 	})
+	t.Run("ReadEventChunks", func(t *testing.T) {
+		t.Parallel()
+		s := h.store(t).Events()
+		var want []string
+		for _, n := range []int{1, 150, 3} { // 150 spans several chunks
+			evs := make([]trailwatch.Event, n)
+			for i := range evs {
+				evs[i] = event(acctA, east, i%7)
+				if i%2 == 1 {
+					evs[i] = event(acctB, west, i%7, func(e *trailwatch.Event) { e.EventCategory = trailwatch.CategoryData })
+				}
+				want = append(want, evs[i].EventID)
+			}
+			must(t, "put", s.PutEvents(ctx, evs))
+		}
+		var got []string
+		var after int64
+		for {
+			chunks, err := s.ReadEventChunks(ctx, after, 2)
+			must(t, "read chunks", err)
+			if len(chunks) == 0 {
+				break
+			}
+			for _, c := range chunks {
+				if c.ID <= after {
+					t.Fatalf("chunk %d read after %d", c.ID, after)
+				}
+				after = c.ID
+				for _, r := range c.Records {
+					var rec struct {
+						EventID string `json:"eventID"`
+					}
+					must(t, "decode record", json.Unmarshal(r, &rec))
+					got = append(got, rec.EventID)
+				}
+			}
+		}
+		diff(t, "every record in the order stored", want, got)
+	})
 	t.Run("CanceledContext", func(t *testing.T) {
 		t.Parallel()
 		s := h.store(t).Events()

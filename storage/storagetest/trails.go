@@ -150,6 +150,38 @@ func testTrails(t *testing.T, h *harness) {
 	}
 	wantErr(t, "delivery of missing", s.UpdateTrailDelivery(ctx, acctA, east, "missing", func(*trailwatch.TrailDelivery) {}), storage.ErrNotFound)
 
+	// The worker's state starts nil, is written with the Delivery fn
+	// leaves, survives UpdateTrail, and is not written when fn fails.
+	must(t, "state", s.UpdateTrailDeliveryState(ctx, acctA, east, "advanced", func(tr *trailwatch.Trail, state *[]byte) error {
+		if *state != nil {
+			t.Errorf("first state = %q, want nil", *state)
+		}
+		if tr.S3BucketName != "other" {
+			t.Errorf("state fn sees bucket %q", tr.S3BucketName)
+		}
+		*state = []byte(`{"cursor":1}`)
+		tr.Delivery.LatestDigestDeliveryError = "NoSuchBucket"
+		return nil
+	}))
+	must(t, "update after state", s.UpdateTrail(ctx, acctA, east, "advanced", maxTrails, func(*trailwatch.Trail) error { return nil }))
+	err = s.UpdateTrailDeliveryState(ctx, acctA, east, "advanced", func(tr *trailwatch.Trail, state *[]byte) error {
+		if string(*state) != `{"cursor":1}` || tr.Delivery.LatestDigestDeliveryError != "NoSuchBucket" {
+			t.Errorf("state read back %q, delivery %+v", *state, tr.Delivery)
+		}
+		*state = []byte("never")
+		return sentinel
+	})
+	if !errors.Is(err, sentinel) {
+		t.Errorf("state update whose fn fails: got %v, want fn's error", err)
+	}
+	must(t, "state unchanged", s.UpdateTrailDeliveryState(ctx, acctA, east, "advanced", func(tr *trailwatch.Trail, state *[]byte) error {
+		if string(*state) != `{"cursor":1}` {
+			t.Errorf("a failed state update wrote %q", *state)
+		}
+		return nil
+	}))
+	wantErr(t, "state of missing", s.UpdateTrailDeliveryState(ctx, acctA, east, "missing", func(*trailwatch.Trail, *[]byte) error { return nil }), storage.ErrNotFound)
+
 	must(t, "delete", s.DeleteTrail(ctx, acctA, east, "advanced"))
 	_, err = s.GetTrail(ctx, acctA, east, "advanced")
 	wantErr(t, "get deleted", err, storage.ErrNotFound)
