@@ -233,7 +233,7 @@ CREATE TABLE trails (
 	// becomes a one-record chunk whose id is its old seq, and the SQL
 	// builds the same posting bytes as eventindex.EncodeEntries.
 	`
--- id times 64 (eventindex.ChunkSlots) plus a record's index in the chunk
+-- id times 16 (eventindex.ChunkSlots) plus a record's index in the chunk
 -- is the record's seq. max_time is the newest eventTime in the chunk.
 CREATE TABLE event_chunks (
 	id       bigserial PRIMARY KEY,
@@ -280,14 +280,14 @@ INSERT INTO event_chunks (id, max_time, data) SELECT seq, time, '\x00'::bytea ||
 SELECT setval('event_chunks_id_seq', (SELECT last_value FROM events_seq_seq));
 
 INSERT INTO event_ids (event_id, seq, ix, time)
-SELECT convert_from(e.json, 'UTF8')::jsonb ->> 'eventID', e.seq * 64, e.ix, e.time
+SELECT convert_from(e.json, 'UTF8')::jsonb ->> 'eventID', e.seq * 16, e.ix, e.time
 FROM events AS e JOIN event_indexes AS x ON x.id = e.ix WHERE x.category <> 'Data';
 
 INSERT INTO event_postings (ix, value, max_time, first_seq, min_time, entries)
-SELECT ix, '', max(time), min(seq) * 64, min(time), string_agg(int8send(time) || int8send(seq * 64), ''::bytea)
+SELECT ix, '', max(time), min(seq) * 16, min(time), string_agg(int8send(time) || int8send(seq * 16), ''::bytea)
 FROM events GROUP BY ix, time / 4;
 INSERT INTO event_postings (ix, value, max_time, first_seq, min_time, entries)
-SELECT a.ix, a.value, max(a.time), min(a.seq) * 64, min(a.time), string_agg(int8send(a.time) || int8send(a.seq * 64), ''::bytea)
+SELECT a.ix, a.value, max(a.time), min(a.seq) * 16, min(a.time), string_agg(int8send(a.time) || int8send(a.seq * 16), ''::bytea)
 FROM event_attrs AS a JOIN event_indexes AS x ON x.id = a.ix
 WHERE x.attr_key <> 'EventId'
 GROUP BY a.ix, a.value, a.time / 4;

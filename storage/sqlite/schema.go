@@ -222,7 +222,7 @@ CREATE TABLE trails (
 	// becomes a one-record chunk whose id is its old seq, and the SQL
 	// builds the same posting bytes as eventindex.EncodeEntries.
 	`
--- id times 64 (eventindex.ChunkSlots) plus a record's index in the chunk
+-- id times 16 (eventindex.ChunkSlots) plus a record's index in the chunk
 -- is the record's seq. max_time is the newest eventTime in the chunk.
 CREATE TABLE event_chunks (
 	id       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -273,14 +273,14 @@ UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_seque
 WHERE name = 'event_chunks';
 
 INSERT INTO event_ids (event_id, seq, ix, time)
-SELECT json_extract(CAST(e.json AS TEXT), '$.eventID'), e.seq * 64, e.ix, e.time
+SELECT json_extract(CAST(e.json AS TEXT), '$.eventID'), e.seq * 16, e.ix, e.time
 FROM events AS e JOIN event_indexes AS x ON x.id = e.ix WHERE x.category <> 'Data';
 
 INSERT INTO event_postings (ix, value, max_time, first_seq, min_time, entries)
-SELECT ix, '', max(time), min(seq) * 64, min(time), unhex(group_concat(printf('%016x%016x', time, seq * 64), ''))
+SELECT ix, '', max(time), min(seq) * 16, min(time), unhex(group_concat(printf('%016x%016x', time, seq * 16), ''))
 FROM events GROUP BY ix, time / 4;
 INSERT INTO event_postings (ix, value, max_time, first_seq, min_time, entries)
-SELECT a.ix, a.value, max(a.time), min(a.seq) * 64, min(a.time), unhex(group_concat(printf('%016x%016x', a.time, a.seq * 64), ''))
+SELECT a.ix, a.value, max(a.time), min(a.seq) * 16, min(a.time), unhex(group_concat(printf('%016x%016x', a.time, a.seq * 16), ''))
 FROM event_attrs AS a JOIN event_indexes AS x ON x.id = a.ix
 WHERE x.attr_key <> 'EventId'
 GROUP BY a.ix, a.value, a.time / 4;

@@ -16,7 +16,7 @@ import (
 
 // FixtureVersion names the output of FixtureEvent. Change it whenever that
 // output changes, so cached benchmark fixtures are rebuilt.
-const FixtureVersion = 1
+const FixtureVersion = 2
 
 // FixtureSize is how many events the LookupEvents benchmark stores.
 const FixtureSize = 1_000_000
