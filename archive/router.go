@@ -59,28 +59,56 @@ func (r *Router) BucketOwner(ctx context.Context, name string) (string, error) {
 // others answer ErrNoSuchBucket. The read-only S3 API serves the local
 // archive through it, so a bucket configured to live on an external store
 // is never read from a stale local directory of the same name.
-func (r *Router) Only(s Store) Store { return only{r: r, s: s} }
+func (r *Router) Only(s Store) *View { return &View{r: r, s: s} }
 
-type only struct {
+// View is the part of a router's buckets that live in one store (Only).
+type View struct {
 	r *Router
 	s Store
 }
 
-func (o only) Bucket(ctx context.Context, name string) (Bucket, error) {
+var (
+	_ Store   = (*View)(nil)
+	_ Claimer = (*View)(nil)
+)
+
+// ListBuckets lists the store's buckets that the router sends to it; a
+// store that cannot list its buckets has none to show.
+func (o *View) ListBuckets(ctx context.Context) ([]string, error) {
+	l, ok := o.s.(interface {
+		ListBuckets(context.Context) ([]string, error)
+	})
+	if !ok {
+		return nil, nil
+	}
+	names, err := l.ListBuckets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := names[:0]
+	for _, n := range names {
+		if o.r.For(n) == o.s {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func (o *View) Bucket(ctx context.Context, name string) (Bucket, error) {
 	if o.r.For(name) != o.s {
 		return nil, fmt.Errorf("%w: %s is not in this store", ErrNoSuchBucket, name)
 	}
 	return o.s.Bucket(ctx, name)
 }
 
-func (o only) EnsureBucket(ctx context.Context, name string) error {
+func (o *View) EnsureBucket(ctx context.Context, name string) error {
 	if o.r.For(name) != o.s {
 		return fmt.Errorf("%w: %s is not in this store", ErrNoSuchBucket, name)
 	}
 	return o.s.EnsureBucket(ctx, name)
 }
 
-func (o only) ClaimBucket(ctx context.Context, name, account string) error {
+func (o *View) ClaimBucket(ctx context.Context, name, account string) error {
 	c, ok := o.s.(Claimer)
 	if !ok || o.r.For(name) != o.s {
 		return fmt.Errorf("%w: %s is not in this store", ErrNoSuchBucket, name)
@@ -88,7 +116,7 @@ func (o only) ClaimBucket(ctx context.Context, name, account string) error {
 	return c.ClaimBucket(ctx, name, account)
 }
 
-func (o only) BucketOwner(ctx context.Context, name string) (string, error) {
+func (o *View) BucketOwner(ctx context.Context, name string) (string, error) {
 	c, ok := o.s.(Claimer)
 	if !ok || o.r.For(name) != o.s {
 		return "", fmt.Errorf("%w: %s is not in this store", ErrNoSuchBucket, name)

@@ -186,6 +186,10 @@ func translate(err error, bucket, key string) error {
 			return fmt.Errorf("%w: %s: %w", archive.ErrNoSuchBucket, bucket, err)
 		case "NoSuchKey":
 			return fmt.Errorf("%w: s3://%s/%s: %w", archive.ErrNoSuchKey, bucket, key, err)
+		case "ExistingObjectIsDirectory", "ObjectParentIsFile", "XMinioParentIsObject", "XMinioObjectExistsAsDirectory":
+			// Servers that keep objects as files (VersityGW's posix
+			// backend, MinIO) cannot hold "a" and "a/b" at once either.
+			return fmt.Errorf("%w: s3://%s/%s: %w", archive.ErrKeyConflict, bucket, key, err)
 		case "NotFound":
 			if key == "" {
 				return fmt.Errorf("%w: %s: %w", archive.ErrNoSuchBucket, bucket, err)

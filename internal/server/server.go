@@ -26,6 +26,7 @@ import (
 	"github.com/trailwatch/trailwatch/iam"
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/logs"
+	s3api "github.com/trailwatch/trailwatch/s3"
 	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/postgres"
 	"github.com/trailwatch/trailwatch/storage/sqlite"
@@ -173,10 +174,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	stsSvc := sts.New(sts.Options{})
 	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Trails: store.Trails(), Logs: store.Logs(), Buckets: router, Now: cfg.Now, Retention: retain})
 	logsSvc := logs.New(logs.Options{Logs: store.Logs(), Now: cfg.Now})
+	s3Svc := s3api.New(s3api.Options{Store: router.Only(local)})
 
 	s.recorder = frontdoor.NewRecorder(store.Events().PutEvents, 512)
 	s.handler = frontdoor.New(frontdoor.Options{
-		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API(), logsSvc.API()},
+		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API(), logsSvc.API(), s3Svc.API()},
 		Keys: func(ctx context.Context, id string) (trailwatch.AccessKey, error) {
 			k, err := auth.GetAccessKey(ctx, id)
 			if errors.Is(err, storage.ErrNotFound) {
