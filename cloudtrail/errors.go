@@ -72,6 +72,8 @@ const (
 	codeInvalidHomeRegion           = "InvalidHomeRegionException"
 	codeARNInvalid                  = "CloudTrailARNInvalidException"
 	codeInvalidS3BucketName         = "InvalidS3BucketNameException"
+	codeS3BucketDoesNotExist        = "S3BucketDoesNotExistException"
+	codeInsufficientS3BucketPolicy  = "InsufficientS3BucketPolicyException"
 	codeInvalidS3Prefix             = "InvalidS3PrefixException"
 	codeInvalidSnsTopicName         = "InvalidSnsTopicNameException"
 	codeInvalidKmsKeyID             = "InvalidKmsKeyIdException"

@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"context"
 	"time"
 
 	"github.com/trailwatch/trailwatch"
@@ -18,6 +19,10 @@ type Options struct {
 	// Logs, when set, is where CreateTrail and UpdateTrail check that a
 	// CloudWatch Logs log group they are given exists.
 	Logs storage.Logs
+	// Buckets, when set, is where trails deliver: CreateTrail and
+	// UpdateTrail make sure the bucket they name exists there (and, in a
+	// store that keeps owners, belongs to the caller's account).
+	Buckets Buckets
 	// Now is the clock the history window is measured against; nil means
 	// time.Now.
 	Now func() time.Time
@@ -28,12 +33,21 @@ type Options struct {
 	Retention time.Duration
 }
 
+// Buckets is the part of the trail archive (archive.Store) the control
+// plane needs.
+type Buckets interface {
+	// EnsureBucket makes the bucket where the store may, or answers
+	// archive.ErrNoSuchBucket.
+	EnsureBucket(ctx context.Context, name string) error
+}
+
 // Service is the CloudTrail service. It holds no mutable state; one value
 // serves concurrent requests.
 type Service struct {
 	events    storage.Events
 	trails    storage.Trails
 	logs      storage.Logs
+	buckets   Buckets
 	now       func() time.Time
 	retention time.Duration
 }
@@ -50,7 +64,7 @@ func New(opts Options) *Service {
 	if opts.Retention < 0 {
 		panic("BUG: cloudtrail: negative Options.Retention")
 	}
-	return &Service{events: opts.Events, trails: opts.Trails, logs: opts.Logs, now: opts.Now, retention: opts.Retention}
+	return &Service{events: opts.Events, trails: opts.Trails, logs: opts.Logs, buckets: opts.Buckets, now: opts.Now, retention: opts.Retention}
 }
 
 // API returns the service's operation table for the front door. Operations

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/archive"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/storage"
 )
@@ -155,4 +156,50 @@ func checkCombination(t *trailwatch.Trail) *awserr.Error {
 // organization trail cannot exist (unverified wording).
 func errOrganizations() *awserr.Error {
 	return ctError(codeOrganizationsNotInUse, "This account is not a member of an organization.")
+}
+
+// ensureBucket makes sure the bucket a trail is given can take its files:
+// it exists in the archive, made there if the archive may make it, and, in
+// an archive that records owners (the local one), belongs to the caller's
+// account. A bucket missing from an external store is
+// S3BucketDoesNotExistException; one another account claimed is refused as
+// AWS refuses a bucket whose policy does not let CloudTrail write
+// (reference/cloudtrail.md §5.2).
+func (s *Service) ensureBucket(ctx context.Context, c *trailwatch.Caller, name string) error {
+	if s.buckets == nil {
+		return nil
+	}
+	if e := checkBucket(name); e != nil {
+		return e
+	}
+	err := s.buckets.EnsureBucket(ctx, name)
+	if errors.Is(err, archive.ErrNoSuchBucket) {
+		return errBucketMissing(name)
+	}
+	if err != nil {
+		return fmt.Errorf("ensure bucket %s: %w", name, err)
+	}
+	if cl, ok := s.buckets.(archive.Claimer); ok {
+		err := cl.ClaimBucket(ctx, name, c.AccountID)
+		if errors.Is(err, archive.ErrBucketOwned) {
+			return errBucketPolicy(name)
+		}
+		if err != nil {
+			return fmt.Errorf("claim bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// errBucketMissing: the model documents only "the specified S3 bucket does
+// not exist"; the sentence is the one CloudTrail emulators send
+// (unverified).
+func errBucketMissing(name string) *awserr.Error {
+	return ctError(codeS3BucketDoesNotExist, "S3 bucket %s does not exist!", name)
+}
+
+// errBucketPolicy (observed: hashicorp/terraform#29991, aws-cli docs issue
+// awsdocs/aws-cloudtrail-user-guide#24).
+func errBucketPolicy(name string) *awserr.Error {
+	return ctError(codeInsufficientS3BucketPolicy, "Incorrect S3 bucket policy is detected for bucket: %s", name)
 }

@@ -240,6 +240,11 @@ func (s *Service) CreateTrail(ctx context.Context, in *CreateTrailInput) (*Trail
 		}
 		t.Tags = tags
 	}
+	// Last of the checks, as it may make a bucket: a request refused for
+	// anything else leaves no directory behind.
+	if err := s.ensureBucket(ctx, c, t.S3BucketName); err != nil {
+		return nil, err
+	}
 	err = s.trails.CreateTrail(ctx, t, MaxTrailsPerRegion)
 	switch {
 	case errors.Is(err, storage.ErrExists):
@@ -327,6 +332,13 @@ func (s *Service) UpdateTrail(ctx context.Context, in *UpdateTrailInput) (*Trail
 	t, err := s.findTrail(ctx, c, in.Name, write)
 	if err != nil {
 		return nil, err
+	}
+	// Outside the storage transaction: an external store is a network
+	// call away.
+	if in.S3BucketName != nil {
+		if err := s.ensureBucket(ctx, c, *in.S3BucketName); err != nil {
+			return nil, err
+		}
 	}
 	var out *TrailOutput
 	err = s.updateTrail(ctx, c, in.Name, t, func(t *trailwatch.Trail) error {

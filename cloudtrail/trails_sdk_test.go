@@ -614,8 +614,9 @@ func TestSDKTrailIsolation(t *testing.T) {
 	wantAPIError(t, "GetTrail of another account's trail", err, "TrailNotFoundException", "")
 	_, err = oc.DeleteTrail(bg, &ct.DeleteTrailInput{Name: aws.String(arn)})
 	wantAPIError(t, "DeleteTrail of another account's trail", err, "TrailNotFoundException", "")
-	// The same name is free in the other account.
-	must[*ct.CreateTrailOutput](t, "CreateTrail other")(oc.CreateTrail(bg, &ct.CreateTrailInput{Name: aws.String("mine"), S3BucketName: aws.String("audit")}))
+	// The same name is free in the other account (its bucket is not: a
+	// local bucket belongs to the account that first named it).
+	must[*ct.CreateTrailOutput](t, "CreateTrail other")(oc.CreateTrail(bg, &ct.CreateTrailInput{Name: aws.String("mine"), S3BucketName: aws.String("audit-other")}))
 }
 
 // TestSDKTrailAuthorization: IAM users are authorised against the trail's

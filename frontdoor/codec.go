@@ -8,17 +8,20 @@ import (
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/awsjson"
 	"github.com/trailwatch/trailwatch/internal/awsquery"
+	"github.com/trailwatch/trailwatch/internal/restxml"
 )
 
 // codec reads inputs and writes outputs and errors in one protocol.
 type codec interface {
-	decode(body []byte, form url.Values, in any) error
+	decode(r *http.Request, body []byte, form url.Values, in any) error
 	output(w http.ResponseWriter, svc *awsapi.Service, op string, out any, requestID string)
 	error(w http.ResponseWriter, svc *awsapi.Service, e *awserr.Error, requestID string)
 }
 
-func codecFor(p awsapi.Protocol) codec {
-	switch p {
+func codecFor(rt route) codec {
+	switch rt.protocol {
+	case awsapi.RESTXML:
+		return restXMLCodec{svc: rt.svc}
 	case awsapi.JSON10:
 		return jsonCodec{contentType: "application/x-amz-json-1.0"}
 	case awsapi.JSON11:
@@ -30,7 +33,9 @@ func codecFor(p awsapi.Protocol) codec {
 
 type jsonCodec struct{ contentType string }
 
-func (c jsonCodec) decode(body []byte, _ url.Values, in any) error { return awsjson.Decode(body, in) }
+func (c jsonCodec) decode(_ *http.Request, body []byte, _ url.Values, in any) error {
+	return awsjson.Decode(body, in)
+}
 
 func (c jsonCodec) output(w http.ResponseWriter, _ *awsapi.Service, _ string, out any, _ string) {
 	_ = awsjson.WriteResponse(w, c.contentType, out)
@@ -46,7 +51,9 @@ func (c jsonCodec) error(w http.ResponseWriter, svc *awsapi.Service, e *awserr.E
 
 type queryCodec struct{}
 
-func (queryCodec) decode(_ []byte, form url.Values, in any) error { return awsquery.Decode(form, in) }
+func (queryCodec) decode(_ *http.Request, _ []byte, form url.Values, in any) error {
+	return awsquery.Decode(form, in)
+}
 
 func (queryCodec) output(w http.ResponseWriter, svc *awsapi.Service, op string, out any, requestID string) {
 	_ = awsquery.WriteResponse(w, svc.XMLNamespace, op, out, requestID)
@@ -58,4 +65,20 @@ func (queryCodec) error(w http.ResponseWriter, svc *awsapi.Service, e *awserr.Er
 		ns = svc.XMLNamespace
 	}
 	awsquery.WriteError(w, ns, e, requestID)
+}
+
+// restXMLCodec binds inputs from the request itself (path, query,
+// headers); REST services have no body to decode for the reads served.
+type restXMLCodec struct{ svc *awsapi.Service }
+
+func (c restXMLCodec) decode(r *http.Request, _ []byte, _ url.Values, in any) error {
+	return restxml.Decode(c.svc.Routes, r, in)
+}
+
+func (restXMLCodec) output(w http.ResponseWriter, _ *awsapi.Service, _ string, out any, requestID string) {
+	restxml.WriteOutput(w, out, requestID)
+}
+
+func (restXMLCodec) error(w http.ResponseWriter, _ *awsapi.Service, e *awserr.Error, requestID string) {
+	restxml.WriteError(w, e, requestID)
 }

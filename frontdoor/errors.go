@@ -16,7 +16,7 @@ import (
 func isQuery(p awsapi.Protocol) bool { return p == awsapi.Query }
 
 func pick(p awsapi.Protocol, query, json string) string {
-	if isQuery(p) {
+	if isQuery(p) || p == awsapi.RESTXML {
 		return query
 	}
 	return json
@@ -27,6 +27,9 @@ func authError(p awsapi.Protocol, err error) *awserr.Error {
 	se, ok := err.(*sigv4.Error)
 	if !ok {
 		return awserr.Internal()
+	}
+	if p == awsapi.RESTXML {
+		return s3AuthError(se)
 	}
 	status := http.StatusForbidden
 	if !isQuery(p) {
@@ -49,7 +52,14 @@ func authError(p awsapi.Protocol, err error) *awserr.Error {
 	return awserr.Internal()
 }
 
-func unknownOperation(p awsapi.Protocol, svc *awsapi.Service, op string) *awserr.Error {
+func unknownOperation(p awsapi.Protocol, svc *awsapi.Service, op, method string) *awserr.Error {
+	if p == awsapi.RESTXML {
+		// The S3 API over the local archive is read-only.
+		if method != http.MethodGet && method != http.MethodHead {
+			return awserr.New("MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource.")
+		}
+		return awserr.New("NotImplemented", http.StatusNotImplemented, "A header you provided implies functionality that is not implemented")
+	}
 	if isQuery(p) {
 		if op == "" {
 			return awserr.New("MissingAction", http.StatusBadRequest, "Missing Action")
@@ -79,7 +89,7 @@ func accessDenied(p awsapi.Protocol, principalARN, action, resource string, expl
 		why = "with an explicit deny in an identity-based policy"
 	}
 	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", principalARN, action, resource, why)
-	if isQuery(p) {
+	if isQuery(p) || p == awsapi.RESTXML {
 		return &awserr.Error{Code: "AccessDenied", Message: msg, Status: http.StatusForbidden}
 	}
 	return &awserr.Error{Code: "AccessDeniedException", Message: msg, Status: http.StatusBadRequest}
@@ -91,4 +101,26 @@ func validationError(svc *awsapi.Service, p awsapi.Protocol, err error) *awserr.
 		code = pick(p, "ValidationError", "ValidationException")
 	}
 	return &awserr.Error{Code: code, Message: err.Error(), Status: http.StatusBadRequest}
+}
+
+// s3AuthError maps a SigV4 failure to S3's codes, all 403 except malformed
+// requests (reference/protocols.md §8.5, §8.6; S3's error-code table).
+func s3AuthError(se *sigv4.Error) *awserr.Error {
+	switch se.Kind {
+	case sigv4.MissingAuth:
+		return awserr.New("AccessDenied", http.StatusForbidden, "Access Denied")
+	case sigv4.Incomplete:
+		return awserr.New("AuthorizationHeaderMalformed", http.StatusBadRequest, "%s", se.Msg)
+	case sigv4.UnknownKey:
+		return awserr.New("InvalidAccessKeyId", http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records.")
+	case sigv4.SignatureMismatch:
+		return awserr.New("SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+	case sigv4.TimeSkew:
+		return awserr.New("RequestTimeTooSkewed", http.StatusForbidden, "The difference between the request time and the current time is too large.")
+	case sigv4.PresignExpired:
+		return awserr.New("AccessDenied", http.StatusForbidden, "Request has expired")
+	case sigv4.PayloadHashMismatch:
+		return awserr.New("XAmzContentSHA256Mismatch", http.StatusBadRequest, "%s", se.Msg)
+	}
+	return awserr.Internal()
 }

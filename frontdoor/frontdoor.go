@@ -118,7 +118,7 @@ func (h *Handler) serve(c *call) {
 	scope, scopeErr := sigv4.ParseScope(r)
 	c.scope = scope
 	c.rt = h.services.classify(r, scope.Service)
-	c.codec = codecFor(c.rt.protocol)
+	c.codec = codecFor(c.rt)
 
 	body, err := io.ReadAll(io.LimitReader(r.Body, h.opt.MaxBodyBytes+1))
 	if err != nil {
@@ -162,7 +162,7 @@ func (h *Handler) serve(c *call) {
 		return
 	}
 	if c.rt.svc == nil || c.rt.svc.Operations[c.rt.opName] == nil {
-		c.err = unknownOperation(c.rt.protocol, c.rt.svc, c.rt.opName)
+		c.err = unknownOperation(c.rt.protocol, c.rt.svc, c.rt.opName, r.Method)
 		return
 	}
 	if c.rt.svc.SigningName != scope.Service {
@@ -172,7 +172,7 @@ func (h *Handler) serve(c *call) {
 	c.op = c.rt.svc.Operations[c.rt.opName]
 
 	in := c.op.NewInput()
-	if err := c.codec.decode(body, form, in); err != nil {
+	if err := c.codec.decode(r, body, form, in); err != nil {
 		c.err = asAWSError(h, c, err)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch/internal/restxml"
 )
 
 // route is where a request is going, as far as can be told before its
@@ -50,6 +51,12 @@ func (s *services) classify(r *http.Request, scopeService string) route {
 		}
 		svc := s.byTarget[target[:i]]
 		return route{protocol: proto, svc: svc, opName: target[i+1:]}
+	}
+	// A service with HTTP routes (S3) owns every other request signed for
+	// it (reference/protocols.md §7, rule 5).
+	if svc := s.bySigning[scopeService]; svc != nil && len(svc.Routes) > 0 {
+		op, _ := restxml.Match(svc.Routes, r)
+		return route{protocol: awsapi.RESTXML, svc: svc, opName: op}
 	}
 	// Everything else we serve today is the query protocol; a request that
 	// is neither is answered in it too, since that is what a bare form POST

@@ -33,6 +33,8 @@ func runServer(ctx context.Context, args []string) error {
 	tlsCert := fs.String("tls-cert", envOr("TRAILWATCH_TLS_CERT", ""), "TLS certificate file (PEM); serve HTTPS when set with --tls-key [TRAILWATCH_TLS_CERT]")
 	tlsKey := fs.String("tls-key", envOr("TRAILWATCH_TLS_KEY", ""), "TLS private key file (PEM) [TRAILWATCH_TLS_KEY]")
 	retention := fs.String("history-retention", envOr("TRAILWATCH_HISTORY_RETENTION", "2160h"), "how long event history is kept (Go duration, e.g. 2160h = 90 days); 0 keeps it forever [TRAILWATCH_HISTORY_RETENTION]")
+	var af archiveFlags
+	af.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,7 +50,7 @@ func runServer(ctx context.Context, args []string) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv, err := server.Open(ctx, server.Config{
+	cfg := server.Config{
 		DataDir:             sf.dataDir,
 		Backend:             sf.backend,
 		HistoryRetention:    keep,
@@ -56,7 +58,11 @@ func runServer(ctx context.Context, args []string) error {
 		RootAccessKeyID:     os.Getenv("TRAILWATCH_ROOT_ACCESS_KEY_ID"),
 		RootSecretAccessKey: os.Getenv("TRAILWATCH_ROOT_SECRET_ACCESS_KEY"),
 		Logger:              logger,
-	})
+	}
+	if err := af.config(&cfg); err != nil {
+		return err
+	}
+	srv, err := server.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}

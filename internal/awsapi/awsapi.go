@@ -21,6 +21,7 @@ const (
 	Query     Protocol = "awsQuery"
 	RPCv2CBOR Protocol = "rpcv2Cbor"
 	RESTJSON  Protocol = "restJson1"
+	RESTXML   Protocol = "restXml"
 )
 
 // Service is one AWS service's operation table.
@@ -50,8 +51,25 @@ type Service struct {
 	// GlobalRegion, when set, is the region the service's events are recorded
 	// in whatever region the caller signed for (IAM: us-east-1).
 	GlobalRegion string
+	// Routes bind operations to HTTP requests, for REST protocols: the
+	// first route a request matches names its operation.
+	Routes []Route
 	// Operations lists the operations by name.
 	Operations map[string]*Operation
+}
+
+// Route binds an operation to requests, in the manner of Smithy's http
+// trait: a method, a path pattern whose {Label} segments (and one final
+// greedy {Label+}) fill the input's location:"uri" members, and query
+// parameters that must be present.
+type Route struct {
+	Method string // GET, HEAD, PUT, …
+	// Path is the pattern: "/", "/{Bucket}", "/{Bucket}/{Key+}".
+	Path string
+	// Query lists parameters the request must carry: "location" (present,
+	// any value) or "list-type=2" (that value).
+	Query []string
+	Op    string
 }
 
 // NewService returns s with its operations indexed by name.
@@ -75,6 +93,9 @@ type Operation struct {
 	Category string
 	// Public operations need no permission (sts:GetCallerIdentity).
 	Public bool
+	// IAMAction, when set, is the IAM action authorised instead of
+	// prefix:Name (S3's ListObjectsV2 is s3:ListBucket).
+	IAMAction string
 
 	newInput  func() any
 	call      func(context.Context, any) (any, error)
@@ -90,7 +111,9 @@ type Def[I, O any] struct {
 	ReadOnly bool
 	Data     bool // a data event (data-plane call) rather than management
 	Public   bool
-	Handle   func(ctx context.Context, in *I) (*O, error)
+	// IAMAction overrides the IAM action (see Operation.IAMAction).
+	IAMAction string
+	Handle    func(ctx context.Context, in *I) (*O, error)
 	// Resources names what the call acts on, for authorisation and for the
 	// record's resources. Nil or empty means the action is checked against "*".
 	// An error (a storage failure while finding a resource's ARN) fails the
@@ -101,11 +124,12 @@ type Def[I, O any] struct {
 // Op builds an Operation from a typed definition.
 func Op[I, O any](d Def[I, O]) *Operation {
 	op := &Operation{
-		Name:     d.Name,
-		ReadOnly: d.ReadOnly,
-		Category: trailwatch.CategoryManagement,
-		Public:   d.Public,
-		newInput: func() any { return new(I) },
+		Name:      d.Name,
+		ReadOnly:  d.ReadOnly,
+		Category:  trailwatch.CategoryManagement,
+		Public:    d.Public,
+		IAMAction: d.IAMAction,
+		newInput:  func() any { return new(I) },
 		call: func(ctx context.Context, in any) (any, error) {
 			out, err := d.Handle(ctx, in.(*I))
 			if err != nil {
@@ -142,4 +166,9 @@ func (op *Operation) Resources(ctx context.Context, in any) ([]trailwatch.Resour
 }
 
 // Action is the IAM action name, prefix:Operation.
-func (s *Service) Action(op *Operation) string { return s.ActionPrefix + ":" + op.Name }
+func (s *Service) Action(op *Operation) string {
+	if op.IAMAction != "" {
+		return op.IAMAction
+	}
+	return s.ActionPrefix + ":" + op.Name
+}

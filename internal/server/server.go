@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,11 +18,15 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/archive"
+	"github.com/trailwatch/trailwatch/archive/dir"
+	"github.com/trailwatch/trailwatch/archive/s3"
 	"github.com/trailwatch/trailwatch/cloudtrail"
 	"github.com/trailwatch/trailwatch/frontdoor"
 	"github.com/trailwatch/trailwatch/iam"
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/logs"
+	s3api "github.com/trailwatch/trailwatch/s3"
 	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/postgres"
 	"github.com/trailwatch/trailwatch/storage/sqlite"
@@ -61,6 +66,16 @@ type Config struct {
 	RootSecretAccessKey string
 	// MaxBodyBytes bounds request bodies (0 = the front door's default).
 	MaxBodyBytes int64
+	// ArchiveDir is the local trail archive; "" means DataDir/archive.
+	ArchiveDir string
+	// S3 is the external S3-compatible store every bucket lives in when
+	// its Endpoint is set; otherwise buckets are directories of the local
+	// archive.
+	S3 S3Config
+	// S3Buckets places single buckets: each named bucket lives in the
+	// store its S3Config describes, or in the local archive when the
+	// config's Endpoint is "local".
+	S3Buckets map[string]S3Config
 	// NoWorkers leaves the background workers stopped (admin commands).
 	NoWorkers bool
 	// NodeID names this node in leases; defaults to host name and pid.
@@ -68,6 +83,24 @@ type Config struct {
 	Logger *slog.Logger
 	Now    func() time.Time
 }
+
+// S3Config describes an external S3-compatible store.
+type S3Config struct {
+	// Endpoint is the base URL (https://s3.example.net:9000); "local"
+	// (in S3Buckets only) means the local archive.
+	Endpoint string
+	// Region requests are signed for; "" means us-east-1.
+	Region string
+	// PathStyle addresses buckets as ENDPOINT/BUCKET rather than as
+	// BUCKET.HOST.
+	PathStyle bool
+	// AccessKeyID and SecretAccessKey sign the requests.
+	AccessKeyID, SecretAccessKey string
+}
+
+// LocalEndpoint is the S3Buckets endpoint that keeps a bucket in the local
+// archive even when S3.Endpoint sends the rest elsewhere.
+const LocalEndpoint = "local"
 
 // Credentials are an account's root credentials.
 type Credentials struct {
@@ -80,6 +113,8 @@ type Credentials struct {
 type Server struct {
 	cfg      Config
 	store    storage.Store
+	archive  *archive.Router
+	local    *dir.Store
 	recorder *frontdoor.Recorder
 	handler  http.Handler
 	root     Credentials
@@ -116,11 +151,15 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	router, local, err := openArchive(cfg)
+	if err != nil {
+		return nil, err
+	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: store}
+	s := &Server{cfg: cfg, store: store, archive: router, local: local}
 	if err := s.bootstrap(ctx); err != nil {
 		store.Close()
 		return nil, err
@@ -133,12 +172,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	auth := newAuthCache(store.IAM(), cfg.Now)
 	iamSvc := iam.New(iam.Options{Store: auth, Accounts: store.Accounts(), Now: cfg.Now})
 	stsSvc := sts.New(sts.Options{})
-	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Trails: store.Trails(), Logs: store.Logs(), Now: cfg.Now, Retention: retain})
+	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Trails: store.Trails(), Logs: store.Logs(), Buckets: router, Now: cfg.Now, Retention: retain})
 	logsSvc := logs.New(logs.Options{Logs: store.Logs(), Now: cfg.Now})
+	s3Svc := s3api.New(s3api.Options{Store: router.Only(local)})
 
 	s.recorder = frontdoor.NewRecorder(store.Events().PutEvents, 512)
 	s.handler = frontdoor.New(frontdoor.Options{
-		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API(), logsSvc.API()},
+		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API(), logsSvc.API(), s3Svc.API()},
 		Keys: func(ctx context.Context, id string) (trailwatch.AccessKey, error) {
 			k, err := auth.GetAccessKey(ctx, id)
 			if errors.Is(err, storage.ErrNotFound) {
@@ -184,6 +224,45 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// openArchive opens the local archive and routes buckets to it or to the
+// external stores the configuration names.
+func openArchive(cfg Config) (*archive.Router, *dir.Store, error) {
+	root := cfg.ArchiveDir
+	if root == "" {
+		root = filepath.Join(cfg.DataDir, "archive")
+	}
+	local, err := dir.Open(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open archive: %w", err)
+	}
+	external := func(c S3Config) (archive.Store, error) {
+		if c.Endpoint == LocalEndpoint {
+			return local, nil
+		}
+		u, err := url.Parse(c.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("S3 endpoint %q: want an http:// or https:// URL", c.Endpoint)
+		}
+		return s3.New(s3.Options{Endpoint: c.Endpoint, Region: c.Region, PathStyle: c.PathStyle,
+			AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}), nil
+	}
+	r := &archive.Router{Default: local, Buckets: map[string]archive.Store{}}
+	if cfg.S3.Endpoint != "" {
+		if r.Default, err = external(cfg.S3); err != nil {
+			return nil, nil, err
+		}
+	}
+	for name, c := range cfg.S3Buckets {
+		if err := archive.CheckBucketName(name); err != nil {
+			return nil, nil, err
+		}
+		if r.Buckets[name], err = external(c); err != nil {
+			return nil, nil, fmt.Errorf("bucket %s: %w", name, err)
+		}
+	}
+	return r, local, nil
+}
+
 func openStore(ctx context.Context, cfg Config) (storage.Store, error) {
 	switch {
 	case cfg.Backend == "" || cfg.Backend == "sqlite":
@@ -204,6 +283,13 @@ func openStore(ctx context.Context, cfg Config) (storage.Store, error) {
 
 // Handler is the front door, ready to serve.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// Archive is where trails deliver: every bucket, local or external. The
+// delivery worker writes through it.
+func (s *Server) Archive() archive.Store { return s.archive }
+
+// LocalArchive is the local archive directory store.
+func (s *Server) LocalArchive() *dir.Store { return s.local }
 
 // Root returns the default account's root credentials.
 func (s *Server) Root() Credentials { return s.root }

@@ -160,8 +160,15 @@ func newPayload(r *http.Request, a *auth, body []byte) (payload, error) {
 	}
 	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" {
 		switch {
-		case h == unsignedPayload:
+		case h == unsignedPayload && a.scope.Service == "s3":
 			return payload{hash: h}, nil
+		case h == unsignedPayload:
+			// Only S3 lets a client leave its body out of the signature;
+			// for every other service the body is what was signed, so a
+			// request signed over UNSIGNED-PAYLOAD cannot verify.
+			var p payload
+			p.hash = p.bodyHash(body)
+			return p, nil
 		case isSHA256Hex(h):
 			return payload{hash: h, check: true}, nil
 		default:

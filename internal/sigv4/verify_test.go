@@ -371,6 +371,22 @@ func TestVerifyRefuses(t *testing.T) {
 			message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
 		},
 		{
+			// Only S3 leaves bodies unsigned: a logs call signed over
+			// UNSIGNED-PAYLOAD would let its body be swapped freely.
+			name: "unsigned payload outside s3",
+			build: func(t *testing.T) (*http.Request, []byte) {
+				body := []byte(`{"logGroupName":"a"}`)
+				req := MustNewRequest(t, "POST", "https://logs.eu-west-1.amazonaws.com/", body, map[string]string{
+					"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD",
+					"X-Amz-Target":         "Logs_20140328.CreateLogGroup",
+				})
+				MustSign(t, req, body, testCreds, "logs", t0)
+				r, _ := MustServerRequest(t, req)
+				return r, []byte(`{"logGroupName":"b"}`)
+			},
+			kind: sigv4.SignatureMismatch,
+		},
+		{
 			name: "presigned url used with a body",
 			build: func(t *testing.T) (*http.Request, []byte) {
 				req := MustNewRequest(t, "POST", "https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15", nil, nil)
