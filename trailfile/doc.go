@@ -4,7 +4,8 @@
 // does it (reference/cloudtrail.md §6.1, §7), plus the chain checks the CLI
 // leaves out.
 //
-// It does no I/O of its own: encoders return bytes, and verification reads
-// objects through the small Reader interface that the archive stores
-// (local directory, external S3) satisfy.
+// Encoders return bytes, and verification reads objects through the small
+// Reader interface that the archive stores (local directory, external S3)
+// satisfy; DirReader reads a local archive directory for tools that run
+// without a server.
 package trailfile
