@@ -18,6 +18,9 @@ type Options struct {
 	// Logs, when set, is where CreateTrail and UpdateTrail check that a
 	// CloudWatch Logs log group they are given exists.
 	Logs storage.Logs
+	// PublicKeys, when set, serves ListPublicKeys from the digest signing
+	// keys (package trailkeys); nil leaves the operation out.
+	PublicKeys PublicKeysFunc
 	// Now is the clock the history window is measured against; nil means
 	// time.Now.
 	Now func() time.Time
@@ -36,6 +39,8 @@ type Service struct {
 	logs      storage.Logs
 	now       func() time.Time
 	retention time.Duration
+	// publicKeys serves ListPublicKeys; nil when not configured.
+	publicKeys PublicKeysFunc
 }
 
 // New returns a Service. It panics if opts.Events is nil, which is a wiring
@@ -50,7 +55,7 @@ func New(opts Options) *Service {
 	if opts.Retention < 0 {
 		panic("BUG: cloudtrail: negative Options.Retention")
 	}
-	return &Service{events: opts.Events, trails: opts.Trails, logs: opts.Logs, now: opts.Now, retention: opts.Retention}
+	return &Service{events: opts.Events, trails: opts.Trails, logs: opts.Logs, now: opts.Now, retention: opts.Retention, publicKeys: opts.PublicKeys}
 }
 
 // API returns the service's operation table for the front door. Operations
@@ -66,6 +71,11 @@ func (s *Service) API() *awsapi.Service {
 	}
 	if s.trails != nil {
 		ops = append(ops, s.trailOperations()...)
+	}
+	if s.publicKeys != nil {
+		ops = append(ops, awsapi.Op(awsapi.Def[ListPublicKeysInput, ListPublicKeysOutput]{
+			Name: "ListPublicKeys", ReadOnly: true, Handle: s.ListPublicKeys,
+		}))
 	}
 	return awsapi.NewService(awsapi.Service{
 		SigningName:  "cloudtrail",
