@@ -23,6 +23,9 @@ type Options struct {
 	// UpdateTrail make sure the bucket they name exists there (and, in a
 	// store that keeps owners, belongs to the caller's account).
 	Buckets Buckets
+	// PublicKeys, when set, serves ListPublicKeys from the digest signing
+	// keys (package trailkeys); nil leaves the operation out.
+	PublicKeys PublicKeysFunc
 	// Now is the clock the history window is measured against; nil means
 	// time.Now.
 	Now func() time.Time
@@ -50,6 +53,8 @@ type Service struct {
 	buckets   Buckets
 	now       func() time.Time
 	retention time.Duration
+	// publicKeys serves ListPublicKeys; nil when not configured.
+	publicKeys PublicKeysFunc
 }
 
 // New returns a Service. It panics if opts.Events is nil, which is a wiring
@@ -64,7 +69,7 @@ func New(opts Options) *Service {
 	if opts.Retention < 0 {
 		panic("BUG: cloudtrail: negative Options.Retention")
 	}
-	return &Service{events: opts.Events, trails: opts.Trails, logs: opts.Logs, buckets: opts.Buckets, now: opts.Now, retention: opts.Retention}
+	return &Service{events: opts.Events, trails: opts.Trails, logs: opts.Logs, buckets: opts.Buckets, now: opts.Now, retention: opts.Retention, publicKeys: opts.PublicKeys}
 }
 
 // API returns the service's operation table for the front door. Operations
@@ -80,6 +85,11 @@ func (s *Service) API() *awsapi.Service {
 	}
 	if s.trails != nil {
 		ops = append(ops, s.trailOperations()...)
+	}
+	if s.publicKeys != nil {
+		ops = append(ops, awsapi.Op(awsapi.Def[ListPublicKeysInput, ListPublicKeysOutput]{
+			Name: "ListPublicKeys", ReadOnly: true, Handle: s.ListPublicKeys,
+		}))
 	}
 	return awsapi.NewService(awsapi.Service{
 		SigningName:  "cloudtrail",

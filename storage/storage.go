@@ -35,6 +35,7 @@ type Store interface {
 	Leases() Leases
 	Logs() Logs
 	Trails() Trails
+	TrailKeys() TrailKeys
 	// Close waits for in-flight writes and releases the database.
 	Close() error
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/trailwatch/trailwatch/trailkeys"
 	"log/slog"
 	"net"
 	"net/http"
@@ -49,8 +50,15 @@ func runServer(ctx context.Context, args []string) error {
 		keep = -1 // forever
 	}
 
+	var kek []byte
+	if v := os.Getenv("TRAILWATCH_KEY_ENCRYPTION_KEY"); v != "" {
+		if kek, err = trailkeys.LoadKEK("", v); err != nil {
+			return err
+		}
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg := server.Config{
+		KeyEncryptionKey:    kek,
 		DataDir:             sf.dataDir,
 		Backend:             sf.backend,
 		HistoryRetention:    keep,

@@ -31,6 +31,7 @@ import (
 	"github.com/trailwatch/trailwatch/storage/postgres"
 	"github.com/trailwatch/trailwatch/storage/sqlite"
 	"github.com/trailwatch/trailwatch/sts"
+	"github.com/trailwatch/trailwatch/trailkeys"
 	"github.com/trailwatch/trailwatch/worker/logretention"
 	"github.com/trailwatch/trailwatch/worker/retention"
 )
@@ -64,6 +65,13 @@ type Config struct {
 	RootAccountID       string
 	RootAccessKeyID     string
 	RootSecretAccessKey string
+	// KeyEncryptionKey (32 bytes) seals the digest signing keys at rest;
+	// nil means the key in DataDir's trail-key-encryption-key file,
+	// created on first start (trailkeys.LoadKEK).
+	KeyEncryptionKey []byte
+	// KeyRotation is how long a digest signing key signs; 0 means
+	// trailkeys.DefaultRotation.
+	KeyRotation time.Duration
 	// MaxBodyBytes bounds request bodies (0 = the front door's default).
 	MaxBodyBytes int64
 	// ArchiveDir is the local trail archive; "" means DataDir/archive.
@@ -111,13 +119,16 @@ type Credentials struct {
 
 // Server is an assembled, running trailwatch.
 type Server struct {
-	cfg      Config
-	store    storage.Store
-	archive  *archive.Router
-	local    *dir.Store
-	recorder *frontdoor.Recorder
-	handler  http.Handler
-	root     Credentials
+	// TrailKeys hands out the digest signing keys, for the delivery
+	// worker.
+	TrailKeys *trailkeys.Keys
+	cfg       Config
+	store     storage.Store
+	archive   *archive.Router
+	local     *dir.Store
+	recorder  *frontdoor.Recorder
+	handler   http.Handler
+	root      Credentials
 	// CredentialsPath is where generated root credentials were written,
 	// or "" when they came from the configuration.
 	CredentialsPath string
@@ -172,7 +183,21 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	auth := newAuthCache(store.IAM(), cfg.Now)
 	iamSvc := iam.New(iam.Options{Store: auth, Accounts: store.Accounts(), Now: cfg.Now})
 	stsSvc := sts.New(sts.Options{})
-	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Trails: store.Trails(), Logs: store.Logs(), Buckets: router, Now: cfg.Now, Retention: retain})
+	kek := cfg.KeyEncryptionKey
+	if kek == nil {
+		if kek, err = trailkeys.LoadKEK(cfg.DataDir, ""); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
+	keys, err := trailkeys.New(trailkeys.Options{Store: store.TrailKeys(), KEK: kek, Rotation: cfg.KeyRotation})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	s.TrailKeys = keys
+	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Trails: store.Trails(), Logs: store.Logs(), Buckets: router,
+		Now: cfg.Now, Retention: retain, PublicKeys: keys.PublicKeys})
 	logsSvc := logs.New(logs.Options{Logs: store.Logs(), Now: cfg.Now})
 	s3Svc := s3api.New(s3api.Options{Store: router.Only(local)})
 

@@ -300,6 +300,20 @@ DROP TABLE events;
 	`
 ALTER TABLE trails ADD COLUMN delivery_state bytea;
 `,
+	// 6: digest signing keys (storage.TrailKeys). Times in Unix
+	// nanoseconds; the private key is sealed by the caller.
+	`
+CREATE TABLE trail_keys (
+	account_id  text NOT NULL,
+	region      text NOT NULL,
+	valid_from  bigint NOT NULL,
+	valid_until bigint NOT NULL,
+	fingerprint text NOT NULL UNIQUE,
+	public_key  bytea NOT NULL,
+	sealed_key  bytea NOT NULL,
+	PRIMARY KEY (account_id, region, valid_from)
+);
+`,
 }
 
 // migrate brings the schema up to date in one transaction, holding the

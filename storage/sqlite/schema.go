@@ -293,6 +293,20 @@ DROP TABLE events;
 	`
 ALTER TABLE trails ADD COLUMN delivery_state BLOB;
 `,
+	// 6: digest signing keys (storage.TrailKeys). Times in Unix
+	// nanoseconds; the private key is sealed by the caller.
+	`
+CREATE TABLE trail_keys (
+	account_id  TEXT NOT NULL,
+	region      TEXT NOT NULL,
+	valid_from  INTEGER NOT NULL,
+	valid_until INTEGER NOT NULL,
+	fingerprint TEXT NOT NULL UNIQUE,
+	public_key  BLOB NOT NULL,
+	sealed_key  BLOB NOT NULL,
+	PRIMARY KEY (account_id, region, valid_from)
+);
+`,
 }
 
 // migrate brings the schema up to date.

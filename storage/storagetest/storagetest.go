@@ -76,6 +76,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Trails", func(t *testing.T) { testTrails(t, h) })
 	t.Run("TrailPlacement", func(t *testing.T) { testTrailPlacement(t, h) })
 	t.Run("TrailsDurability", func(t *testing.T) { testTrailsDurability(t, h) })
+	t.Run("TrailKeys", func(t *testing.T) { testTrailKeys(t, h) })
 }
 
 // harness hands out stores to the suite's tests.
