@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/server"
+	"github.com/trailwatch/trailwatch/worker/delivery"
 )
 
 // serverFlags are the flags shared by server and admin: where the data is.
@@ -34,6 +35,8 @@ func runServer(ctx context.Context, args []string) error {
 	tlsCert := fs.String("tls-cert", envOr("TRAILWATCH_TLS_CERT", ""), "TLS certificate file (PEM); serve HTTPS when set with --tls-key [TRAILWATCH_TLS_CERT]")
 	tlsKey := fs.String("tls-key", envOr("TRAILWATCH_TLS_KEY", ""), "TLS private key file (PEM) [TRAILWATCH_TLS_KEY]")
 	retention := fs.String("history-retention", envOr("TRAILWATCH_HISTORY_RETENTION", "2160h"), "how long event history is kept (Go duration, e.g. 2160h = 90 days); 0 keeps it forever [TRAILWATCH_HISTORY_RETENTION]")
+	deliveryEvery := fs.String("delivery-interval", envOr("TRAILWATCH_DELIVERY_INTERVAL", delivery.DefaultInterval.String()), "how often trails deliver log files (Go duration) [TRAILWATCH_DELIVERY_INTERVAL]")
+	digestEvery := fs.String("digest-interval", envOr("TRAILWATCH_DIGEST_INTERVAL", delivery.DefaultDigestInterval.String()), "the period each digest file covers, with log file validation on (Go duration) [TRAILWATCH_DIGEST_INTERVAL]")
 	var af archiveFlags
 	af.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -49,6 +52,12 @@ func runServer(ctx context.Context, args []string) error {
 	if keep == 0 {
 		keep = -1 // forever
 	}
+	var every [2]time.Duration
+	for i, f := range []struct{ name, v string }{{"--delivery-interval", *deliveryEvery}, {"--digest-interval", *digestEvery}} {
+		if every[i], err = time.ParseDuration(f.v); err != nil || every[i] <= 0 {
+			return fmt.Errorf("%s: want a positive Go duration, got %q", f.name, f.v)
+		}
+	}
 
 	var kek []byte
 	if v := os.Getenv("TRAILWATCH_KEY_ENCRYPTION_KEY"); v != "" {
@@ -62,6 +71,8 @@ func runServer(ctx context.Context, args []string) error {
 		DataDir:             sf.dataDir,
 		Backend:             sf.backend,
 		HistoryRetention:    keep,
+		DeliveryInterval:    every[0],
+		DigestInterval:      every[1],
 		RootAccountID:       os.Getenv("TRAILWATCH_ROOT_ACCOUNT_ID"),
 		RootAccessKeyID:     os.Getenv("TRAILWATCH_ROOT_ACCESS_KEY_ID"),
 		RootSecretAccessKey: os.Getenv("TRAILWATCH_ROOT_SECRET_ACCESS_KEY"),

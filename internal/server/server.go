@@ -32,6 +32,7 @@ import (
 	"github.com/trailwatch/trailwatch/storage/sqlite"
 	"github.com/trailwatch/trailwatch/sts"
 	"github.com/trailwatch/trailwatch/trailkeys"
+	"github.com/trailwatch/trailwatch/worker/delivery"
 	"github.com/trailwatch/trailwatch/worker/logretention"
 	"github.com/trailwatch/trailwatch/worker/retention"
 )
@@ -72,6 +73,11 @@ type Config struct {
 	// KeyRotation is how long a digest signing key signs; 0 means
 	// trailkeys.DefaultRotation.
 	KeyRotation time.Duration
+	// DeliveryInterval is how often trails deliver log files; 0 means
+	// CloudTrail's cadence (delivery.DefaultInterval). DigestInterval is
+	// the period of a digest file; 0 means an hour.
+	DeliveryInterval time.Duration
+	DigestInterval   time.Duration
 	// MaxBodyBytes bounds request bodies (0 = the front door's default).
 	MaxBodyBytes int64
 	// ArchiveDir is the local trail archive; "" means DataDir/archive.
@@ -244,6 +250,17 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.wg.Done()
 		if err := logRet.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
 			cfg.Logger.Error("log retention worker stopped", "err", err)
+		}
+	}()
+	deliver := delivery.New(delivery.Options{
+		Store: store, Buckets: s.archive, Keys: s.TrailKeys, Holder: cfg.NodeID,
+		Interval: cfg.DeliveryInterval, DigestInterval: cfg.DigestInterval, Now: cfg.Now, Logger: cfg.Logger,
+	})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := deliver.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+			cfg.Logger.Error("trail delivery worker stopped", "err", err)
 		}
 	}()
 	return s, nil

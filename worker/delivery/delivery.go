@@ -57,7 +57,7 @@ type Signer interface {
 	// SigningKey returns the private key that signs, at time at, the
 	// digests of account's trails homed in region. ListPublicKeys in that
 	// region must list its public half for a window holding at.
-	SigningKey(ctx context.Context, account, region string, at time.Time) (*rsa.PrivateKey, error)
+	SigningKey(ctx context.Context, account, region string, at time.Time) (*rsa.PrivateKey, trailfile.PublicKey, error)
 }
 
 // Options configure a Worker.
@@ -497,7 +497,7 @@ func (w *Worker) writeDigest(ctx context.Context, t *trailwatch.Trail, region st
 	if w.opts.Keys == nil {
 		return nil, errors.New("no signing keys configured")
 	}
-	key, err := w.opts.Keys.SigningKey(ctx, t.AccountID, t.HomeRegion, end)
+	key, _, err := w.opts.Keys.SigningKey(ctx, t.AccountID, t.HomeRegion, end)
 	if err != nil {
 		return nil, err
 	}

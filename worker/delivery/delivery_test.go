@@ -38,8 +38,8 @@ var (
 // oneKey signs every digest with one key.
 type oneKey struct{ k *rsa.PrivateKey }
 
-func (o oneKey) SigningKey(context.Context, string, string, time.Time) (*rsa.PrivateKey, error) {
-	return o.k, nil
+func (o oneKey) SigningKey(context.Context, string, string, time.Time) (*rsa.PrivateKey, trailfile.PublicKey, error) {
+	return o.k, trailfile.PublicKey{}, nil
 }
 
 // flakyStore fails Put while down is set.
