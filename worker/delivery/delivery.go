@@ -167,6 +167,14 @@ type state struct {
 	Plan *plan `json:"plan,omitempty"`
 	// Chains are the digest chains by region, while validation is on.
 	Chains map[string]*chain `json:"chains,omitempty"`
+	// CWL is delivery to the trail's CloudWatch Logs log group, which
+	// goes on (or stalls) independently of the bucket's.
+	CWL *cwlState `json:"cwl,omitempty"`
+}
+
+type cwlState struct {
+	Cursor int64 `json:"cursor"`
+	Plan   *plan `json:"plan,omitempty"`
 }
 
 type plan struct {
@@ -227,8 +235,20 @@ func (w *Worker) update(ctx context.Context, t *trailwatch.Trail, fn func(*trail
 func (w *Worker) deliverTrail(ctx context.Context, t *trailwatch.Trail) error {
 	var st state
 	if err := w.update(ctx, t, func(tr *trailwatch.Trail, s *state) error {
-		*t, st = *tr, *s
-		return errKeep
+		*t = *tr
+		// Log group delivery starts where the bucket's stands when the
+		// log group is set, and forgets its place when it is unset.
+		switch {
+		case tr.CloudWatchLogsLogGroupARN != "" && s.CWL == nil:
+			s.CWL = &cwlState{Cursor: s.Cursor}
+		case tr.CloudWatchLogsLogGroupARN == "" && s.CWL != nil:
+			s.CWL = nil
+		default:
+			st = *s
+			return errKeep
+		}
+		st = *s
+		return nil
 	}); err != nil {
 		return err
 	}
@@ -258,7 +278,10 @@ func (w *Worker) deliverTrail(ctx context.Context, t *trailwatch.Trail) error {
 			return err
 		}
 	}
-	return w.digests(ctx, t, now)
+	if err := w.digests(ctx, t, now); err != nil {
+		return err
+	}
+	return w.deliverLogs(ctx, t, &st, now)
 }
 
 // plan chooses the chunks after cursor to deliver: those up to the first

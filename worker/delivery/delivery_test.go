@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/archive"
 	"github.com/trailwatch/trailwatch/archive/dir"
+	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/sqlite"
 	"github.com/trailwatch/trailwatch/trailfile"
 	"github.com/trailwatch/trailwatch/worker/delivery"
@@ -364,5 +366,76 @@ func TestReplayedPlanWritesTheSameObject(t *testing.T) {
 	slices.Sort(ids)
 	if got := allIDs(after); !slices.Equal(got, ids) {
 		t.Errorf("delivered %v, want %v", got, ids)
+	}
+}
+
+// TestLogGroupDelivery: a trail with a CloudWatch Logs log group sends the
+// same records there, one log event each, and a replayed plan whose
+// batches were stored adds nothing.
+func TestLogGroupDelivery(t *testing.T) {
+	f := newFixture(t)
+	if err := f.db.Logs().CreateLogGroup(ctx, trailwatch.LogGroup{AccountID: acct, Region: home, Name: "ct-group", CreatedAt: t0, Class: "STANDARD"}); err != nil {
+		t.Fatal(err)
+	}
+	f.trail(t, "t", func(tr *trailwatch.Trail) {
+		tr.CloudWatchLogsLogGroupARN = "arn:aws:logs:us-east-1:" + acct + ":log-group:ct-group:*"
+		tr.CloudWatchLogsRoleARN = "arn:aws:iam::" + acct + ":role/ct"
+	})
+	f.now = t0.Add(time.Second)
+	ids := f.put(t, acct+"/us-east-1/w", acct+"/us-east-1/r", other+"/us-east-1/w")[:2]
+	f.now = t0.Add(time.Minute)
+	if err := f.w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stream := func() []string {
+		evs, err := f.db.Logs().ReadLogStream(ctx, storage.StreamRead{AccountID: acct, Region: home, Group: "ct-group",
+			Stream: acct + "_CloudTrail_us-east-1", From: math.MinInt64, To: math.MaxInt64, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range evs {
+			var rec struct {
+				EventID   string `json:"eventID"`
+				EventTime string `json:"eventTime"`
+			}
+			json.Unmarshal([]byte(e.Message), &rec)
+			if at, _ := time.Parse(time.RFC3339, rec.EventTime); at.UnixMilli() != e.Timestamp {
+				t.Errorf("log event of %s at %d, its eventTime is %s", rec.EventID, e.Timestamp, rec.EventTime)
+			}
+			got = append(got, rec.EventID)
+		}
+		slices.Sort(got)
+		return got
+	}
+	slices.Sort(ids)
+	if got := stream(); !slices.Equal(got, ids) {
+		t.Fatalf("log stream holds %v, want %v", got, ids)
+	}
+	tr, _ := f.db.Trails().GetTrail(ctx, acct, home, "t")
+	if !tr.Delivery.LatestCloudWatchLogsDeliveryTime.Equal(f.now) {
+		t.Errorf("status: %+v", tr.Delivery)
+	}
+
+	// As if the server had died after storing the batch and before
+	// committing: the plan is back in the state, the cursor before it.
+	err := f.db.Trails().UpdateTrailDeliveryState(ctx, acct, home, "t", func(_ *trailwatch.Trail, raw *[]byte) error {
+		var st map[string]any
+		json.Unmarshal(*raw, &st)
+		cwl := st["cwl"].(map[string]any)
+		cwl["plan"] = map[string]any{"from": 0, "to": cwl["cursor"], "at": t0.Add(time.Minute)}
+		cwl["cursor"] = 0
+		*raw, _ = json.Marshal(st)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = t0.Add(2 * time.Minute)
+	if err := f.w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := stream(); !slices.Equal(got, ids) {
+		t.Errorf("after the replay the log stream holds %v, want %v once each", got, ids)
 	}
 }
