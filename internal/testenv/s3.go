@@ -16,6 +16,12 @@ type S3 struct {
 	Endpoint        string // http://127.0.0.1:PORT
 	AccessKeyID     string
 	SecretAccessKey string
+
+	t      testing.TB
+	newCmd func() *exec.Cmd
+	log    string
+	cmd    *exec.Cmd
+	exited chan struct{}
 }
 
 // BinDir is where scripts/test installs the third-party servers the tests
@@ -34,59 +40,84 @@ func BinDir() string {
 // its data in a temporary directory, and stops it when the test ends:
 // VersityGW (posix backend) or else MinIO, from BinDir. When neither is
 // installed, see Require.
-func S3Server(t testing.TB) S3 {
+func S3Server(t testing.TB) *S3 {
 	t.Helper()
-	s := S3{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+	s := &S3{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", t: t}
 	port := freePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	s.Endpoint = "http://" + addr
 	data := t.TempDir()
-	var cmd *exec.Cmd
+	s.log = filepath.Join(data, "..", "s3-server.log")
 	switch bin := BinDir(); {
 	case isExecutable(filepath.Join(bin, "versitygw")):
-		cmd = exec.Command(filepath.Join(bin, "versitygw"), "--port", addr, "posix", data)
-		cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKeyID, "ROOT_SECRET_KEY="+s.SecretAccessKey)
+		s.newCmd = func() *exec.Cmd {
+			cmd := exec.Command(filepath.Join(bin, "versitygw"), "--port", addr, "posix", data)
+			cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKeyID, "ROOT_SECRET_KEY="+s.SecretAccessKey)
+			return cmd
+		}
 	case isExecutable(filepath.Join(bin, "minio")):
-		cmd = exec.Command(filepath.Join(bin, "minio"), "server", data, "--address", addr,
-			"--console-address", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--quiet")
-		cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+s.AccessKeyID, "MINIO_ROOT_PASSWORD="+s.SecretAccessKey,
-			"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_CI_CD=1")
+		console := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		s.newCmd = func() *exec.Cmd {
+			cmd := exec.Command(filepath.Join(bin, "minio"), "server", data, "--address", addr, "--console-address", console, "--quiet")
+			cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+s.AccessKeyID, "MINIO_ROOT_PASSWORD="+s.SecretAccessKey,
+				"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_CI_CD=1")
+			return cmd
+		}
 	default:
 		Require(t, "an S3-compatible server", false, "neither versitygw nor minio in "+bin+" (scripts/test installs versitygw)")
 	}
-	logf, err := os.Create(filepath.Join(data, "..", "s3-server.log"))
-	if err != nil {
-		t.Fatal(err)
+	t.Cleanup(s.Stop)
+	s.Start()
+	return s
+}
+
+// Start starts the server again after Stop, on the same address and data.
+func (s *S3) Start() {
+	s.t.Helper()
+	if s.cmd != nil {
+		return
 	}
+	logf, err := os.OpenFile(s.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd := s.newCmd()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", cmd.Path, err)
+		s.t.Fatalf("start %s: %v", cmd.Path, err)
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); logf.Close(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
+	s.cmd, s.exited = cmd, exited
 	// Any HTTP answer (403 for an anonymous ListBuckets) means it is up.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get(s.Endpoint + "/")
 		if err == nil {
 			resp.Body.Close()
-			return s
+			return
 		}
 		select {
 		case <-exited:
-			log, _ := os.ReadFile(logf.Name())
-			t.Fatalf("%s exited at start:\n%s", cmd.Path, log)
+			log, _ := os.ReadFile(s.log)
+			s.t.Fatalf("%s exited at start:\n%s", cmd.Path, log)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not answer on %s within 30s", cmd.Path, s.Endpoint)
+			s.t.Fatalf("%s did not answer on %s within 30s", cmd.Path, s.Endpoint)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// Stop kills the server, as an outage would; its data stays.
+func (s *S3) Stop() {
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	<-s.exited
+	s.cmd = nil
 }
 
 func isExecutable(path string) bool {
