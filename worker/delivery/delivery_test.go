@@ -91,7 +91,7 @@ type fixture struct {
 	eventNo int
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "tw.db"))
 	if err != nil {
@@ -121,7 +121,7 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) trail(t *testing.T, name string, change func(*trailwatch.Trail)) {
+func (f *fixture) trail(t testing.TB, name string, change func(*trailwatch.Trail)) {
 	t.Helper()
 	tr := trailwatch.Trail{AccountID: acct, HomeRegion: home, Name: name, S3BucketName: "trail-bucket",
 		IncludeGlobalServiceEvents: true, LogFileValidationEnabled: true, IsLogging: true, StartLoggingTime: t0, CreatedAt: t0}
