@@ -10,12 +10,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/trailwatch/trailwatch/internal/testenv"
 )
@@ -171,6 +174,8 @@ func TestValidateLogs(t *testing.T) {
 		t.Logf("%s, intact archive:\n%s", v.name, lastLines(out, 4))
 	}
 
+	checkDelivered(t, p, bucket, digests, listed)
+
 	// Tamper: a record altered in a log file and another log file deleted
 	// (each listed by a digest that stays), one digest deleted, and two
 	// consecutive digests deleted. validate-logs reaches a deleted digest
@@ -277,4 +282,64 @@ func gunzipFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+var (
+	logKeyLayout    = regexp.MustCompile(`^tw/AWSLogs/(\d{12})/CloudTrail/us-east-1/(\d{4})/(\d{2})/(\d{2})/(\d{12})_CloudTrail_us-east-1_(\d{4})(\d{2})(\d{2})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$`)
+	digestKeyLayout = regexp.MustCompile(`^tw/AWSLogs/(\d{12})/CloudTrail\-Digest/us-east-1/\d+/\d+/\d+/(\d{12})_CloudTrail\-Digest_us-east-1_proof_us-east-1_\d{8}T\d{6}Z\.json\.gz$`)
+)
+
+// checkDelivered reads the delivered files back: keys follow CloudTrail's
+// layout (reference/cloudtrail.md §6.1, §7.1), and every record carries the
+// fields of §2.1 and is the very record LookupEvents returns for its ID.
+func checkDelivered(t *testing.T, p *proc, bucket string, digests []string, listed map[string][]string) {
+	t.Helper()
+	for _, d := range digests {
+		if m := digestKeyLayout.FindStringSubmatch(d); m == nil || m[1] != m[2] {
+			t.Errorf("digest key %s does not follow CloudTrail's layout", d)
+		}
+	}
+	ct := cloudtrail.NewFromConfig(p.readConfig(rootKey, rootSecret))
+	required := []string{"eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion",
+		"sourceIPAddress", "userAgent", "requestParameters", "responseElements", "requestID", "eventID", "readOnly",
+		"eventType", "managementEvent", "recipientAccountId", "eventCategory"}
+	checked := 0
+	for _, logs := range listed {
+		for _, key := range logs {
+			m := logKeyLayout.FindStringSubmatch(key)
+			if m == nil || m[1] != m[5] || m[2] != m[6] || m[3] != m[7] || m[4] != m[8] {
+				t.Errorf("log file key %s does not follow CloudTrail's layout", key)
+			}
+			var file struct{ Records []json.RawMessage }
+			if err := json.Unmarshal(gunzipFile(t, filepath.Join(bucket, key)), &file); err != nil {
+				t.Fatalf("%s: %v", key, err)
+			}
+			for _, raw := range file.Records {
+				var rec map[string]json.RawMessage
+				json.Unmarshal(raw, &rec)
+				for _, f := range required {
+					if _, ok := rec[f]; !ok {
+						t.Errorf("%s: a record has no %s: %s", key, f, raw)
+					}
+				}
+				if checked >= 20 {
+					continue
+				}
+				var id string
+				json.Unmarshal(rec["eventID"], &id)
+				out, err := ct.LookupEvents(context.Background(), &cloudtrail.LookupEventsInput{
+					LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventId, AttributeValue: aws.String(id)}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(out.Events) != 1 || aws.ToString(out.Events[0].CloudTrailEvent) != string(raw) {
+					t.Errorf("delivered record %s differs from event history's:\n%s\n%v", id, raw, out.Events)
+				}
+				checked++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no delivered record was checked")
+	}
 }
