@@ -16,6 +16,17 @@ import (
 
 type events struct{ db *DB }
 
+// preparedRows is the largest multi-row INSERT kept prepared.
+const preparedRows = 4
+
+// The statements of storing a batch, prepared at open (hotStatements).
+const (
+	eventChunkSeqSQL      = `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'event_chunks'), 0)`
+	eventPendingInsertSQL = `INSERT INTO event_pending (events, data) VALUES (?, ?)`
+	eventChunksInsertHead = `INSERT INTO event_chunks (id, max_time, data) VALUES `
+	eventChunksInsertRow  = `(?, ?, ?)`
+)
+
 // insertChunk is the most rows one INSERT carries (at most 6 parameters
 // each, well under SQLite's limit of 32766 parameters).
 const insertChunk = 1000
@@ -47,11 +58,15 @@ func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 		// keeps ids increasing past deleted chunks, exactly as
 		// AUTOINCREMENT would.
 		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'event_chunks'), 0)`).Scan(&last); err != nil {
+		seqStmt, err := s.db.prepared(ctx, tx, eventChunkSeqSQL)
+		if err != nil {
+			return err
+		}
+		if err := seqStmt.QueryRowContext(ctx).Scan(&last); err != nil {
 			return err
 		}
 		seqs := make([]int64, 0, len(rows))
-		chunks := multiInsert{tx: tx, head: `INSERT INTO event_chunks (id, max_time, data) VALUES `, row: `(?, ?, ?)`}
+		chunks := multiInsert{db: s.db, tx: tx, head: eventChunksInsertHead, row: eventChunksInsertRow}
 		for k, group := range eventindex.ChunkRows(rows) {
 			id := last + int64(k) + 1
 			for i := range group {
@@ -66,7 +81,11 @@ func (s events) PutEvents(ctx context.Context, evs []trailwatch.Event) error {
 			return err
 		}
 		seg := eventindex.NewSegment(rows, seqs, keys)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO event_pending (events, data) VALUES (?, ?)`, len(rows), seg.Encode()); err != nil {
+		pendStmt, err := s.db.prepared(ctx, tx, eventPendingInsertSQL)
+		if err != nil {
+			return err
+		}
+		if _, err := pendStmt.ExecContext(ctx, len(rows), seg.Encode()); err != nil {
 			return err
 		}
 		pending := s.db.pendingEvents.Load()
@@ -156,6 +175,9 @@ func pendingSegments(ctx context.Context, tx *sql.Tx) ([]eventindex.Segment, err
 
 // multiInsert gathers rows into INSERT statements of up to insertChunk rows.
 type multiInsert struct {
+	// db, when set, runs statements of at most preparedRows rows through
+	// its prepared statement cache: small batches repeat the same shapes.
+	db        *DB
 	tx        *sql.Tx
 	head, row string
 	sql       strings.Builder
@@ -182,7 +204,15 @@ func (m *multiInsert) flush(ctx context.Context) error {
 	if m.n == 0 {
 		return nil
 	}
-	_, err := m.tx.ExecContext(ctx, m.sql.String(), m.args...)
+	var err error
+	if m.db != nil && m.n <= preparedRows {
+		var st *sql.Stmt
+		if st, err = m.db.prepared(ctx, m.tx, m.sql.String()); err == nil {
+			_, err = st.ExecContext(ctx, m.args...)
+		}
+	} else {
+		_, err = m.tx.ExecContext(ctx, m.sql.String(), m.args...)
+	}
 	m.sql.Reset()
 	m.args, m.n = m.args[:0], 0
 	return err

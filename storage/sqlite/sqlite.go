@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,10 @@ type DB struct {
 	// inexact, which only moves when merges happen.
 	pendingEvents atomic.Int64
 	mergeEvents   int64
+
+	// stmts are the hot statements, prepared on w at open (see
+	// prepared); read-only after Open.
+	stmts map[string]*sql.Stmt
 
 	// seqs orders the PutLogEvents batches of each log group.
 	seqs seqgate.Gates
@@ -108,6 +113,18 @@ func Open(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
+	db.stmts = map[string]*sql.Stmt{}
+	for _, q := range hotStatements() {
+		st, err := w.Prepare(q)
+		if err != nil {
+			for _, st := range db.stmts {
+				st.Close()
+			}
+			w.Close()
+			return nil, fmt.Errorf("open sqlite %q: prepare: %w", path, err)
+		}
+		db.stmts[q] = st
+	}
 
 	r, err := sql.Open("sqlite3", uri+"?"+common+"&_pragma=query_only(1)")
 	if err != nil {
@@ -130,7 +147,11 @@ func Open(path string) (*DB, error) {
 
 // Close waits for running queries and closes every connection.
 func (db *DB) Close() error {
-	return errors.Join(db.r.Close(), db.w.Close())
+	var errs []error
+	for _, st := range db.stmts {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(append(errs, db.r.Close(), db.w.Close())...)
 }
 
 // Accounts returns the account store.
@@ -173,6 +194,34 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// hotStatements are prepared when the database opens: storing an audit
+// batch runs them thousands of times a second, and in this SQLite build
+// preparing a statement costs about as much as running it. They must be
+// prepared outside any transaction: the writer has one connection, which
+// a transaction holds.
+func hotStatements() []string {
+	if len(migrations) < 4 {
+		return nil // a test opening an old schema: no event_chunks yet
+	}
+	qs := []string{
+		eventChunkSeqSQL,
+		eventPendingInsertSQL,
+	}
+	for n := 1; n <= preparedRows; n++ {
+		qs = append(qs, eventChunksInsertHead+strings.TrimSuffix(strings.Repeat(eventChunksInsertRow+", ", n), ", "))
+	}
+	return qs
+}
+
+// prepared returns query as a statement of tx: the one prepared at open
+// when it is a hot statement, else one prepared for tx alone.
+func (db *DB) prepared(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if st, ok := db.stmts[query]; ok {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, query)
 }
 
 // nanos encodes a time for storage: Unix nanoseconds, or NULL for the zero
