@@ -12,14 +12,14 @@ import (
 // be what a builder would have written for the events it read.
 func FuzzRead(f *testing.F) {
 	for _, msgs := range [][]string{{"a"}, {"hello", "", "multi\nline\n", "world"}, {"x", "y", "z", "\n\n"}} {
-		b := getBuilder()
+		b := getBuilder(ingestEncoder())
 		for i, m := range msgs {
 			if err := b.add(int64(i/2), 7, int64(100+i), []byte(m)); err != nil {
 				f.Fatal(err)
 			}
 		}
-		b.finish(ingestEncoder())
-		m := b.meta
+		h := b.sealPayload()
+		m := h.meta
 		f.Add(bytes.Clone(b.payload), m.Count, m.RawBytes, m.MinTime, m.MaxTime, m.MinSeq, m.MaxSeq)
 		putBuilder(b)
 	}
@@ -38,7 +38,7 @@ func FuzzRead(f *testing.F) {
 			}
 			return
 		}
-		b := getBuilder()
+		b := getBuilder(ingestEncoder())
 		defer putBuilder(b)
 		for i := range d.events {
 			e := d.event(i)
@@ -46,9 +46,8 @@ func FuzzRead(f *testing.F) {
 				t.Fatalf("read accepted events a builder refuses: %v", err)
 			}
 		}
-		b.finish(ingestEncoder())
-		if b.meta != h.meta {
-			t.Fatalf("read accepted meta %+v for events whose meta is %+v", h.meta, b.meta)
+		if got := b.sealPayload(); got != h {
+			t.Fatalf("read accepted block %+v for events whose block is %+v", h, got)
 		}
 		if !bytes.Equal(b.payload, payload) {
 			t.Fatalf("read accepted a payload a builder would write differently:\n got %q\nwant %q", payload, b.payload)

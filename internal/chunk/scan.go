@@ -16,34 +16,95 @@ import (
 // are valid only during the call; fn must copy what it keeps.
 //
 // Scan returns an error wrapping ErrCorrupt for a malformed chunk and
-// never panics, whatever data holds. The header is always checked; the
-// payload is checked, completely and before fn is first called, whenever
-// the window overlaps the header's time range, so a corrupt chunk yields
-// no events rather than some. Scan is safe for concurrent use.
+// never panics, whatever data holds. The header is always checked; each
+// block whose time range overlaps the window is decompressed and checked
+// completely, and all of them before fn is first called, so a corrupt
+// chunk yields no events rather than some. Blocks outside the window are
+// not read. Scan is safe for concurrent use.
 func Scan(data []byte, from, to int64, fn func(e *Event) bool) error {
-	return scan(data, from, to, false, fn)
+	_, err := scan(data, nil, nil, from, to, false, fn)
+	return err
 }
 
 // ScanBackward is Scan in descending (Timestamp, Seq) order, newest event
 // first, for reads that want the last events of a window (GetLogEvents
 // without startFromHead) and stop after a page.
 func ScanBackward(data []byte, from, to int64, fn func(e *Event) bool) error {
-	return scan(data, from, to, true, fn)
+	_, err := scan(data, nil, nil, from, to, true, fn)
+	return err
 }
 
-func scan(data []byte, from, to int64, backward bool, fn func(e *Event) bool) error {
-	h, frame, err := parseHeader(data)
+// Search is Scan restricted to the blocks that, by the chunk's filter,
+// may hold a message containing every one of terms (see MayContain): the
+// others are neither decompressed nor given to fn, so fn sees a subset of
+// Scan's events that includes every one containing all the terms. It
+// returns the message bytes of the blocks it decompressed, the work a
+// caller may budget. A filter that does not belong to data is harmless,
+// as long as it is data's or none: a missing or malformed one selects
+// every block.
+func Search(data, filter []byte, terms []string, from, to int64, fn func(e *Event) bool) (scanned int64, err error) {
+	return scan(data, filter, terms, from, to, false, fn)
+}
+
+func scan(data, filter []byte, terms []string, from, to int64, backward bool, fn func(e *Event) bool) (int64, error) {
+	var (
+		blockBuf [8]block
+		maskBuf  [8]bool
+		dsBuf    [8]*decoded
+	)
+	meta, blocks, err := parseChunk(data, blockBuf[:0])
 	if err != nil {
-		return fmt.Errorf("scan chunk: %w", err)
+		return 0, fmt.Errorf("scan chunk: %w", err)
 	}
-	if from > to || to < h.meta.MinTime || from > h.meta.MaxTime {
-		return nil
+	if from > to || to < meta.MinTime || from > meta.MaxTime {
+		return 0, nil
 	}
-	d, err := inflate(&h, frame)
-	if err != nil {
-		return fmt.Errorf("scan chunk: %w", err)
+	mask := blockMask(maskBuf[:0], filter, len(blocks), terms)
+	// Inflate every block the window and the filter select before
+	// calling fn, so that a corrupt one stops the scan before any event
+	// is given; ds[k] is nil for a block left out.
+	ds := dsBuf[:0]
+	defer func() {
+		for _, d := range ds {
+			if d != nil {
+				d.release()
+			}
+		}
+	}()
+	var scanned int64
+	for k := range blocks {
+		b := &blocks[k]
+		if to < b.meta.MinTime || from > b.meta.MaxTime || mask != nil && !mask[k] {
+			ds = append(ds, nil)
+			continue
+		}
+		d, err := inflate(&b.header, b.frame)
+		if err != nil {
+			return 0, fmt.Errorf("scan chunk: block %d: %w", k, err)
+		}
+		ds = append(ds, d)
+		scanned += b.meta.RawBytes
+		if k > 0 && ds[k-1] != nil {
+			if err := checkJoins(ds[k-1 : k+1]); err != nil {
+				return 0, fmt.Errorf("scan chunk: %w", err)
+			}
+		}
 	}
-	defer d.release()
+	for n := range ds {
+		k := n
+		if backward {
+			k = len(ds) - 1 - n
+		}
+		if ds[k] != nil && !scanBlock(ds[k], from, to, backward, fn) {
+			break
+		}
+	}
+	return scanned, nil
+}
+
+// scanBlock calls fn for the events of d within [from, to] and reports
+// whether fn asked for more.
+func scanBlock(d *decoded, from, to int64, backward bool, fn func(e *Event) bool) bool {
 	// The events are in time order: find the window by bisection.
 	byTime := func(r record, t int64) int { return cmp.Compare(r.ts, t) }
 	start, _ := slices.BinarySearchFunc(d.events, from, byTime)
@@ -61,13 +122,13 @@ func scan(data []byte, from, to int64, backward bool, fn func(e *Event) bool) er
 		}
 		e = d.event(i)
 		if !fn(&e) {
-			break
+			return false
 		}
 	}
-	return nil
+	return true
 }
 
-// decoded is an inflated chunk whose every event has been read and
+// decoded is an inflated block whose every event has been read and
 // checked. Scan and Merge work from its records rather than from the
 // columns, so that each varint is decoded and each message's end found
 // once. decodeds are pooled; release returns one.
@@ -86,7 +147,7 @@ type record struct {
 
 var decodedPool = sync.Pool{New: func() any { return new(decoded) }}
 
-// inflate decompresses a chunk's frame and reads its events, checking
+// inflate decompresses a block's frame and reads its events, checking
 // everything against h. The caller calls release when done.
 func inflate(h *header, frame []byte) (*decoded, error) {
 	d := decodedPool.Get().(*decoded)
@@ -116,6 +177,9 @@ func (d *decoded) release() {
 	d.payload, d.events = nil, d.events[:0]
 	decodedPool.Put(d)
 }
+
+// last is d's last event.
+func (d *decoded) last() *record { return &d.events[len(d.events)-1] }
 
 // event returns event i; its Message points into d.
 func (d *decoded) event(i int) Event {
