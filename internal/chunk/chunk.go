@@ -48,8 +48,13 @@ const MaxEvents = 1 << 20
 const (
 	dataV1 = 1
 	dataV2 = 2
-	// trailerSize is a block payload's trailer: four uint32 column lengths.
-	trailerSize = 16
+	// trailerV1 is a version 1 payload's trailer: four uint32 column
+	// lengths; trailerV2 adds the classes column's.
+	trailerV1 = 16
+	trailerV2 = 20
+	// maxClasses bounds the classes of a version 2 block (see the
+	// package comment).
+	maxClasses = 16
 )
 
 // blockTarget is the message bytes after which the encoder closes a
@@ -57,12 +62,14 @@ const (
 // its filter the unit it skips by, so a small block lets a rare-term
 // search read little; but every block has its own zstd frame and its own
 // filter, both of which cost more per byte the smaller the block is. On
-// the test corpus, compacted into 4 MiB chunks, 256 KiB blocks would
-// spend 2.6% of the raw bytes on filters alone, 1 MiB blocks 1%, 2 MiB
-// blocks 0.7%, and a 2 MiB block decodes in about 2 ms on one core. An
-// ingested batch (under 1 MiB) is one block; a compacted chunk two.
-// Tests lower it to exercise many blocks.
-var blockTarget int64 = 2 << 20
+// the test corpus, compacted into 4 MiB chunks (BenchmarkRareTermCompacted),
+// 1 MiB blocks store 14.2% of the raw bytes and 2 MiB blocks 13.6%, while
+// 256 KiB blocks would spend 2.6% on filters alone; a 1 MiB block decodes
+// in about a millisecond on one core, so a search over 10 million
+// events that admits a few dozen blocks stays well inside one
+// FilterLogEvents call's budget. An ingested batch (under 1 MiB) is one
+// block. Tests lower it to exercise many blocks.
+var blockTarget int64 = 1 << 20
 
 var (
 	// ErrCorrupt is returned (wrapped, with details) for data that is not
@@ -87,6 +94,15 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 type header struct {
 	meta       Meta
 	payloadLen int
+	grouped    bool // a version 2 payload, messages grouped by class
+}
+
+// trailer is the size of h's payload trailer.
+func (h *header) trailer() int {
+	if h.grouped {
+		return trailerV2
+	}
+	return trailerV1
 }
 
 // block is a block of a chunk: its header and its zstd frame.
@@ -172,6 +188,7 @@ func parseChunk(data []byte, blocks []block) (Meta, []block, error) {
 		var b block
 		b.meta = r.meta()
 		b.payloadLen = int(min(r.uvarint(), MaxSize+1))
+		b.grouped = true
 		b.frame = data[:min(r.uvarint(), uint64(len(data)))] // its length, for now
 		blocks = append(blocks, b)
 	}
@@ -244,7 +261,7 @@ func (h *header) check() error {
 		return fmt.Errorf("%w: %d events", ErrCorrupt, m.Count)
 	case h.payloadLen > MaxSize || m.RawBytes < 0:
 		return fmt.Errorf("%w: payload of %d bytes exceeds %d", ErrCorrupt, h.payloadLen, MaxSize)
-	case m.RawBytes+5*int64(m.Count)+trailerSize > int64(h.payloadLen):
+	case m.RawBytes+5*int64(m.Count)+int64(h.trailer()) > int64(h.payloadLen):
 		// Every event takes a newline and at least four varint bytes.
 		return fmt.Errorf("%w: %d events of %d bytes cannot fit %d payload bytes", ErrCorrupt, m.Count, m.RawBytes, h.payloadLen)
 	case m.MaxTime < m.MinTime || m.MaxSeq < m.MinSeq:

@@ -19,7 +19,7 @@
 // # Data format, version 2
 //
 // A chunk is a header followed by the zstd frames of its blocks. A block
-// holds a run of the chunk's events, in order, of about two megabytes of
+// holds a run of the chunk's events, in order, of about a megabyte of
 // messages (blockTarget); each has its own frame and its own Bloom filter,
 // so that a search decompresses only the blocks that may match and a
 // read only those overlapping its window, however big compaction made
@@ -49,14 +49,23 @@
 // like and a scan can walk the small columns while leaving the messages
 // where they lie:
 //
-//	messages   every message followed by a newline, in event order
+//	messages   every message followed by a newline, grouped by class (below)
 //	times      per event, zigzag varint of Timestamp minus the previous one (the first from 0)
 //	seqs       per event, zigzag varint of Seq minus the previous one (the first from 0)
 //	ingested   per event, zigzag varint of IngestionTime minus the previous one (the first from 0)
 //	newlines   per event, uvarint count of the newlines inside Message (mostly 0)
-//	trailer    byte lengths of times, seqs, ingested and newlines, uint32 little-endian each
+//	classes    per event, one byte below 16: the class of its message
+//	trailer    byte lengths of times, seqs, ingested, newlines and classes, uint32 little-endian each
 //
-// A message ends at the newline after the ones it contains. Terminating
+// The messages of class 0 come first, in event order, then those of class
+// 1, and so on. The encoder classes messages by shape (JSON objects,
+// access log lines, dated lines...), so that a stream mixing several
+// sources compresses as if each had its own: on the test corpus grouping
+// stores 9% fewer bytes, for the one byte per event that zstd codes in
+// about two bits.
+//
+// A message ends at the newline after the ones it contains (in version 1,
+// below, messages are in event order and there are no classes). Terminating
 // messages rather than storing their lengths is what keeps the layout
 // cheap: a log line's end is predictable from its text, so zstd codes the
 // newline almost for free, whereas a column of lengths is nearly

@@ -193,11 +193,15 @@ type builder struct {
 	enc *zstd.Encoder // compresses the blocks
 
 	// The open block.
-	payload                          []byte // messages; the columns are appended when it is sealed
-	times, seqs, ingested, newlines  []byte // the columns, see the package comment
-	prevTime, prevSeq, prevIngestion int64  // the previous event of the block, for the deltas
-	blk                              Meta   // the block's events
+	groups                           [maxClasses][]byte // each class's messages, newline-terminated
+	msgBytes                         int                // the bytes in groups
+	keys                             []uint64           // the shape of each class, by class
+	times, seqs, ingested, newlines  []byte             // the columns, see the package comment
+	classes                          []byte
+	prevTime, prevSeq, prevIngestion int64 // the previous event of the block, for the deltas
+	blk                              Meta  // the block's events
 	tri                              *trigramSet
+	payload                          []byte // the sealed block's payload
 
 	// The chunk.
 	meta      Meta     // every event added
@@ -223,6 +227,11 @@ func putBuilder(b *builder) {
 	if cap(b.payload) > maxPooled || cap(b.out) > maxPooled || cap(b.frames) > maxPooled {
 		return
 	}
+	for _, g := range b.groups {
+		if cap(g) > maxPooled {
+			return
+		}
+	}
 	b.resetBlock()
 	b.tri.reset()
 	b.meta, b.sealed = Meta{}, 0
@@ -235,7 +244,12 @@ func putBuilder(b *builder) {
 
 func (b *builder) resetBlock() {
 	b.payload = b.payload[:0]
+	for i := range b.keys {
+		b.groups[i] = b.groups[i][:0]
+	}
+	b.keys, b.msgBytes = b.keys[:0], 0
 	b.times, b.seqs, b.ingested, b.newlines = b.times[:0], b.seqs[:0], b.ingested[:0], b.newlines[:0]
+	b.classes = b.classes[:0]
 	b.prevTime, b.prevSeq, b.prevIngestion = 0, 0, 0
 	b.blk = Meta{}
 }
@@ -256,8 +270,8 @@ func (b *builder) add(ts, ingestion, seq int64, msg []byte) error {
 	}
 	// The columns' final size is unknown until they are written, so check
 	// with the worst case of this event's varints.
-	cols := len(b.times) + len(b.seqs) + len(b.ingested) + len(b.newlines)
-	if b.sealed+len(b.payload)+len(msg)+1+cols+4*binary.MaxVarintLen64+trailerSize > MaxSize || b.meta.Count == MaxEvents {
+	cols := len(b.times) + len(b.seqs) + len(b.ingested) + len(b.newlines) + len(b.classes)
+	if b.sealed+b.msgBytes+len(msg)+1+cols+4*binary.MaxVarintLen64+1+trailerV2 > MaxSize || b.meta.Count == MaxEvents {
 		return ErrTooLarge
 	}
 	// Go's signed arithmetic wraps, so the deltas round-trip for any
@@ -266,8 +280,10 @@ func (b *builder) add(ts, ingestion, seq int64, msg []byte) error {
 	b.seqs = binary.AppendVarint(b.seqs, seq-b.prevSeq)
 	b.ingested = binary.AppendVarint(b.ingested, ingestion-b.prevIngestion)
 	b.newlines = binary.AppendUvarint(b.newlines, uint64(bytes.Count(msg, newline)))
-	b.payload = append(b.payload, msg...)
-	b.payload = append(b.payload, '\n')
+	c := b.class(msg)
+	b.classes = append(b.classes, c)
+	b.groups[c] = append(append(b.groups[c], msg...), '\n')
+	b.msgBytes += len(msg) + 1
 	b.tri.add(msg)
 	b.prevTime, b.prevSeq, b.prevIngestion = ts, seq, ingestion
 	b.lastSeq = seq
@@ -288,17 +304,67 @@ func count(m *Meta, ts, seq int64, size int) {
 	m.RawBytes += int64(size)
 }
 
-// sealPayload completes the open block's payload with its columns and
-// returns its header.
+// class returns the class of msg in the open block: the messages of a
+// class share a shape, the first few runs of letters, digits and
+// punctuation (a JSON object, an access log's address, a date), so that
+// grouping them puts alike next to alike. Which class a message goes to
+// is the encoder's choice alone; the block records it.
+func (b *builder) class(msg []byte) byte {
+	k := shape(msg)
+	for i, s := range b.keys {
+		if s == k {
+			return byte(i)
+		}
+	}
+	if len(b.keys) == maxClasses {
+		return maxClasses - 1
+	}
+	b.keys = append(b.keys, k)
+	return byte(len(b.keys) - 1)
+}
+
+// shape summarises how msg begins: up to eight symbols, one per run of
+// ASCII digits, one per run of ASCII letters, one per other byte, from
+// its first 32 bytes.
+func shape(msg []byte) uint64 {
+	var k uint64
+	var last byte
+	n := 0
+	for _, c := range msg[:min(len(msg), 32)] {
+		switch {
+		case '0' <= c && c <= '9':
+			c = '0'
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+			c = 'a'
+		}
+		if c == last && (c == '0' || c == 'a') {
+			continue
+		}
+		if n == 8 {
+			break
+		}
+		k = k<<8 | uint64(c)
+		last = c
+		n++
+	}
+	return k
+}
+
+// sealPayload completes the open block's payload, its messages grouped by
+// class and then its columns, and returns its header.
 func (b *builder) sealPayload() header {
-	cols := [...][]byte{b.times, b.seqs, b.ingested, b.newlines}
+	b.payload = slices.Grow(b.payload[:0], b.msgBytes)
+	for i := range b.keys {
+		b.payload = append(b.payload, b.groups[i]...)
+	}
+	cols := [...][]byte{b.times, b.seqs, b.ingested, b.newlines, b.classes}
 	for _, c := range cols {
 		b.payload = append(b.payload, c...)
 	}
 	for _, c := range cols {
 		b.payload = binary.LittleEndian.AppendUint32(b.payload, uint32(len(c)))
 	}
-	return header{meta: b.blk, payloadLen: len(b.payload)}
+	return header{meta: b.blk, payloadLen: len(b.payload), grouped: true}
 }
 
 // seal compresses the open block, builds its filter, and opens the next.

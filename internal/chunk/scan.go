@@ -136,6 +136,7 @@ type decoded struct {
 	buf     []byte   // the pooled buffer, at its full capacity
 	payload []byte   // the inflated payload, in buf
 	events  []record // one per event, in (Timestamp, Seq) order
+	order   []int32  // scratch for read: event indexes in message order
 }
 
 // record is one event of a decoded chunk; its message is
@@ -171,7 +172,7 @@ func inflate(h *header, frame []byte) (*decoded, error) {
 
 // release returns d to the pool unless it has grown too big to keep.
 func (d *decoded) release() {
-	if cap(d.buf) > maxPooled || cap(d.events)*32 > maxPooled {
+	if cap(d.buf) > maxPooled || cap(d.events)*32 > maxPooled || cap(d.order)*4 > maxPooled {
 		return
 	}
 	d.payload, d.events = nil, d.events[:0]
@@ -195,13 +196,14 @@ func (d *decoded) read(h *header) error {
 	if len(p) != h.payloadLen {
 		return fmt.Errorf("%w: payload is %d bytes, header says %d", ErrCorrupt, len(p), h.payloadLen)
 	}
-	// parseHeader saw to it that the payload can hold the messages with
+	// parseChunk saw to it that the payload can hold the messages with
 	// their terminators and the trailer.
 	msgLen := int(h.meta.RawBytes) + h.meta.Count
+	trailerSize := h.trailer()
 	trailer := p[len(p)-trailerSize:]
-	var cols [4]reader
+	var cols [5]reader
 	off := msgLen
-	for i := range cols {
+	for i := range trailerSize / 4 {
 		n := int(binary.LittleEndian.Uint32(trailer[4*i:]))
 		if n > len(p)-trailerSize-off {
 			return fmt.Errorf("%w: column lengths exceed the payload", ErrCorrupt)
@@ -212,16 +214,40 @@ func (d *decoded) read(h *header) error {
 	if off != len(p)-trailerSize {
 		return fmt.Errorf("%w: column lengths do not add up to the payload", ErrCorrupt)
 	}
-	times, seqs, ingested, newlines := &cols[0], &cols[1], &cols[2], &cols[3]
+	times, seqs, ingested, newlines, classes := &cols[0], &cols[1], &cols[2], &cols[3], cols[4].b
 	msgs := p[:msgLen]
+	if h.grouped && len(classes) != h.meta.Count {
+		return fmt.Errorf("%w: %d classes for %d events", ErrCorrupt, len(classes), h.meta.Count)
+	}
 
 	if cap(d.events) < h.meta.Count {
 		d.events = make([]record, 0, h.meta.Count)
 	}
 	events := d.events[:0]
-	var ts, seq, ingestion int64
-	minSeq, maxSeq := int64(math.MaxInt64), int64(math.MinInt64)
-	start := 0
+	var (
+		ts, seq, ingestion int64
+		minSeq, maxSeq     = int64(math.MaxInt64), int64(math.MinInt64)
+		start              = 0
+		perClass           [maxClasses + 1]int
+	)
+	// end finds the end of the message starting at start, with inner
+	// newlines inside it.
+	end := func(start int, inner uint64) (int, error) {
+		// The message ends at the newline after its inner ones; each
+		// round consumes a byte, so a corrupt count cannot loop for long.
+		end := start
+		for ; ; inner-- {
+			j := bytes.IndexByte(msgs[end:], '\n')
+			if j < 0 {
+				return 0, fmt.Errorf("%w: messages truncated", ErrCorrupt)
+			}
+			end += j
+			if inner == 0 {
+				return end, nil
+			}
+			end++
+		}
+	}
 	for i := 0; i < h.meta.Count; i++ {
 		prevTime, prevSeq := ts, seq
 		// Go's signed arithmetic wraps, as the encoder's did.
@@ -232,24 +258,51 @@ func (d *decoded) read(h *header) error {
 			return fmt.Errorf("%w: event %d out of order", ErrCorrupt, i)
 		}
 		minSeq, maxSeq = min(minSeq, seq), max(maxSeq, seq)
-		// The message ends at the newline after its inner ones; each
-		// round consumes a byte, so a corrupt count cannot loop for long.
-		end := start
-		for inner := newlines.uvarint(); ; inner-- {
-			j := bytes.IndexByte(msgs[end:], '\n')
-			if j < 0 {
-				return fmt.Errorf("%w: messages truncated", ErrCorrupt)
+		inner := newlines.uvarint()
+		if h.grouped {
+			// Where the message lies is known once every class's size
+			// is: keep the newline count and the class until then.
+			c := classes[i]
+			if c >= maxClasses || inner >= uint64(len(msgs)) {
+				return fmt.Errorf("%w: event %d has class %d and %d newlines", ErrCorrupt, i, c, inner)
 			}
-			end += j
-			if inner == 0 {
-				break
-			}
-			end++
+			perClass[c+1]++
+			events = append(events, record{ts: ts, seq: seq, ingestion: ingestion, start: uint32(inner), end: uint32(c)})
+			continue
 		}
-		events = append(events, record{ts: ts, seq: seq, ingestion: ingestion, start: uint32(start), end: uint32(end)})
-		start = end + 1
+		e, err := end(start, inner)
+		if err != nil {
+			return err
+		}
+		events = append(events, record{ts: ts, seq: seq, ingestion: ingestion, start: uint32(start), end: uint32(e)})
+		start = e + 1
 	}
 	d.events = events
+	if h.grouped {
+		// The messages are grouped by class, each group in event order:
+		// walk them in that order, the events sorted by class.
+		for c := 1; c <= maxClasses; c++ {
+			perClass[c] += perClass[c-1]
+		}
+		if cap(d.order) < len(events) {
+			d.order = make([]int32, len(events))
+		}
+		order := d.order[:len(events)]
+		for i := range events {
+			c := events[i].end
+			order[perClass[c]] = int32(i)
+			perClass[c]++
+		}
+		for _, i := range order {
+			r := &events[i]
+			e, err := end(start, uint64(r.start))
+			if err != nil {
+				return err
+			}
+			r.start, r.end = uint32(start), uint32(e)
+			start = e + 1
+		}
+	}
 	switch {
 	case times.bad || seqs.bad || ingested.bad || newlines.bad:
 		return fmt.Errorf("%w: columns truncated", ErrCorrupt)
