@@ -167,7 +167,8 @@ func TestSearchSkipsBlocks(t *testing.T) {
 }
 
 // Damage to a chunk of many blocks is caught like damage to one block:
-// an error and no events.
+// an error, after none but the true events of the blocks before the
+// damaged one.
 func TestCorruptManyBlocks(t *testing.T) {
 	chunk.SetBlockTarget(t, 300)
 	evs := corpusEvents(5, 12, baseTime)
@@ -175,13 +176,13 @@ func TestCorruptManyBlocks(t *testing.T) {
 	if meta, _ := chunk.ReadMeta(data); meta.Count != 12 {
 		t.Fatal("bad fixture")
 	}
+	want := sorted(evs)
 	for n := 0; n < len(data); n++ {
 		got, err := scanCopy(data[:n], math.MinInt64, math.MaxInt64)
 		if !errors.Is(err, chunk.ErrCorrupt) || len(got) != 0 {
 			t.Fatalf("Scan of the first %d of %d bytes: %d events, error %v; want none and ErrCorrupt", n, len(data), len(got), err)
 		}
 	}
-	want := sorted(evs)
 	for i := 0; i < len(data); i++ {
 		d := slices.Clone(data)
 		d[i] ^= 0x10
@@ -192,11 +193,29 @@ func TestCorruptManyBlocks(t *testing.T) {
 			}
 			continue
 		}
-		if !errors.Is(err, chunk.ErrCorrupt) || len(got) != 0 {
-			t.Fatalf("Scan with byte %d flipped: %d events, error %v; want none and ErrCorrupt", i, len(got), err)
+		if !errors.Is(err, chunk.ErrCorrupt) {
+			t.Fatalf("Scan with byte %d flipped: error %v, want ErrCorrupt", i, err)
+		}
+		if len(got) > len(want) {
+			t.Fatalf("Scan with byte %d flipped: %d events before the error, the chunk holds %d", i, len(got), len(want))
+		}
+		if diff := diffEvents(want[:len(got)], got); len(got) > 0 && diff != "" {
+			t.Fatalf("Scan with byte %d flipped: events before the error are not the chunk's first (-want +got):\n%s", i, diff)
 		}
 		if _, _, _, err := chunk.Merge([][]byte{d}); !errors.Is(err, chunk.ErrCorrupt) {
 			t.Fatalf("Merge with byte %d flipped: error %v, want ErrCorrupt", i, err)
 		}
+	}
+}
+
+// A scan that stops leaves the blocks after it compressed: a first page
+// costs a block, not a chunk.
+func TestScanStopsBeforeLaterBlocks(t *testing.T) {
+	chunk.SetBlockTarget(t, 64<<10)
+	evs := corpusEvents(6, 5000, baseTime)
+	data, _, meta := MustEncode(t, evs)
+	scanned, err := chunk.Search(data, nil, nil, math.MinInt64, math.MaxInt64, func(*chunk.Event) bool { return false })
+	if err != nil || scanned == 0 || scanned > 64<<10+4096 {
+		t.Errorf("Search stopping at the first event decompressed %d of %d message bytes (error %v), want one 64 KiB block", scanned, meta.RawBytes, err)
 	}
 }

@@ -18,9 +18,11 @@ import (
 // Scan returns an error wrapping ErrCorrupt for a malformed chunk and
 // never panics, whatever data holds. The header is always checked; each
 // block whose time range overlaps the window is decompressed and checked
-// completely, and all of them before fn is first called, so a corrupt
-// chunk yields no events rather than some. Blocks outside the window are
-// not read. Scan is safe for concurrent use.
+// completely before fn sees any of its events, so a corrupt block yields
+// no events, though the blocks before it may have given theirs (a chunk
+// of one block, as every ingested batch is, gives none). Blocks outside
+// the window, and those after fn returns false, are not read. Scan is
+// safe for concurrent use.
 func Scan(data []byte, from, to int64, fn func(e *Event) bool) error {
 	_, err := scan(data, nil, nil, from, to, false, fn)
 	return err
@@ -50,7 +52,6 @@ func scan(data, filter []byte, terms []string, from, to int64, backward bool, fn
 	var (
 		blockBuf [8]block
 		maskBuf  [8]bool
-		dsBuf    [8]*decoded
 	)
 	meta, blocks, err := parseChunk(data, blockBuf[:0])
 	if err != nil {
@@ -60,42 +61,52 @@ func scan(data, filter []byte, terms []string, from, to int64, backward bool, fn
 		return 0, nil
 	}
 	mask := blockMask(maskBuf[:0], filter, len(blocks), terms)
-	// Inflate every block the window and the filter select before
-	// calling fn, so that a corrupt one stops the scan before any event
-	// is given; ds[k] is nil for a block left out.
-	ds := dsBuf[:0]
+	// Blocks are inflated one at a time, as the scan reaches them, so
+	// that a read which stops early (a page is full) leaves the rest
+	// compressed. prev is the block given before, kept to check that it
+	// joins the next in order; nil after a block left out.
+	var (
+		scanned int64
+		prev    *decoded
+	)
 	defer func() {
-		for _, d := range ds {
-			if d != nil {
-				d.release()
-			}
+		if prev != nil {
+			prev.release()
 		}
 	}()
-	var scanned int64
-	for k := range blocks {
+	for step := range blocks {
+		k := step
+		if backward {
+			k = len(blocks) - 1 - step
+		}
 		b := &blocks[k]
 		if to < b.meta.MinTime || from > b.meta.MaxTime || mask != nil && !mask[k] {
-			ds = append(ds, nil)
+			if prev != nil {
+				prev.release()
+				prev = nil
+			}
 			continue
 		}
 		d, err := inflate(&b.header, b.frame)
 		if err != nil {
-			return 0, fmt.Errorf("scan chunk: block %d: %w", k, err)
+			return scanned, fmt.Errorf("scan chunk: block %d: %w", k, err)
 		}
-		ds = append(ds, d)
 		scanned += b.meta.RawBytes
-		if k > 0 && ds[k-1] != nil {
-			if err := checkJoins(ds[k-1 : k+1]); err != nil {
-				return 0, fmt.Errorf("scan chunk: %w", err)
+		if prev != nil {
+			pair := [2]*decoded{prev, d}
+			if backward {
+				pair = [2]*decoded{d, prev}
+			}
+			err := checkJoins(pair[:])
+			prev.release()
+			prev = nil
+			if err != nil {
+				d.release()
+				return scanned, fmt.Errorf("scan chunk: %w", err)
 			}
 		}
-	}
-	for n := range ds {
-		k := n
-		if backward {
-			k = len(ds) - 1 - n
-		}
-		if ds[k] != nil && !scanBlock(ds[k], from, to, backward, fn) {
+		prev = d
+		if !scanBlock(d, from, to, backward, fn) {
 			break
 		}
 	}
