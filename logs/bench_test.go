@@ -1,6 +1,7 @@
 package logs_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -47,17 +48,49 @@ func BenchmarkPutLogEvents(b *testing.B) {
 
 // BenchmarkFilterLogEvents searches a group of 200,000 corpus events in 10
 // streams: a rare term paged to the end, and the first page of a common
-// term, a JSON pattern and a space-delimited pattern.
+// term, a JSON pattern and a space-delimited pattern. "fresh" has each
+// stream's events in the chunks PutLogEvents wrote; "compacted" sends
+// the batches to the streams in turn, as trailwatch load does, and
+// compacts them, so that every stream's chunks span the whole time range
+// and overlap each other's, as after the background compactor.
 func BenchmarkFilterLogEvents(b *testing.B) {
+	for _, compacted := range []bool{false, true} {
+		name := "fresh"
+		if compacted {
+			name = "compacted"
+		}
+		b.Run(name, func(b *testing.B) { benchFilterLogEvents(b, compacted) })
+	}
+}
+
+func benchFilterLogEvents(b *testing.B, compacted bool) {
 	f := newFixture(b)
 	MustGroup(b, f, rootA, "g")
 	const streams, perStream = 10, 20000
 	for s := range streams {
-		name := fmt.Sprintf("s%d", s)
-		MustStream(b, f, rootA, "g", name)
-		for i := 0; i < perStream; i += batchEvents {
-			must[logs.PutLogEventsOutput](b, f, rootA, "PutLogEvents", &logs.PutLogEventsInput{
-				LogGroupName: "g", LogStreamName: name, LogEvents: corpusBatch(s*perStream+i, min(batchEvents, perStream-i))})
+		MustStream(b, f, rootA, "g", fmt.Sprintf("s%d", s))
+	}
+	for k := 0; k*batchEvents < streams*perStream; k++ {
+		// Fresh: stream s holds events [s*perStream, (s+1)*perStream).
+		// Compacted: batch k goes to stream k mod streams.
+		first := k * batchEvents
+		s := first / perStream
+		n := min(batchEvents, (s+1)*perStream-first)
+		if compacted {
+			s, n = k%streams, min(batchEvents, streams*perStream-first)
+		}
+		must[logs.PutLogEventsOutput](b, f, rootA, "PutLogEvents", &logs.PutLogEventsInput{
+			LogGroupName: "g", LogStreamName: fmt.Sprintf("s%d", s), LogEvents: corpusBatch(first, n)})
+	}
+	if compacted {
+		for {
+			n, err := f.store.CompactLogEvents(context.Background(), streams)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
 		}
 	}
 	for _, q := range logcorpus.Queries {

@@ -38,6 +38,7 @@ func runLoad(ctx context.Context, args []string) error {
 	workers := fs.Int("concurrency", 4, "concurrent PutLogEvents callers")
 	seed := fs.Uint64("seed", 1, "corpus seed")
 	skipIngest := fs.Bool("skip-ingest", false, "only run the queries")
+	maxPages := fs.Int("max-pages", 0, "stop each query after this many pages (0 = page to the end)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,7 +66,7 @@ func runLoad(ctx context.Context, args []string) error {
 		}
 	}
 	for _, q := range logcorpus.Queries {
-		if err := query(ctx, client, *group, q.Name, q.Pattern); err != nil {
+		if err := query(ctx, client, *group, q.Name, q.Pattern, *maxPages); err != nil {
 			return err
 		}
 	}
@@ -161,14 +162,14 @@ func putSplit(ctx context.Context, client *cloudwatchlogs.Client, group, stream 
 }
 
 // query times FilterLogEvents over the whole group: the first page, and
-// all pages to the end.
-func query(ctx context.Context, client *cloudwatchlogs.Client, group, name, pattern string) error {
+// all pages to the end, or to maxPages when it is positive.
+func query(ctx context.Context, client *cloudwatchlogs.Client, group, name, pattern string, maxPages int) error {
 	in := &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(group), FilterPattern: aws.String(pattern)}
 	start := time.Now()
 	var first time.Duration
 	var firstCount, total, pages int
 	p := cloudwatchlogs.NewFilterLogEventsPaginator(client, in)
-	for p.HasMorePages() {
+	for p.HasMorePages() && (maxPages <= 0 || pages < maxPages) {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return fmt.Errorf("filter %q: %w", pattern, err)
@@ -179,8 +180,12 @@ func query(ctx context.Context, client *cloudwatchlogs.Client, group, name, patt
 			first, firstCount = time.Since(start), len(page.Events)
 		}
 	}
-	fmt.Printf("filter %-24s first page %5d events in %8.1f ms; all %8d events, %4d pages in %8.1f ms  (%s)\n",
-		name+":", firstCount, ms(first), total, pages, ms(time.Since(start)), pattern)
+	all := "all"
+	if p.HasMorePages() {
+		all = "first"
+	}
+	fmt.Printf("filter %-24s first page %5d events in %8.1f ms; %s %8d events, %4d pages in %8.1f ms  (%s)\n",
+		name+":", firstCount, ms(first), all, total, pages, ms(time.Since(start)), pattern)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/trailwatch/trailwatch/internal/awserr"
 )
@@ -219,8 +220,25 @@ func checkLength(add func(string), m *Member, n float64) {
 // javaLength is the length Java's String.length reports: UTF-16 code units.
 // AWS validates with it, so a character outside the BMP counts twice.
 func javaLength(s string) int {
-	n := 0
-	for _, r := range s {
+	// Most strings are ASCII, where the length is the byte count: find
+	// the first other byte a word at a time before decoding runes. (On
+	// PutLogEvents' messages the rune loop alone was a tenth of the
+	// service's CPU time.)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if w&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
+	}
+	// s[i:] starts at a rune boundary (or an invalid byte, which range
+	// counts as one rune either way).
+	n := i
+	for _, r := range s[i:] {
 		n++
 		if r > 0xFFFF {
 			n++

@@ -1,6 +1,7 @@
 package awsjson_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/trailwatch/trailwatch/internal/awsapi"
@@ -48,4 +49,34 @@ func FuzzJSONDecode(f *testing.F) {
 		var l lookupEventsInput
 		_ = awsjson.Decode(body, &l)
 	})
+}
+
+// FuzzStringMatchesEncodingJSON checks string decoding, escapes, invalid
+// UTF-8 and all, against encoding/json: where both accept a string, they
+// agree on its value.
+func FuzzStringMatchesEncodingJSON(f *testing.F) {
+	for _, seed := range []string{`plain`, `{\"ts\":\"2023-11-14\",\"msg\":\"a\"}`, `a\nb\u00e9\ud83d\ude00c`, "caf\xc3\xa9 \xff x", `\u00`, `tab\there`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		body := []byte(`{"S":"` + s + `"}`)
+		var want struct{ S string }
+		if json.Unmarshal(body, &want) != nil {
+			return
+		}
+		var got everything
+		if err := awsjson.Decode(body, &got); err != nil {
+			return
+		}
+		if got.S == nil || *got.S != want.S {
+			t.Fatalf("Decode(%q): S = %q, encoding/json says %q", body, derefString(got.S), want.S)
+		}
+	})
+}
+
+func derefString(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
 }

@@ -171,3 +171,41 @@ func BenchmarkLevels(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRareTermCompacted measures what a rare-term search costs per
+// chunk of the size compaction makes (4 MiB of messages, 20,000 events,
+// one of which holds the term): the filter check, then the decoding and
+// matching of whatever the filter admits. MB/s counts the chunk's raw
+// message bytes.
+func BenchmarkRareTermCompacted(b *testing.B) {
+	evs := corpusEvents(3, 20000, baseTime)
+	term := logcorpus.Rare[0].Term
+	evs[12345].Message = append(bytes.Clone(evs[12345].Message), " "+term...)
+	var chunks [][]byte
+	for i := 0; i < 4; i++ {
+		data, _, _ := MustEncode(b, evs[i*5000:(i+1)*5000])
+		chunks = append(chunks, data)
+	}
+	data, filter, _, err := chunk.Merge(chunks)
+	if err != nil {
+		b.Fatal(err)
+	}
+	terms, needle := []string{term}, []byte(term)
+	b.SetBytes(rawBytes(evs))
+	b.ReportAllocs()
+	for b.Loop() {
+		if !chunk.MayContain(filter, terms) {
+			b.Fatal("the filter rules out a chunk holding the term")
+		}
+		hits := 0
+		if _, err := chunk.Search(data, filter, terms, math.MinInt64, math.MaxInt64, func(e *chunk.Event) bool {
+			if bytes.Contains(e.Message, needle) {
+				hits++
+			}
+			return true
+		}); err != nil || hits != 1 {
+			b.Fatalf("%d hits, error %v", hits, err)
+		}
+	}
+	b.ReportMetric(float64(len(data)+len(filter))/float64(rawBytes(evs)), "ratio")
+}

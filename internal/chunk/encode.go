@@ -32,7 +32,7 @@ func Encode(evs []Event) (data, filter []byte, meta Meta, err error) {
 	if !slices.IsSortedFunc(evs, compareEvents) {
 		slices.SortFunc(evs, compareEvents)
 	}
-	b := getBuilder()
+	b := getBuilder(ingestEncoder())
 	defer putBuilder(b)
 	for i := range evs {
 		e := &evs[i]
@@ -40,7 +40,7 @@ func Encode(evs []Event) (data, filter []byte, meta Meta, err error) {
 			return nil, nil, Meta{}, fmt.Errorf("encode chunk: %w", err)
 		}
 	}
-	data, filter = b.finish(ingestEncoder())
+	data, filter = b.finish()
 	return data, filter, b.meta, nil
 }
 
@@ -66,30 +66,43 @@ func Merge(chunks [][]byte) (data, filter []byte, meta Meta, err error) {
 	srcs := make([]mergeSource, 0, len(chunks))
 	defer func() {
 		for _, s := range srcs {
-			s.d.release()
+			for _, d := range s.ds {
+				d.release()
+			}
 		}
 	}()
-	var raw, count int64
+	var (
+		raw, count int64
+		blocks     []block
+	)
 	for i, c := range chunks {
-		h, frame, err := parseHeader(c)
+		var m Meta
+		m, blocks, err = parseChunk(c, blocks)
 		if err != nil {
 			return nil, nil, Meta{}, fmt.Errorf("merge chunk %d: %w", i, err)
 		}
 		// The headers alone tell when the result cannot fit; find out
 		// before inflating anything more.
-		raw += h.meta.RawBytes
-		count += int64(h.meta.Count)
+		raw += m.RawBytes
+		count += int64(m.Count)
 		if raw > MaxSize || count > MaxEvents {
 			return nil, nil, Meta{}, fmt.Errorf("merge chunks: %w", ErrTooLarge)
 		}
-		d, err := inflate(&h, frame)
-		if err != nil {
+		srcs = append(srcs, mergeSource{})
+		s := &srcs[len(srcs)-1]
+		for k := range blocks {
+			d, err := inflate(&blocks[k].header, blocks[k].frame)
+			if err != nil {
+				return nil, nil, Meta{}, fmt.Errorf("merge chunk %d: block %d: %w", i, k, err)
+			}
+			s.ds = append(s.ds, d)
+		}
+		if err := checkJoins(s.ds); err != nil {
 			return nil, nil, Meta{}, fmt.Errorf("merge chunk %d: %w", i, err)
 		}
-		srcs = append(srcs, mergeSource{d: d})
 	}
 
-	b := getBuilder()
+	b := getBuilder(mergeEncoder())
 	defer putBuilder(b)
 	// A binary min-heap of sources keyed by their current event. Runs of
 	// events from one chunk are common (adjacent chunks rarely overlap
@@ -103,29 +116,53 @@ func Merge(chunks [][]byte) (data, filter []byte, meta Meta, err error) {
 	}
 	for len(heap) > 0 {
 		s := heap[0]
-		r := &s.d.events[s.i]
-		if err := b.add(r.ts, r.ingestion, r.seq, s.d.payload[r.start:r.end]); err != nil {
+		d := s.ds[s.b]
+		r := &d.events[s.i]
+		if err := b.add(r.ts, r.ingestion, r.seq, d.payload[r.start:r.end]); err != nil {
 			return nil, nil, Meta{}, fmt.Errorf("merge chunks: %w", err)
 		}
-		if s.i++; s.i == len(s.d.events) {
+		if !s.advance() {
 			heap[0] = heap[len(heap)-1]
 			heap = heap[:len(heap)-1]
 		}
 		siftDown(heap, 0)
 	}
-	data, filter = b.finish(mergeEncoder())
+	data, filter = b.finish()
 	return data, filter, b.meta, nil
 }
 
-// mergeSource is one input of Merge: its events and the next one to
-// take.
+// checkJoins checks that consecutive decoded blocks of one chunk follow
+// each other in (Timestamp, Seq) order, which their headers alone cannot
+// show when a timestamp spans the boundary.
+func checkJoins(ds []*decoded) error {
+	for i := 1; i < len(ds); i++ {
+		a, b := ds[i-1].last(), &ds[i].events[0]
+		if b.ts < a.ts || b.ts == a.ts && b.seq <= a.seq {
+			return fmt.Errorf("%w: block %d out of order", ErrCorrupt, i)
+		}
+	}
+	return nil
+}
+
+// mergeSource is one input of Merge: its blocks' events and the next one
+// to take, event i of block b.
 type mergeSource struct {
-	d *decoded
-	i int
+	ds   []*decoded
+	b, i int
+}
+
+func (s *mergeSource) cur() *record { return &s.ds[s.b].events[s.i] }
+
+// advance moves to the next event and reports whether there is one.
+func (s *mergeSource) advance() bool {
+	if s.i++; s.i == len(s.ds[s.b].events) {
+		s.b, s.i = s.b+1, 0
+	}
+	return s.b < len(s.ds)
 }
 
 func (s *mergeSource) less(t *mergeSource) bool {
-	a, b := &s.d.events[s.i], &t.d.events[t.i]
+	a, b := s.cur(), t.cur()
 	return a.ts < b.ts || a.ts == b.ts && a.seq < b.seq
 }
 
@@ -149,49 +186,92 @@ func siftDown(h []*mergeSource, i int) {
 
 var newline = []byte{'\n'}
 
-// builder accumulates one chunk's payload and trigrams. Builders are
-// pooled: the trigram set alone is 2 MiB.
+// builder accumulates a chunk: the sealed blocks' frames and filters, and
+// the open block's payload and trigrams. Builders are pooled: the trigram
+// set alone is 2 MiB.
 type builder struct {
-	payload                          []byte // messages; the columns are appended in finish
-	times, seqs, ingested, newlines  []byte // the columns, see the package comment
-	prevTime, prevSeq, prevIngestion int64
-	meta                             Meta
+	enc *zstd.Encoder // compresses the blocks
+
+	// The open block.
+	groups                           [maxClasses][]byte // each class's messages, newline-terminated
+	msgBytes                         int                // the bytes in groups
+	keys                             []uint64           // the shape of each class, by class
+	times, seqs, ingested, newlines  []byte             // the columns, see the package comment
+	classes                          []byte
+	prevTime, prevSeq, prevIngestion int64 // the previous event of the block, for the deltas
+	blk                              Meta  // the block's events
 	tri                              *trigramSet
-	out                              []byte // compressed output before it is copied out
+	payload                          []byte // the sealed block's payload
+
+	// The chunk.
+	meta      Meta     // every event added
+	lastSeq   int64    // the Seq of the last event added
+	sealed    int      // payload bytes of the sealed blocks
+	blocks    []header // the sealed blocks
+	frames    []byte   // their zstd frames, back to back
+	frameLens []int    // the length of each frame
+	bloom     []byte   // their Bloom filters, back to back
+	bloomLens []int    // the length of each filter in 32-byte Bloom blocks
+	out, fout []byte   // the chunk and filter before they are copied out
 }
 
 var builderPool = sync.Pool{New: func() any { return &builder{tri: newTrigramSet()} }}
 
-func getBuilder() *builder { return builderPool.Get().(*builder) }
+func getBuilder(enc *zstd.Encoder) *builder {
+	b := builderPool.Get().(*builder)
+	b.enc = enc
+	return b
+}
 
 func putBuilder(b *builder) {
-	if cap(b.payload) > maxPooled || cap(b.out) > maxPooled {
+	if cap(b.payload) > maxPooled || cap(b.out) > maxPooled || cap(b.frames) > maxPooled {
 		return
 	}
-	b.payload = b.payload[:0]
-	b.times, b.seqs, b.ingested, b.newlines = b.times[:0], b.seqs[:0], b.ingested[:0], b.newlines[:0]
-	b.prevTime, b.prevSeq, b.prevIngestion = 0, 0, 0
-	b.meta = Meta{}
+	for _, g := range b.groups {
+		if cap(g) > maxPooled {
+			return
+		}
+	}
+	b.resetBlock()
 	b.tri.reset()
-	b.out = b.out[:0]
+	b.meta, b.sealed = Meta{}, 0
+	b.blocks, b.frames, b.frameLens = b.blocks[:0], b.frames[:0], b.frameLens[:0]
+	b.bloom, b.bloomLens = b.bloom[:0], b.bloomLens[:0]
+	b.out, b.fout = b.out[:0], b.fout[:0]
+	b.enc = nil
 	builderPool.Put(b)
+}
+
+func (b *builder) resetBlock() {
+	b.payload = b.payload[:0]
+	for i := range b.keys {
+		b.groups[i] = b.groups[i][:0]
+	}
+	b.keys, b.msgBytes = b.keys[:0], 0
+	b.times, b.seqs, b.ingested, b.newlines = b.times[:0], b.seqs[:0], b.ingested[:0], b.newlines[:0]
+	b.classes = b.classes[:0]
+	b.prevTime, b.prevSeq, b.prevIngestion = 0, 0, 0
+	b.blk = Meta{}
 }
 
 // add appends one event; events must come in strictly increasing
 // (Timestamp, Seq) order.
 func (b *builder) add(ts, ingestion, seq int64, msg []byte) error {
 	if b.meta.Count > 0 {
-		switch {
-		case ts == b.prevTime && seq == b.prevSeq:
+		switch last := b.meta.MaxTime; {
+		case ts == last && seq == b.lastSeq:
 			return fmt.Errorf("%w: timestamp %d, seq %d", ErrDuplicate, ts, seq)
-		case ts < b.prevTime || ts == b.prevTime && seq < b.prevSeq:
+		case ts < last || ts == last && seq < b.lastSeq:
 			panic("BUG: chunk builder fed out of order")
 		}
 	}
+	if b.blk.Count > 0 && b.blk.RawBytes >= blockTarget {
+		b.seal()
+	}
 	// The columns' final size is unknown until they are written, so check
 	// with the worst case of this event's varints.
-	cols := len(b.times) + len(b.seqs) + len(b.ingested) + len(b.newlines)
-	if len(b.payload)+len(msg)+1+cols+4*binary.MaxVarintLen64+trailerSize > MaxSize || b.meta.Count == MaxEvents {
+	cols := len(b.times) + len(b.seqs) + len(b.ingested) + len(b.newlines) + len(b.classes)
+	if b.sealed+b.msgBytes+len(msg)+1+cols+4*binary.MaxVarintLen64+1+trailerV2 > MaxSize || b.meta.Count == MaxEvents {
 		return ErrTooLarge
 	}
 	// Go's signed arithmetic wraps, so the deltas round-trip for any
@@ -200,34 +280,117 @@ func (b *builder) add(ts, ingestion, seq int64, msg []byte) error {
 	b.seqs = binary.AppendVarint(b.seqs, seq-b.prevSeq)
 	b.ingested = binary.AppendVarint(b.ingested, ingestion-b.prevIngestion)
 	b.newlines = binary.AppendUvarint(b.newlines, uint64(bytes.Count(msg, newline)))
-	b.payload = append(b.payload, msg...)
-	b.payload = append(b.payload, '\n')
+	c := b.class(msg)
+	b.classes = append(b.classes, c)
+	b.groups[c] = append(append(b.groups[c], msg...), '\n')
+	b.msgBytes += len(msg) + 1
 	b.tri.add(msg)
-
-	if b.meta.Count == 0 {
-		b.meta.MinTime, b.meta.MinSeq, b.meta.MaxSeq = ts, seq, seq
-	}
-	b.meta.MaxTime = ts
-	b.meta.MinSeq = min(b.meta.MinSeq, seq)
-	b.meta.MaxSeq = max(b.meta.MaxSeq, seq)
-	b.meta.Count++
-	b.meta.RawBytes += int64(len(msg))
 	b.prevTime, b.prevSeq, b.prevIngestion = ts, seq, ingestion
+	b.lastSeq = seq
+	count(&b.blk, ts, seq, len(msg))
+	count(&b.meta, ts, seq, len(msg))
 	return nil
 }
 
-// finish completes the payload, compresses it with enc and returns fresh
-// copies of the data and the filter; the builder's buffers stay with it.
-func (b *builder) finish(enc *zstd.Encoder) (data, filter []byte) {
-	cols := [...][]byte{b.times, b.seqs, b.ingested, b.newlines}
+// count adds an event to m; events come in (Timestamp, Seq) order.
+func count(m *Meta, ts, seq int64, size int) {
+	if m.Count == 0 {
+		m.MinTime, m.MinSeq, m.MaxSeq = ts, seq, seq
+	}
+	m.MaxTime = ts
+	m.MinSeq = min(m.MinSeq, seq)
+	m.MaxSeq = max(m.MaxSeq, seq)
+	m.Count++
+	m.RawBytes += int64(size)
+}
+
+// class returns the class of msg in the open block: the messages of a
+// class share a shape, the first few runs of letters, digits and
+// punctuation (a JSON object, an access log's address, a date), so that
+// grouping them puts alike next to alike. Which class a message goes to
+// is the encoder's choice alone; the block records it.
+func (b *builder) class(msg []byte) byte {
+	k := shape(msg)
+	for i, s := range b.keys {
+		if s == k {
+			return byte(i)
+		}
+	}
+	if len(b.keys) == maxClasses {
+		return maxClasses - 1
+	}
+	b.keys = append(b.keys, k)
+	return byte(len(b.keys) - 1)
+}
+
+// shape summarises how msg begins: up to eight symbols, one per run of
+// ASCII digits, one per run of ASCII letters, one per other byte, from
+// its first 32 bytes.
+func shape(msg []byte) uint64 {
+	var k uint64
+	var last byte
+	n := 0
+	for _, c := range msg[:min(len(msg), 32)] {
+		switch {
+		case '0' <= c && c <= '9':
+			c = '0'
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+			c = 'a'
+		}
+		if c == last && (c == '0' || c == 'a') {
+			continue
+		}
+		if n == 8 {
+			break
+		}
+		k = k<<8 | uint64(c)
+		last = c
+		n++
+	}
+	return k
+}
+
+// sealPayload completes the open block's payload, its messages grouped by
+// class and then its columns, and returns its header.
+func (b *builder) sealPayload() header {
+	b.payload = slices.Grow(b.payload[:0], b.msgBytes)
+	for i := range b.keys {
+		b.payload = append(b.payload, b.groups[i]...)
+	}
+	cols := [...][]byte{b.times, b.seqs, b.ingested, b.newlines, b.classes}
 	for _, c := range cols {
 		b.payload = append(b.payload, c...)
 	}
 	for _, c := range cols {
 		b.payload = binary.LittleEndian.AppendUint32(b.payload, uint32(len(c)))
 	}
-	h := header{meta: b.meta, payloadLen: len(b.payload)}
-	b.out = appendHeader(b.out[:0], &h)
-	b.out = enc.EncodeAll(b.payload, b.out)
-	return slices.Clone(b.out), b.tri.filter()
+	return header{meta: b.blk, payloadLen: len(b.payload), grouped: true}
+}
+
+// seal compresses the open block, builds its filter, and opens the next.
+// The next block's deltas start afresh, so that each block decodes alone.
+func (b *builder) seal() {
+	h := b.sealPayload()
+	n := len(b.frames)
+	b.frames = b.enc.EncodeAll(b.payload, b.frames)
+	b.frameLens = append(b.frameLens, len(b.frames)-n)
+	b.blocks = append(b.blocks, h)
+	b.sealed += h.payloadLen
+	var k int
+	b.bloom, k = b.tri.appendBloom(b.bloom)
+	b.bloomLens = append(b.bloomLens, k)
+	b.tri.reset()
+	b.resetBlock()
+}
+
+// finish seals the last block and returns fresh copies of the chunk's
+// data and filter; the builder's buffers stay with it.
+func (b *builder) finish() (data, filter []byte) {
+	if b.blk.Count > 0 {
+		b.seal()
+	}
+	b.out = appendV2(b.out[:0], &b.meta, b.blocks, b.frameLens)
+	b.out = append(b.out, b.frames...)
+	b.fout = appendFilter(b.fout[:0], b.bloomLens, b.bloom)
+	return slices.Clone(b.out), slices.Clone(b.fout)
 }

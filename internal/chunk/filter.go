@@ -1,17 +1,22 @@
 package chunk
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 const (
-	filterVersion = 1
-	blockBytes    = 32 // one 256-bit block: eight 32-bit words
+	filterV1   = 1
+	filterV2   = 2
+	blockBytes = 32 // one 256-bit block: eight 32-bit words
 	// bitsPerKey sizes a filter: a key costs this many bits on average.
-	// Eight bits give a split-block filter about 3% false positives per
-	// trigram; a term usually has several absent trigrams, so whole terms
-	// fare much better (TestFalsePositiveRate: 0.4% for random words, 6
-	// bits would give 0.5%, 10 bits 0.4%), and a full batch's filter
-	// stays near 5% of its compressed chunk (BenchmarkEncode's metrics).
-	bitsPerKey = 8
+	// Six bits give a split-block filter about 10% false positives per
+	// trigram (eight bits: 6%); a term usually has several absent
+	// trigrams, so whole terms fare much better (TestFalsePositiveRate:
+	// 0.4% for random words, as with eight bits). Blocks need a filter
+	// each, about 1% of the raw bytes at eight bits; six keep the bytes
+	// on disk within 15% of the raw bytes after compaction.
+	bitsPerKey = 6
 )
 
 // salts pick a block key's bit in each of the block's eight words; they
@@ -35,12 +40,37 @@ var fold = func() (t [256]byte) {
 // False means definitely not; true means the chunk must be scanned to
 // know. Terms shorter than three bytes say nothing, and an empty list, an
 // empty or unrecognised filter (say, from a newer format) all yield true.
+// A chunk of several blocks may match when one of its blocks may.
 // MayContain neither allocates nor retains its arguments.
 func MayContain(filter []byte, terms []string) bool {
-	if len(filter) == 0 || filter[0] != filterVersion || (len(filter)-1)%blockBytes != 0 {
+	if !hasTrigrams(terms) {
 		return true
 	}
-	blocks := filter[1:]
+	f, ok := parseFilter(filter)
+	if !ok {
+		return true
+	}
+	for bits, more := f.next(); more; bits, more = f.next() {
+		if blockMayContain(bits, terms) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasTrigrams reports whether a term is long enough for the filter to
+// say anything about it.
+func hasTrigrams(terms []string) bool {
+	for _, t := range terms {
+		if len(t) >= 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// blockMayContain is MayContain for one block's Bloom filter.
+func blockMayContain(blocks []byte, terms []string) bool {
 	n := len(blocks) / blockBytes
 	for _, term := range terms {
 		if len(term) < 3 {
@@ -61,6 +91,94 @@ func MayContain(filter []byte, terms []string) bool {
 	return true
 }
 
+// filterBlocks walks the per-block Bloom filters of a chunk's filter.
+type filterBlocks struct {
+	n     int    // blocks left
+	lens  reader // the remaining lengths (version 2)
+	bits  []byte // the remaining Bloom filters
+	whole bool   // version 1: one filter, all of bits
+}
+
+// parseFilter checks a filter's framing; ok is false for one that is
+// empty, malformed or of an unknown version, which says nothing.
+func parseFilter(filter []byte) (f filterBlocks, ok bool) {
+	if len(filter) == 0 {
+		return f, false
+	}
+	switch filter[0] {
+	case filterV1:
+		if (len(filter)-1)%blockBytes != 0 {
+			return f, false
+		}
+		return filterBlocks{n: 1, bits: filter[1:], whole: true}, true
+	case filterV2:
+	default:
+		return f, false
+	}
+	r := reader{b: filter, off: 1}
+	n := r.uvarint()
+	if r.bad || n == 0 || n > uint64(len(filter)) {
+		return f, false
+	}
+	lens := reader{b: filter, off: r.off}
+	var total uint64
+	for range n {
+		total += r.uvarint()
+		if r.bad || total > uint64(len(filter)) {
+			return f, false
+		}
+	}
+	if uint64(len(filter)-r.off) != total*blockBytes {
+		return f, false
+	}
+	return filterBlocks{n: int(n), lens: lens, bits: filter[r.off:]}, true
+}
+
+// next returns the next block's Bloom filter; more is false after the
+// last.
+func (f *filterBlocks) next() (bits []byte, more bool) {
+	if f.n == 0 {
+		return nil, false
+	}
+	f.n--
+	if f.whole {
+		return f.bits, true
+	}
+	k := int(f.lens.uvarint()) * blockBytes
+	bits, f.bits = f.bits[:k], f.bits[k:]
+	return bits, true
+}
+
+// blockMask says which of a chunk's n blocks may hold a message
+// containing every one of terms, appending to dst[:0]; it returns nil
+// when the filter cannot tell blocks apart (no usable terms, or a filter
+// that is missing, malformed or not of n blocks), meaning all may.
+func blockMask(dst []bool, filter []byte, n int, terms []string) []bool {
+	if !hasTrigrams(terms) {
+		return nil
+	}
+	f, ok := parseFilter(filter)
+	if !ok || f.n != n {
+		return nil
+	}
+	dst = dst[:0]
+	for bits, more := f.next(); more; bits, more = f.next() {
+		dst = append(dst, blockMayContain(bits, terms))
+	}
+	return dst
+}
+
+// appendFilter appends a version 2 filter of Bloom filters whose lengths
+// in 32-byte blocks are lens, back to back in bloom.
+func appendFilter(dst []byte, lens []int, bloom []byte) []byte {
+	dst = append(dst, filterV2)
+	dst = binary.AppendUvarint(dst, uint64(len(lens)))
+	for _, k := range lens {
+		dst = binary.AppendUvarint(dst, uint64(k))
+	}
+	return append(dst, bloom...)
+}
+
 // hashTrigram mixes a 24-bit trigram into 64 well-spread bits
 // (splitmix64's finaliser): the high half picks the block, the low half
 // the bits.
@@ -71,8 +189,8 @@ func hashTrigram(t uint32) uint64 {
 	return z ^ z>>31
 }
 
-// block returns the block of blocks (n of them) that h maps to.
-func block(blocks []byte, n int, h uint64) *[blockBytes]byte {
+// bloomBlock returns the block of blocks (n of them) that h maps to.
+func bloomBlock(blocks []byte, n int, h uint64) *[blockBytes]byte {
 	i := int((h >> 32) * uint64(n) >> 32)
 	return (*[blockBytes]byte)(blocks[i*blockBytes:])
 }
@@ -81,7 +199,7 @@ func block(blocks []byte, n int, h uint64) *[blockBytes]byte {
 func mask(h uint64, i int) uint32 { return 1 << (uint32(h) * salts[i] >> 27) }
 
 func blockHas(blocks []byte, n int, h uint64) bool {
-	b := block(blocks, n, h)
+	b := bloomBlock(blocks, n, h)
 	for i := range salts {
 		if binary.LittleEndian.Uint32(b[4*i:])&mask(h, i) == 0 {
 			return false
@@ -91,7 +209,7 @@ func blockHas(blocks []byte, n int, h uint64) bool {
 }
 
 func blockSet(blocks []byte, n int, h uint64) {
-	b := block(blocks, n, h)
+	b := bloomBlock(blocks, n, h)
 	for i := range salts {
 		w := b[4*i:]
 		binary.LittleEndian.PutUint32(w, binary.LittleEndian.Uint32(w)|mask(h, i))
@@ -134,13 +252,15 @@ func (s *trigramSet) reset() {
 	s.keys = s.keys[:0]
 }
 
-// filter builds the filter for the trigrams added so far.
-func (s *trigramSet) filter() []byte {
+// appendBloom appends the Bloom filter of the trigrams added so far to
+// dst and returns it with the filter's length in 32-byte blocks.
+func (s *trigramSet) appendBloom(dst []byte) ([]byte, int) {
 	n := (len(s.keys)*bitsPerKey + 8*blockBytes - 1) / (8 * blockBytes)
-	f := make([]byte, 1+n*blockBytes)
-	f[0] = filterVersion
+	start := len(dst)
+	dst = slices.Grow(dst, n*blockBytes)[:start+n*blockBytes]
+	clear(dst[start:])
 	for _, t := range s.keys {
-		blockSet(f[1:], n, hashTrigram(t))
+		blockSet(dst[start:], n, hashTrigram(t))
 	}
-	return f
+	return dst, n
 }

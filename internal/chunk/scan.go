@@ -16,34 +16,106 @@ import (
 // are valid only during the call; fn must copy what it keeps.
 //
 // Scan returns an error wrapping ErrCorrupt for a malformed chunk and
-// never panics, whatever data holds. The header is always checked; the
-// payload is checked, completely and before fn is first called, whenever
-// the window overlaps the header's time range, so a corrupt chunk yields
-// no events rather than some. Scan is safe for concurrent use.
+// never panics, whatever data holds. The header is always checked; each
+// block whose time range overlaps the window is decompressed and checked
+// completely before fn sees any of its events, so a corrupt block yields
+// no events, though the blocks before it may have given theirs (a chunk
+// of one block, as every ingested batch is, gives none). Blocks outside
+// the window, and those after fn returns false, are not read. Scan is
+// safe for concurrent use.
 func Scan(data []byte, from, to int64, fn func(e *Event) bool) error {
-	return scan(data, from, to, false, fn)
+	_, err := scan(data, nil, nil, from, to, false, fn)
+	return err
 }
 
 // ScanBackward is Scan in descending (Timestamp, Seq) order, newest event
 // first, for reads that want the last events of a window (GetLogEvents
 // without startFromHead) and stop after a page.
 func ScanBackward(data []byte, from, to int64, fn func(e *Event) bool) error {
-	return scan(data, from, to, true, fn)
+	_, err := scan(data, nil, nil, from, to, true, fn)
+	return err
 }
 
-func scan(data []byte, from, to int64, backward bool, fn func(e *Event) bool) error {
-	h, frame, err := parseHeader(data)
+// Search is Scan restricted to the blocks that, by the chunk's filter,
+// may hold a message containing every one of terms (see MayContain): the
+// others are neither decompressed nor given to fn, so fn sees a subset of
+// Scan's events that includes every one containing all the terms. It
+// returns the message bytes of the blocks it decompressed, the work a
+// caller may budget. A filter that does not belong to data is harmless,
+// as long as it is data's or none: a missing or malformed one selects
+// every block.
+func Search(data, filter []byte, terms []string, from, to int64, fn func(e *Event) bool) (scanned int64, err error) {
+	return scan(data, filter, terms, from, to, false, fn)
+}
+
+func scan(data, filter []byte, terms []string, from, to int64, backward bool, fn func(e *Event) bool) (int64, error) {
+	var (
+		blockBuf [8]block
+		maskBuf  [8]bool
+	)
+	meta, blocks, err := parseChunk(data, blockBuf[:0])
 	if err != nil {
-		return fmt.Errorf("scan chunk: %w", err)
+		return 0, fmt.Errorf("scan chunk: %w", err)
 	}
-	if from > to || to < h.meta.MinTime || from > h.meta.MaxTime {
-		return nil
+	if from > to || to < meta.MinTime || from > meta.MaxTime {
+		return 0, nil
 	}
-	d, err := inflate(&h, frame)
-	if err != nil {
-		return fmt.Errorf("scan chunk: %w", err)
+	mask := blockMask(maskBuf[:0], filter, len(blocks), terms)
+	// Blocks are inflated one at a time, as the scan reaches them, so
+	// that a read which stops early (a page is full) leaves the rest
+	// compressed. prev is the block given before, kept to check that it
+	// joins the next in order; nil after a block left out.
+	var (
+		scanned int64
+		prev    *decoded
+	)
+	defer func() {
+		if prev != nil {
+			prev.release()
+		}
+	}()
+	for step := range blocks {
+		k := step
+		if backward {
+			k = len(blocks) - 1 - step
+		}
+		b := &blocks[k]
+		if to < b.meta.MinTime || from > b.meta.MaxTime || mask != nil && !mask[k] {
+			if prev != nil {
+				prev.release()
+				prev = nil
+			}
+			continue
+		}
+		d, err := inflate(&b.header, b.frame)
+		if err != nil {
+			return scanned, fmt.Errorf("scan chunk: block %d: %w", k, err)
+		}
+		scanned += b.meta.RawBytes
+		if prev != nil {
+			pair := [2]*decoded{prev, d}
+			if backward {
+				pair = [2]*decoded{d, prev}
+			}
+			err := checkJoins(pair[:])
+			prev.release()
+			prev = nil
+			if err != nil {
+				d.release()
+				return scanned, fmt.Errorf("scan chunk: %w", err)
+			}
+		}
+		prev = d
+		if !scanBlock(d, from, to, backward, fn) {
+			break
+		}
 	}
-	defer d.release()
+	return scanned, nil
+}
+
+// scanBlock calls fn for the events of d within [from, to] and reports
+// whether fn asked for more.
+func scanBlock(d *decoded, from, to int64, backward bool, fn func(e *Event) bool) bool {
 	// The events are in time order: find the window by bisection.
 	byTime := func(r record, t int64) int { return cmp.Compare(r.ts, t) }
 	start, _ := slices.BinarySearchFunc(d.events, from, byTime)
@@ -61,13 +133,13 @@ func scan(data []byte, from, to int64, backward bool, fn func(e *Event) bool) er
 		}
 		e = d.event(i)
 		if !fn(&e) {
-			break
+			return false
 		}
 	}
-	return nil
+	return true
 }
 
-// decoded is an inflated chunk whose every event has been read and
+// decoded is an inflated block whose every event has been read and
 // checked. Scan and Merge work from its records rather than from the
 // columns, so that each varint is decoded and each message's end found
 // once. decodeds are pooled; release returns one.
@@ -75,6 +147,7 @@ type decoded struct {
 	buf     []byte   // the pooled buffer, at its full capacity
 	payload []byte   // the inflated payload, in buf
 	events  []record // one per event, in (Timestamp, Seq) order
+	order   []int32  // scratch for read: event indexes in message order
 }
 
 // record is one event of a decoded chunk; its message is
@@ -86,7 +159,7 @@ type record struct {
 
 var decodedPool = sync.Pool{New: func() any { return new(decoded) }}
 
-// inflate decompresses a chunk's frame and reads its events, checking
+// inflate decompresses a block's frame and reads its events, checking
 // everything against h. The caller calls release when done.
 func inflate(h *header, frame []byte) (*decoded, error) {
 	d := decodedPool.Get().(*decoded)
@@ -110,12 +183,15 @@ func inflate(h *header, frame []byte) (*decoded, error) {
 
 // release returns d to the pool unless it has grown too big to keep.
 func (d *decoded) release() {
-	if cap(d.buf) > maxPooled || cap(d.events)*32 > maxPooled {
+	if cap(d.buf) > maxPooled || cap(d.events)*32 > maxPooled || cap(d.order)*4 > maxPooled {
 		return
 	}
 	d.payload, d.events = nil, d.events[:0]
 	decodedPool.Put(d)
 }
+
+// last is d's last event.
+func (d *decoded) last() *record { return &d.events[len(d.events)-1] }
 
 // event returns event i; its Message points into d.
 func (d *decoded) event(i int) Event {
@@ -131,13 +207,14 @@ func (d *decoded) read(h *header) error {
 	if len(p) != h.payloadLen {
 		return fmt.Errorf("%w: payload is %d bytes, header says %d", ErrCorrupt, len(p), h.payloadLen)
 	}
-	// parseHeader saw to it that the payload can hold the messages with
+	// parseChunk saw to it that the payload can hold the messages with
 	// their terminators and the trailer.
 	msgLen := int(h.meta.RawBytes) + h.meta.Count
+	trailerSize := h.trailer()
 	trailer := p[len(p)-trailerSize:]
-	var cols [4]reader
+	var cols [5]reader
 	off := msgLen
-	for i := range cols {
+	for i := range trailerSize / 4 {
 		n := int(binary.LittleEndian.Uint32(trailer[4*i:]))
 		if n > len(p)-trailerSize-off {
 			return fmt.Errorf("%w: column lengths exceed the payload", ErrCorrupt)
@@ -148,16 +225,40 @@ func (d *decoded) read(h *header) error {
 	if off != len(p)-trailerSize {
 		return fmt.Errorf("%w: column lengths do not add up to the payload", ErrCorrupt)
 	}
-	times, seqs, ingested, newlines := &cols[0], &cols[1], &cols[2], &cols[3]
+	times, seqs, ingested, newlines, classes := &cols[0], &cols[1], &cols[2], &cols[3], cols[4].b
 	msgs := p[:msgLen]
+	if h.grouped && len(classes) != h.meta.Count {
+		return fmt.Errorf("%w: %d classes for %d events", ErrCorrupt, len(classes), h.meta.Count)
+	}
 
 	if cap(d.events) < h.meta.Count {
 		d.events = make([]record, 0, h.meta.Count)
 	}
 	events := d.events[:0]
-	var ts, seq, ingestion int64
-	minSeq, maxSeq := int64(math.MaxInt64), int64(math.MinInt64)
-	start := 0
+	var (
+		ts, seq, ingestion int64
+		minSeq, maxSeq     = int64(math.MaxInt64), int64(math.MinInt64)
+		start              = 0
+		perClass           [maxClasses + 1]int
+	)
+	// end finds the end of the message starting at start, with inner
+	// newlines inside it.
+	end := func(start int, inner uint64) (int, error) {
+		// The message ends at the newline after its inner ones; each
+		// round consumes a byte, so a corrupt count cannot loop for long.
+		end := start
+		for ; ; inner-- {
+			j := bytes.IndexByte(msgs[end:], '\n')
+			if j < 0 {
+				return 0, fmt.Errorf("%w: messages truncated", ErrCorrupt)
+			}
+			end += j
+			if inner == 0 {
+				return end, nil
+			}
+			end++
+		}
+	}
 	for i := 0; i < h.meta.Count; i++ {
 		prevTime, prevSeq := ts, seq
 		// Go's signed arithmetic wraps, as the encoder's did.
@@ -168,24 +269,51 @@ func (d *decoded) read(h *header) error {
 			return fmt.Errorf("%w: event %d out of order", ErrCorrupt, i)
 		}
 		minSeq, maxSeq = min(minSeq, seq), max(maxSeq, seq)
-		// The message ends at the newline after its inner ones; each
-		// round consumes a byte, so a corrupt count cannot loop for long.
-		end := start
-		for inner := newlines.uvarint(); ; inner-- {
-			j := bytes.IndexByte(msgs[end:], '\n')
-			if j < 0 {
-				return fmt.Errorf("%w: messages truncated", ErrCorrupt)
+		inner := newlines.uvarint()
+		if h.grouped {
+			// Where the message lies is known once every class's size
+			// is: keep the newline count and the class until then.
+			c := classes[i]
+			if c >= maxClasses || inner >= uint64(len(msgs)) {
+				return fmt.Errorf("%w: event %d has class %d and %d newlines", ErrCorrupt, i, c, inner)
 			}
-			end += j
-			if inner == 0 {
-				break
-			}
-			end++
+			perClass[c+1]++
+			events = append(events, record{ts: ts, seq: seq, ingestion: ingestion, start: uint32(inner), end: uint32(c)})
+			continue
 		}
-		events = append(events, record{ts: ts, seq: seq, ingestion: ingestion, start: uint32(start), end: uint32(end)})
-		start = end + 1
+		e, err := end(start, inner)
+		if err != nil {
+			return err
+		}
+		events = append(events, record{ts: ts, seq: seq, ingestion: ingestion, start: uint32(start), end: uint32(e)})
+		start = e + 1
 	}
 	d.events = events
+	if h.grouped {
+		// The messages are grouped by class, each group in event order:
+		// walk them in that order, the events sorted by class.
+		for c := 1; c <= maxClasses; c++ {
+			perClass[c] += perClass[c-1]
+		}
+		if cap(d.order) < len(events) {
+			d.order = make([]int32, len(events))
+		}
+		order := d.order[:len(events)]
+		for i := range events {
+			c := events[i].end
+			order[perClass[c]] = int32(i)
+			perClass[c]++
+		}
+		for _, i := range order {
+			r := &events[i]
+			e, err := end(start, uint64(r.start))
+			if err != nil {
+				return err
+			}
+			r.start, r.end = uint32(start), uint32(e)
+			start = e + 1
+		}
+	}
 	switch {
 	case times.bad || seqs.bad || ingested.bad || newlines.bad:
 		return fmt.Errorf("%w: columns truncated", ErrCorrupt)

@@ -21,7 +21,7 @@ type Plan struct {
 	Match func([]byte) bool
 	// Limit is the most events the read returns.
 	Limit int
-	// MaxScanned bounds the message bytes of the chunks decoded (0 = no
+	// MaxScanned bounds the message bytes of the blocks decoded (0 = no
 	// bound); reads that use it must be forward.
 	MaxScanned int64
 }

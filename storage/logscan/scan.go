@@ -96,7 +96,7 @@ func Run(ctx context.Context, src Source, plan *Plan) ([]Hit, *storage.EventPos,
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for j := range work {
-				j.hits, j.err = scanChunk(ctx, plan, j)
+				j.hits, j.scanned, j.err = scanChunk(ctx, plan, j)
 				close(j.ready)
 			}
 		}()
@@ -237,7 +237,7 @@ func Run(ctx context.Context, src Source, plan *Plan) ([]Hit, *storage.EventPos,
 		if j.err != nil {
 			return nil, nil, fmt.Errorf("read chunk %d: %w", j.info.ID, j.err)
 		}
-		scanned += j.info.Raw
+		scanned += j.scanned
 		hits = mergeHits(plan, hits, j.hits)
 	}
 	if resume == nil && len(hits) == plan.Limit {
@@ -262,34 +262,23 @@ type scanJob struct {
 	// cutoff, when set, is a position the read already holds limit
 	// events up to: events after it cannot be returned, so the decoder
 	// skips them.
-	cutoff *storage.EventPos
-	ready  chan struct{} // closed when hits and err are set
-	hits   []Hit         // in the plan's order, at most limit
-	err    error
+	cutoff  *storage.EventPos
+	ready   chan struct{} // closed when hits, scanned and err are set
+	hits    []Hit         // in the plan's order, at most limit
+	scanned int64         // message bytes of the blocks decoded
+	err     error
 }
 
 // scanChunk decodes j's chunk and returns the events of the plan it holds,
-// in the plan's order, at most limit of them (the first in that order).
-func scanChunk(ctx context.Context, plan *Plan, j *scanJob) ([]Hit, error) {
+// in the plan's order, at most limit of them (the first in that order),
+// and the message bytes of the blocks it decoded: a forward read with
+// terms decodes only the blocks whose filter admits them.
+func scanChunk(ctx context.Context, plan *Plan, j *scanJob) ([]Hit, int64, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	from, to := plan.Lo, plan.Hi
-	scan := chunk.Scan
-	if plan.Backward {
-		scan = chunk.ScanBackward
-		to = min(to, plan.Start.Timestamp)
-		if j.cutoff != nil {
-			from = max(from, j.cutoff.Timestamp)
-		}
-	} else {
-		from = max(from, plan.Start.Timestamp)
-		if j.cutoff != nil {
-			to = min(to, j.cutoff.Timestamp)
-		}
+		return nil, 0, err
 	}
 	var out []Hit
-	err := scan(j.data, from, to, func(e *chunk.Event) bool {
+	fn := func(e *chunk.Event) bool {
 		pos := storage.EventPos{Timestamp: e.Timestamp, Seq: e.Seq}
 		if plan.before(pos, plan.Start) {
 			return true
@@ -302,11 +291,27 @@ func scanChunk(ctx context.Context, plan *Plan, j *scanJob) ([]Hit, error) {
 		}
 		out = append(out, Hit{Pos: pos, Stream: j.info.Stream, IngestionTime: e.IngestionTime, Message: string(e.Message)})
 		return len(out) < plan.Limit
-	})
-	if err != nil {
-		return nil, err
 	}
-	return out, nil
+	from, to := plan.Lo, plan.Hi
+	if plan.Backward {
+		to = min(to, plan.Start.Timestamp)
+		if j.cutoff != nil {
+			from = max(from, j.cutoff.Timestamp)
+		}
+		if err := chunk.ScanBackward(j.data, from, to, fn); err != nil {
+			return nil, 0, err
+		}
+		return out, j.info.Raw, nil
+	}
+	from = max(from, plan.Start.Timestamp)
+	if j.cutoff != nil {
+		to = min(to, j.cutoff.Timestamp)
+	}
+	scanned, err := chunk.Search(j.data, j.info.Filter, plan.Terms, from, to, fn)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, scanned, nil
 }
 
 // mergeHits merges two lists in the plan's order, keeping the first limit.
