@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -62,6 +63,29 @@ func (r *DirReader) Get(_ context.Context, key string) ([]byte, map[string]strin
 	}
 	return body, meta, nil
 }
+
+// Open opens an object's file for streaming. A missing object is
+// ErrNotFound (fs.ErrNotExist).
+func (r *DirReader) Open(_ context.Context, key string) (io.ReadCloser, error) {
+	if strings.HasSuffix(key, MetaSuffix) {
+		return nil, fmt.Errorf("key %q: %w", key, ErrNotFound)
+	}
+	p, err := r.path(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("key %q: %w", key, ErrNotFound)
+	}
+	return f, nil
+}
+
+var _ Opener = (*DirReader)(nil)
 
 // List walks the directories the prefix can reach, in key order. Sidecars
 // are not objects and are left out.

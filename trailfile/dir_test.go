@@ -3,6 +3,7 @@ package trailfile_test
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -57,9 +58,23 @@ func TestDirReader(t *testing.T) {
 	if err != nil || string(body) != "a/b/c.gz" || meta["signature"] != "ab" {
 		t.Errorf("Get: %q %v %v", body, meta, err)
 	}
+	rc, err := r.Open(ctx, "a/b/d.gz")
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	body, err = io.ReadAll(rc)
+	rc.Close()
+	if err != nil || string(body) != "a/b/d.gz" {
+		t.Errorf("Open: %q %v", body, err)
+	}
 	for _, k := range []string{"a/b/nope", "../x", "a/b/c.gz" + trailfile.MetaSuffix} {
 		if _, _, err := r.Get(ctx, k); !errors.Is(err, trailfile.ErrNotFound) {
 			t.Errorf("Get(%q): %v, want ErrNotFound", k, err)
+		}
+	}
+	for _, k := range []string{"a/b/nope", "../x", "a/b/c.gz" + trailfile.MetaSuffix, "a/b"} {
+		if _, err := r.Open(ctx, k); !errors.Is(err, trailfile.ErrNotFound) {
+			t.Errorf("Open(%q): %v, want ErrNotFound", k, err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package trailfile
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -62,16 +63,39 @@ func Gzip(b []byte) ([]byte, error) {
 // content (validate-logs' "invalid format").
 var ErrFormat = errors.New("trailfile: invalid format")
 
-// hashState is a reusable SHA-256 and inflater for one worker.
+// hashState is a reusable SHA-256, inflater and read buffer for one
+// worker.
 type hashState struct {
 	h   hash.Hash
 	zr  *gzip.Reader
+	br  *bufio.Reader
+	src sourceReader
 	buf []byte
 }
 
+// readBufferSize is how much is read from a log file at a time: large
+// reads keep system calls (or network reads) few per megabyte.
+const readBufferSize = 256 << 10
+
 var hashStates = sync.Pool{New: func() any {
-	return &hashState{h: sha256.New(), buf: make([]byte, 256<<10)}
+	return &hashState{h: sha256.New(), br: bufio.NewReaderSize(nil, readBufferSize), buf: make([]byte, 256<<10)}
 }}
+
+// sourceReader remembers the error of the reader under the inflater, so a
+// failure to read (a network or disk error) is told apart from a body that
+// does not inflate.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
 
 // HashLogFile returns the lower-case hex SHA-256 of what the first gzip
 // member of gz inflates to, hashing while it inflates (nothing is held in
@@ -79,24 +103,35 @@ var hashStates = sync.Pool{New: func() any {
 // validate-logs ignores them. A body that is not gzip, or whose member is
 // truncated or corrupt, is ErrFormat.
 func HashLogFile(gz []byte) (string, error) {
-	sum, err := hashInflated(gz, nil)
+	sum, err := hashInflated(bytes.NewReader(gz), nil)
 	return sum, err
 }
 
-// hashInflated is HashLogFile that also reports, through found, whether
-// needle occurs in the inflated bytes (needle nil: not searched).
-func hashInflated(gz []byte, needle []byte) (sum string, err error) {
+// hashInflated is HashLogFile over a stream, which also reports whether
+// needle occurs in the inflated bytes (needle nil: not searched;
+// errNeedleAbsent: the hash is good but the needle was not seen). An
+// error reading src is returned as it is, not as ErrFormat.
+func hashInflated(src io.Reader, needle []byte) (sum string, err error) {
 	st := hashStates.Get().(*hashState)
 	defer hashStates.Put(st)
 	st.h.Reset()
-	br := bytes.NewReader(gz)
+	st.src = sourceReader{r: src}
+	defer func() { st.src.r = nil }()
+	st.br.Reset(&st.src)
+	defer st.br.Reset(nil)
+	formatErr := func(err error) error {
+		if st.src.err != nil {
+			return st.src.err
+		}
+		return fmt.Errorf("%w: %v", ErrFormat, err)
+	}
 	if st.zr == nil {
-		st.zr, err = gzip.NewReader(br)
+		st.zr, err = gzip.NewReader(st.br)
 	} else {
-		err = st.zr.Reset(br)
+		err = st.zr.Reset(st.br)
 	}
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrFormat, err)
+		return "", formatErr(err)
 	}
 	st.zr.Multistream(false)
 	var w io.Writer = st.h
@@ -106,7 +141,7 @@ func hashInflated(gz []byte, needle []byte) (sum string, err error) {
 		w = s
 	}
 	if _, err := io.CopyBuffer(w, st.zr, st.buf); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrFormat, err)
+		return "", formatErr(err)
 	}
 	sum = hex.EncodeToString(st.h.Sum(nil))
 	if s != nil && !s.found {

@@ -1,9 +1,11 @@
 package trailfile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"runtime"
 	"sort"
@@ -28,6 +30,15 @@ type Reader interface {
 	// the x-amz-meta- prefix). A missing object is an error for which
 	// errors.Is(err, ErrNotFound) holds.
 	Get(ctx context.Context, key string) (body []byte, meta map[string]string, err error)
+}
+
+// Opener is a Reader that can also stream an object's body. Verify reads
+// log files through it when a Reader has it, so a file is inflated and
+// hashed as it arrives instead of being held whole first.
+type Opener interface {
+	// Open returns the object's body; a missing object is an error for
+	// which errors.Is(err, ErrNotFound) holds.
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
 }
 
 // ErrNotFound is what a Reader's Get wraps for a missing object. It is
@@ -549,29 +560,25 @@ func (v *verifier) checkLogs(refs []logRef) error {
 			for i := range next {
 				ref := refs[i]
 				res := Result{Kind: KindLog, Bucket: ref.S3Bucket, Key: ref.S3Object, ListedIn: ref.digestKey}
-				body, _, err := v.readers[ref.S3Bucket].Get(v.ctx, ref.S3Object)
+				sum, err := v.hashLog(ref, needle)
+				res.Hash = sum
 				switch {
 				case errors.Is(err, ErrNotFound):
 					res.Problem = NotFound
-				case err != nil:
+				case errors.Is(err, ErrFormat):
+					res.Problem = InvalidFormat
+				case err != nil && err != errNeedleAbsent:
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = fmt.Errorf("get log file s3://%s/%s: %w", ref.S3Bucket, ref.S3Object, err)
 					}
 					mu.Unlock()
-				default:
-					sum, err := hashInflated(body, needle)
-					res.Hash = sum
-					switch {
-					case errors.Is(err, ErrFormat):
-						res.Problem = InvalidFormat
-					case sum != ref.HashValue:
-						res.Problem = HashMismatch
-					case err == nil && needle != nil:
-						mu.Lock()
-						candidates = append(candidates, i)
-						mu.Unlock()
-					}
+				case sum != ref.HashValue:
+					res.Problem = HashMismatch
+				case err == nil && needle != nil:
+					mu.Lock()
+					candidates = append(candidates, i)
+					mu.Unlock()
 				}
 				results[i] = res
 			}
@@ -597,6 +604,26 @@ func (v *verifier) checkLogs(refs []logRef) error {
 		return v.prove(refs, candidates)
 	}
 	return nil
+}
+
+// hashLog reads one log file, streaming it when its Reader is an Opener,
+// and returns the SHA-256 of its inflated bytes (hashInflated's errors, or
+// the Reader's).
+func (v *verifier) hashLog(ref logRef, needle []byte) (string, error) {
+	r := v.readers[ref.S3Bucket]
+	if o, ok := r.(Opener); ok {
+		rc, err := o.Open(v.ctx, ref.S3Object)
+		if err != nil {
+			return "", err
+		}
+		defer rc.Close()
+		return hashInflated(rc, needle)
+	}
+	body, _, err := r.Get(v.ctx, ref.S3Object)
+	if err != nil {
+		return "", err
+	}
+	return hashInflated(bytes.NewReader(body), needle)
 }
 
 // findUncovered lists the log files delivered inside the span the walk

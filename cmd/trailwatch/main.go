@@ -3,10 +3,12 @@
 //	trailwatch server   serve every service on one port
 //	trailwatch admin    manage accounts
 //	trailwatch load     drive a server with a generated log workload
+//	trailwatch validate check a trail's archive offline, as validate-logs does
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -19,6 +21,7 @@ commands:
   server   run the server (all services on one port)
   admin    manage accounts (create-account, list-accounts)
   load     ingest a generated log corpus and time FilterLogEvents
+  validate check a trail's digest and log files offline (like aws cloudtrail validate-logs)
 
 Run "trailwatch <command> -h" for a command's flags.
 `
@@ -38,6 +41,12 @@ func main() {
 		err = runAdmin(ctx, os.Args[2:])
 	case "load":
 		err = runLoad(ctx, os.Args[2:])
+	case "validate":
+		err = runValidate(ctx, os.Args[2:], os.Stdout, os.Stderr)
+		if errors.Is(err, errValidationFailed) {
+			// The output has said what failed.
+			os.Exit(1)
+		}
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
