@@ -16,6 +16,12 @@ const (
 	CategoryManagement = "Management"
 	CategoryData       = "Data"
 	CategoryInsight    = "Insight"
+
+	// CategoryActivityAuditLog and EventTypeActivityLog mark the events
+	// applications send through PutAuditEvents (reference/cloudtrail.md
+	// §2.3, §8).
+	CategoryActivityAuditLog = "ActivityAuditLog"
+	EventTypeActivityLog     = "ActivityLog"
 )
 
 // Event is one CloudTrail record, with the fields and JSON names of
@@ -44,6 +50,32 @@ type Event struct {
 	RecipientAccountID string          `json:"recipientAccountId"`
 	EventCategory      string          `json:"eventCategory"`
 	TLSDetails         *TLSDetails     `json:"tlsDetails,omitempty"`
+
+	// Activity audit events (EventCategory CategoryActivityAuditLog) are
+	// written in CloudTrail Lake's shape instead (reference/cloudtrail.md
+	// §8): the fields CloudTrail adds, and the application's event as it
+	// sent it in EventData. For them EventSource, EventName, UserIdentity
+	// (type and principalId), UserAgent, SourceIPAddress, ErrorCode and
+	// ErrorMessage are read from EventData and are not written again.
+	Addendum  *Addendum       `json:"addendum,omitempty"`
+	Metadata  *EventMetadata  `json:"metadata,omitempty"`
+	EventData json.RawMessage `json:"eventData,omitempty"`
+}
+
+// Addendum marks an activity audit event that is late or corrects an
+// earlier one.
+type Addendum struct {
+	Reason          string `json:"reason"`
+	UpdatedFields   string `json:"updatedFields,omitempty"`
+	OriginalUID     string `json:"originalUID,omitempty"`
+	OriginalEventID string `json:"originalEventID,omitempty"`
+}
+
+// EventMetadata says when and through which channel an activity audit
+// event arrived.
+type EventMetadata struct {
+	IngestionTime string `json:"ingestionTime"`
+	ChannelARN    string `json:"channelARN"`
 }
 
 // UserIdentity says who made a request (reference/cloudtrail.md §2.2).
@@ -107,9 +139,31 @@ type eventRecord struct {
 	TLSDetails         *TLSDetails     `json:"tlsDetails,omitempty"`
 }
 
+// activityRecord is an activity audit event as written, in CloudTrail
+// Lake's order (reference/cloudtrail.md §8).
+type activityRecord struct {
+	EventVersion       string          `json:"eventVersion"`
+	EventCategory      string          `json:"eventCategory"`
+	EventType          string          `json:"eventType"`
+	EventID            string          `json:"eventID"`
+	EventTime          string          `json:"eventTime"`
+	AWSRegion          string          `json:"awsRegion"`
+	RecipientAccountID string          `json:"recipientAccountId"`
+	Addendum           *Addendum       `json:"addendum,omitempty"`
+	Metadata           *EventMetadata  `json:"metadata,omitempty"`
+	EventData          json.RawMessage `json:"eventData"`
+}
+
 // MarshalJSON writes the record with eventTime in CloudTrail's format, in
 // CloudTrail's field order.
 func (e Event) MarshalJSON() ([]byte, error) {
+	if e.EventCategory == CategoryActivityAuditLog {
+		return json.Marshal(activityRecord{
+			EventVersion: e.EventVersion, EventCategory: e.EventCategory, EventType: e.EventType,
+			EventID: e.EventID, EventTime: e.EventTime.UTC().Format(eventTimeLayout), AWSRegion: e.AWSRegion,
+			RecipientAccountID: e.RecipientAccountID, Addendum: e.Addendum, Metadata: e.Metadata, EventData: e.EventData,
+		})
+	}
 	return json.Marshal(eventRecord{
 		EventVersion: e.EventVersion, UserIdentity: e.UserIdentity,
 		EventTime:   e.EventTime.UTC().Format(eventTimeLayout),
@@ -147,6 +201,50 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		}
 		e.EventTime = t
 	}
+	if e.EventCategory == CategoryActivityAuditLog && len(e.EventData) > 0 {
+		var d ActivityEventData
+		if err := json.Unmarshal(e.EventData, &d); err != nil {
+			return err
+		}
+		d.apply(e)
+	}
+	return nil
+}
+
+// ActivityEventData is what trailwatch reads of an activity audit event's
+// eventData: the members that take the place of a record's own
+// (reference/cloudtrail.md §8).
+type ActivityEventData struct {
+	UserIdentity struct {
+		Type        string `json:"type"`
+		PrincipalID string `json:"principalId"`
+	} `json:"userIdentity"`
+	EventSource     string `json:"eventSource"`
+	EventName       string `json:"eventName"`
+	UserAgent       string `json:"userAgent"`
+	SourceIPAddress string `json:"sourceIPAddress"`
+	ErrorCode       string `json:"errorCode"`
+	ErrorMessage    string `json:"errorMessage"`
+}
+
+// apply copies d into e's own fields, so that lookups, selectors and
+// LookupEvents see an activity audit event like any other.
+func (d *ActivityEventData) apply(e *Event) {
+	e.UserIdentity = UserIdentity{Type: d.UserIdentity.Type, PrincipalID: d.UserIdentity.PrincipalID}
+	e.EventSource, e.EventName = d.EventSource, d.EventName
+	e.UserAgent, e.SourceIPAddress = d.UserAgent, d.SourceIPAddress
+	e.ErrorCode, e.ErrorMessage = d.ErrorCode, d.ErrorMessage
+}
+
+// SetEventData sets e's EventData to data (an eventData JSON object) and
+// fills e's own fields from it, as reading the record back would.
+func (e *Event) SetEventData(data json.RawMessage) error {
+	var d ActivityEventData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return err
+	}
+	e.EventData = data
+	d.apply(e)
 	return nil
 }
 
@@ -170,6 +268,11 @@ type Attribute struct {
 
 // Username is the name LookupEvents shows for the event's caller.
 func (e *Event) Username() string {
+	if e.EventCategory == CategoryActivityAuditLog {
+		// An application's users have no IAM name; its principalId is
+		// the one name the event carries.
+		return e.UserIdentity.PrincipalID
+	}
 	if e.UserIdentity.Type == PrincipalRoot {
 		return "root"
 	}
@@ -188,6 +291,15 @@ func (e *Event) LookupAttributes() []Attribute {
 		{AttrEventName, e.EventName},
 		{AttrReadOnly, ro},
 		{AttrEventSource, e.EventSource},
+	}
+	if e.EventCategory == CategoryActivityAuditLog {
+		// Activity audit records have no readOnly, access key or
+		// resources of their own.
+		attrs = append(attrs[:2], Attribute{AttrEventSource, e.EventSource})
+		if u := e.Username(); u != "" {
+			attrs = append(attrs, Attribute{AttrUsername, u})
+		}
+		return attrs
 	}
 	if u := e.Username(); u != "" {
 		attrs = append(attrs, Attribute{AttrUsername, u})

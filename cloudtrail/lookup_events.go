@@ -124,7 +124,7 @@ func (s *Service) LookupEvents(ctx context.Context, in *LookupEventsInput) (*Loo
 	// One row more than the page tells whether anything follows, so a page
 	// that happens to end exactly at the last event carries no token.
 	q.Limit++
-	rows, err := s.events.LookupEvents(ctx, q)
+	rows, err := s.lookupRows(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("lookup events: %w", err)
 	}
@@ -240,8 +240,9 @@ func lookupEvent(r storage.StoredEvent) (Event, error) {
 		Resources:       make([]Resource, 0, len(rec.Resources)),
 		CloudTrailEvent: string(r.JSON),
 	}
-	// Insights records have no readOnly of their own (reference/cloudtrail.md §3.1).
-	if rec.EventCategory != trailwatch.CategoryInsight {
+	// Insights records have no readOnly of their own (reference/cloudtrail.md
+	// §3.1), nor have activity audit records (§8).
+	if rec.EventCategory != trailwatch.CategoryInsight && rec.EventCategory != trailwatch.CategoryActivityAuditLog {
 		e.ReadOnly = "false"
 		if rec.ReadOnly {
 			e.ReadOnly = "true"
@@ -277,4 +278,40 @@ func resourceName(arn string) string {
 		return res[i+1:]
 	}
 	return res
+}
+
+// lookupRows reads q's events. Without an EventCategory, LookupEvents
+// returns management events and, as trailwatch's extension of AWS's
+// behaviour, the activity audit events applications sent through
+// PutAuditEvents: storage keeps them in an index of their own, so both
+// indexes are read from the same position and merged in the newest-first
+// order, which a page token (one position) resumes exactly.
+func (s *Service) lookupRows(ctx context.Context, q storage.EventQuery) ([]storage.StoredEvent, error) {
+	mgmt, err := s.events.LookupEvents(ctx, q)
+	if err != nil || q.Category != "" {
+		return mgmt, err
+	}
+	q.Category = trailwatch.CategoryActivityAuditLog
+	act, err := s.events.LookupEvents(ctx, q)
+	if err != nil || len(act) == 0 {
+		return mgmt, err
+	}
+	out := make([]storage.StoredEvent, 0, min(q.Limit, len(mgmt)+len(act)))
+	for len(out) < q.Limit && (len(mgmt) > 0 || len(act) > 0) {
+		if len(act) == 0 || len(mgmt) > 0 && newerFirst(mgmt[0], act[0]) {
+			out, mgmt = append(out, mgmt[0]), mgmt[1:]
+		} else {
+			out, act = append(out, act[0]), act[1:]
+		}
+	}
+	return out, nil
+}
+
+// newerFirst reports whether a comes before b in LookupEvents' order:
+// time descending, then seq descending.
+func newerFirst(a, b storage.StoredEvent) bool {
+	if !a.Time.Equal(b.Time) {
+		return a.Time.After(b.Time)
+	}
+	return a.Seq > b.Seq
 }

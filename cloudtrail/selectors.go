@@ -176,6 +176,12 @@ var advancedFields = map[string]struct{ allowed, required []string }{
 		allowed:  []string{"eventCategory", "eventSource", "eventName", "errorCode", "vpcEndpointId", "userIdentity.arn"},
 		required: []string{"eventSource"},
 	},
+	// trailwatch's extension: trails deliver the activity audit events of
+	// PutAuditEvents (reference/cloudtrail.md §8) only when an advanced
+	// selector asks for them; AWS keeps them in Lake event data stores.
+	trailwatch.CategoryActivityAuditLog: {
+		allowed: []string{"eventCategory", "eventSource", "eventName", "eventType", "userIdentity.principalId"},
+	},
 }
 
 // equalsOnly are the fields that take no operator but Equals.
@@ -234,7 +240,7 @@ func checkAdvanced(in []AdvancedEventSelector) ([]trailwatch.AdvancedEventSelect
 		}
 		rules, ok := advancedFields[cat.Equals[0]]
 		if !ok {
-			return nil, errEventSelectors("Value %s for eventCategory is invalid. Trails accept Management, Data and NetworkActivity.", cat.Equals[0])
+			return nil, errEventSelectors("Value %s for eventCategory is invalid. Trails accept Management, Data, NetworkActivity and ActivityAuditLog.", cat.Equals[0])
 		}
 		for i := range aes.FieldSelectors {
 			f := &aes.FieldSelectors[i]

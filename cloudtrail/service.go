@@ -16,6 +16,9 @@ type Options struct {
 	// Trails holds trails. Nil leaves the trail operations out of the
 	// table (a service that only serves event history).
 	Trails storage.Trails
+	// Channels holds CloudTrail Lake channels. Nil leaves the channel
+	// operations out of the table.
+	Channels storage.Channels
 	// Logs, when set, is where CreateTrail and UpdateTrail check that a
 	// CloudWatch Logs log group they are given exists.
 	Logs storage.Logs
@@ -49,6 +52,7 @@ type Buckets interface {
 type Service struct {
 	events    storage.Events
 	trails    storage.Trails
+	channels  storage.Channels
 	logs      storage.Logs
 	buckets   Buckets
 	now       func() time.Time
@@ -69,7 +73,7 @@ func New(opts Options) *Service {
 	if opts.Retention < 0 {
 		panic("BUG: cloudtrail: negative Options.Retention")
 	}
-	return &Service{events: opts.Events, trails: opts.Trails, logs: opts.Logs, buckets: opts.Buckets, now: opts.Now, retention: opts.Retention, publicKeys: opts.PublicKeys}
+	return &Service{events: opts.Events, trails: opts.Trails, channels: opts.Channels, logs: opts.Logs, buckets: opts.Buckets, now: opts.Now, retention: opts.Retention, publicKeys: opts.PublicKeys}
 }
 
 // API returns the service's operation table for the front door. Operations
@@ -85,6 +89,9 @@ func (s *Service) API() *awsapi.Service {
 	}
 	if s.trails != nil {
 		ops = append(ops, s.trailOperations()...)
+	}
+	if s.channels != nil {
+		ops = append(ops, s.channelOperations()...)
 	}
 	if s.publicKeys != nil {
 		ops = append(ops, awsapi.Op(awsapi.Def[ListPublicKeysInput, ListPublicKeysOutput]{

@@ -8,6 +8,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/awsjson"
 	"github.com/trailwatch/trailwatch/internal/awsquery"
+	"github.com/trailwatch/trailwatch/internal/restjson"
 	"github.com/trailwatch/trailwatch/internal/restxml"
 )
 
@@ -22,6 +23,8 @@ func codecFor(rt route) codec {
 	switch rt.protocol {
 	case awsapi.RESTXML:
 		return restXMLCodec{svc: rt.svc}
+	case awsapi.RESTJSON:
+		return restJSONCodec{}
 	case awsapi.JSON10:
 		return jsonCodec{contentType: "application/x-amz-json-1.0"}
 	case awsapi.JSON11:
@@ -81,4 +84,20 @@ func (restXMLCodec) output(w http.ResponseWriter, _ *awsapi.Service, _ string, o
 
 func (restXMLCodec) error(w http.ResponseWriter, _ *awsapi.Service, e *awserr.Error, requestID string) {
 	restxml.WriteError(w, e, requestID)
+}
+
+// restJSONCodec binds query parameters and reads the rest of the input
+// from the JSON body.
+type restJSONCodec struct{}
+
+func (restJSONCodec) decode(r *http.Request, body []byte, _ url.Values, in any) error {
+	return restjson.Decode(r, body, in)
+}
+
+func (restJSONCodec) output(w http.ResponseWriter, _ *awsapi.Service, _ string, out any, _ string) {
+	restjson.WriteOutput(w, out)
+}
+
+func (restJSONCodec) error(w http.ResponseWriter, _ *awsapi.Service, e *awserr.Error, _ string) {
+	restjson.WriteError(w, e)
 }

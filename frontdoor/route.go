@@ -3,6 +3,7 @@ package frontdoor
 import (
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/trailwatch/trailwatch/internal/awsapi"
@@ -52,11 +53,16 @@ func (s *services) classify(r *http.Request, scopeService string) route {
 		svc := s.byTarget[target[:i]]
 		return route{protocol: proto, svc: svc, opName: target[i+1:]}
 	}
-	// A service with HTTP routes (S3) owns every other request signed for
+	// A service with HTTP routes (S3, CloudTrail Data) owns every other request signed for
 	// it (reference/protocols.md §7, rule 5).
 	if svc := s.bySigning[scopeService]; svc != nil && len(svc.Routes) > 0 {
 		op, _ := restxml.Match(svc.Routes, r)
-		return route{protocol: awsapi.RESTXML, svc: svc, opName: op}
+		proto := awsapi.RESTXML
+		if slices.Contains(svc.Protocols, awsapi.RESTJSON) {
+			// cloudtrail-data: POST /PutAuditEvents (§7, rule 4).
+			proto = awsapi.RESTJSON
+		}
+		return route{protocol: proto, svc: svc, opName: op}
 	}
 	// Everything else we serve today is the query protocol; a request that
 	// is neither is answered in it too, since that is what a bare form POST

@@ -36,6 +36,7 @@ type Store interface {
 	Logs() Logs
 	Trails() Trails
 	TrailKeys() TrailKeys
+	Channels() Channels
 	// Close waits for in-flight writes and releases the database.
 	Close() error
 }

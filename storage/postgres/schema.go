@@ -314,6 +314,23 @@ CREATE TABLE trail_keys (
 	PRIMARY KEY (account_id, region, valid_from)
 );
 `,
+	// 7: CloudTrail Lake channels (storage.Channels). destinations, tags
+	// and ingestion are JSON; created_at in Unix nanoseconds.
+	`
+CREATE TABLE channels (
+	account_id   text NOT NULL,
+	region       text NOT NULL,
+	id           text NOT NULL,
+	name         text NOT NULL,
+	source       text NOT NULL,
+	destinations text NOT NULL,
+	tags         text NOT NULL,
+	ingestion    text NOT NULL,
+	created_at   bigint NOT NULL,
+	PRIMARY KEY (account_id, region, id),
+	UNIQUE (account_id, region, name)
+);
+`,
 }
 
 // migrate brings the schema up to date in one transaction, holding the

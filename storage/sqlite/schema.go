@@ -307,6 +307,23 @@ CREATE TABLE trail_keys (
 	PRIMARY KEY (account_id, region, valid_from)
 );
 `,
+	// 7: CloudTrail Lake channels (storage.Channels). destinations, tags
+	// and ingestion are JSON; created_at in Unix nanoseconds.
+	`
+CREATE TABLE channels (
+	account_id   TEXT NOT NULL,
+	region       TEXT NOT NULL,
+	id           TEXT NOT NULL,
+	name         TEXT NOT NULL,
+	source       TEXT NOT NULL,
+	destinations TEXT NOT NULL,
+	tags         TEXT NOT NULL,
+	ingestion    TEXT NOT NULL,
+	created_at   INTEGER NOT NULL,
+	PRIMARY KEY (account_id, region, id),
+	UNIQUE (account_id, region, name)
+);
+`,
 }
 
 // migrate brings the schema up to date.

@@ -3,7 +3,7 @@
 // interfaces, isolation between accounts, LookupEvents ordering and paging,
 // CloudWatch Logs groups, streams, chunked events (reading, scanning,
 // retention, compaction) and metric filters, CloudTrail trails and their
-// placement rules, concurrency and durability
+// placement rules, CloudTrail Lake channels, concurrency and durability
 // across a close and reopen.
 //
 // A backend's tests call Run:
@@ -77,6 +77,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("TrailPlacement", func(t *testing.T) { testTrailPlacement(t, h) })
 	t.Run("TrailsDurability", func(t *testing.T) { testTrailsDurability(t, h) })
 	t.Run("TrailKeys", func(t *testing.T) { testTrailKeys(t, h) })
+	t.Run("Channels", func(t *testing.T) { testChannels(t, h) })
+	t.Run("ChannelsConcurrentCreate", func(t *testing.T) { testChannelsConcurrentCreate(t, h) })
 }
 
 // harness hands out stores to the suite's tests.

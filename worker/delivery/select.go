@@ -21,8 +21,19 @@ type record struct {
 	ReadOnly           *bool  `json:"readOnly"`
 	RecipientAccountID string `json:"recipientAccountId"`
 	UserIdentity       struct {
-		ARN string `json:"arn"`
+		ARN         string `json:"arn"`
+		PrincipalID string `json:"principalId"`
 	} `json:"userIdentity"`
+	// EventData holds an activity audit event's own fields
+	// (reference/cloudtrail.md §8).
+	EventData *struct {
+		EventSource  string `json:"eventSource"`
+		EventName    string `json:"eventName"`
+		ErrorCode    string `json:"errorCode"`
+		UserIdentity struct {
+			PrincipalID string `json:"principalId"`
+		} `json:"userIdentity"`
+	} `json:"eventData"`
 	Resources []struct {
 		ARN  string `json:"ARN"`
 		Type string `json:"type"`
@@ -34,6 +45,12 @@ func parseRecord(b []byte) (record, error) {
 	err := json.Unmarshal(b, &r)
 	if r.EventCategory == "" {
 		r.EventCategory = trailwatch.CategoryManagement
+	}
+	if d := r.EventData; d != nil && r.EventCategory == trailwatch.CategoryActivityAuditLog {
+		// Selectors test an activity audit event's own source, name and
+		// principal, which sit in eventData.
+		r.EventSource, r.EventName, r.ErrorCode = d.EventSource, d.EventName, d.ErrorCode
+		r.UserIdentity.PrincipalID = d.UserIdentity.PrincipalID
 	}
 	return r, err
 }
@@ -60,7 +77,10 @@ func covers(t *trailwatch.Trail, r *record) bool {
 
 // selects reports whether t's event selectors choose r
 // (reference/cloudtrail.md §5.3). Without custom selectors a trail logs
-// every management event.
+// every management event. Activity audit events (PutAuditEvents) are
+// chosen only by an advanced selector with eventCategory ActivityAuditLog:
+// like data events they are opt-in, since AWS delivers them to Lake event
+// data stores rather than trails.
 func selects(t *trailwatch.Trail, r *record) bool {
 	if r.EventCategory == trailwatch.CategoryInsight {
 		return false // Insights events have their own delivery
@@ -149,6 +169,8 @@ func fieldValues(field string, r *record) ([]string, bool) {
 		return []string{strconv.FormatBool(ro)}, true
 	case "userIdentity.arn":
 		return []string{r.UserIdentity.ARN}, true
+	case "userIdentity.principalId":
+		return []string{r.UserIdentity.PrincipalID}, true
 	case "resources.type", "resources.ARN":
 		var vs []string
 		for _, res := range r.Resources {
