@@ -66,6 +66,7 @@ func TestDeliveryOutageAndRestart(t *testing.T) {
 	}
 	calls(p, 5)
 	waitUsers(t, s3c, bucket, users) // delivered while the bucket is up
+	before := waitDigests(t, s3c, bucket, 1)
 	srv.Stop()
 	calls(p, 5)
 	deadline := time.Now().Add(20 * time.Second)
@@ -95,8 +96,9 @@ func TestDeliveryOutageAndRestart(t *testing.T) {
 		}
 	}
 
-	// One more digest period, then verify the chain.
-	time.Sleep(4 * time.Second)
+	// Two more digests after the restart, so the chain verified spans
+	// the outage and the kill.
+	waitDigests(t, s3c, bucket, before+2)
 	ct = cloudtrail.NewFromConfig(p.config(rootKey, rootSecret))
 	keys, err := ct.ListPublicKeys(ctx, &cloudtrail.ListPublicKeysInput{StartTime: aws.Time(start), EndTime: aws.Time(time.Now())})
 	if err != nil {
@@ -123,7 +125,7 @@ func TestDeliveryOutageAndRestart(t *testing.T) {
 		t.Errorf("the chain restarted: %v", report.Notices)
 	}
 	digests, logs := len(report.Digests), len(report.Logs)
-	if !report.OK() || digests < 3 || logs < 3 {
+	if !report.OK() || digests < before+2 || logs < 3 {
 		t.Errorf("verified %d digests and %d log files (ok %v); expected a longer, valid chain", digests, logs, report.OK())
 	}
 	t.Logf("chain verified: %d digests, %d log files", digests, logs)
@@ -214,4 +216,33 @@ func (r s3Reader) Get(ctx context.Context, key string) ([]byte, map[string]strin
 		return nil, nil, err
 	}
 	return b.Bytes(), out.Metadata, nil
+}
+
+// waitDigests waits until the bucket holds at least n digest files and
+// returns how many it holds.
+func waitDigests(t *testing.T, c *s3.Client, bucket string, n int) int {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		count := 0
+		pager := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("AWSLogs/")})
+		for pager.HasMorePages() {
+			page, err := pager.NextPage(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range page.Contents {
+				if strings.Contains(aws.ToString(o.Key), "/CloudTrail-Digest/") {
+					count++
+				}
+			}
+		}
+		if count >= n {
+			return count
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d digests after 60s, want %d", count, n)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 }

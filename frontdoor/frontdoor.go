@@ -40,8 +40,11 @@ type Options struct {
 	// Record stores a CloudTrail event durably (see Recorder.Record).
 	Record func(ctx context.Context, ev trailwatch.Event) error
 	// RecordDataEvents passes data events to Record too; without it only
-	// management events are recorded.
+	// management events are recorded, and data events SelectData chooses.
 	RecordDataEvents bool
+	// SelectData, when set, reports whether a data event is to be
+	// recorded: a logging trail's selectors choose it.
+	SelectData func(ctx context.Context, ev *trailwatch.Event) bool
 	// MaxBodyBytes bounds request bodies; 0 means 16 MiB.
 	MaxBodyBytes int64
 	// ClockSkew is the SigV4 time window; 0 means 15 minutes.
@@ -327,13 +330,15 @@ func asAWSError(h *Handler, c *call, err error) *awserr.Error {
 func (h *Handler) finish(w http.ResponseWriter, c *call) {
 	// Data events (PutLogEvents, GetLogEvents, …) are never part of event
 	// history; they are recorded only for trails whose selectors ask for
-	// them (DESIGN.md decision 5), and no such trail exists yet.
+	// them (DESIGN.md decision 5).
 	isData := c.op != nil && c.op.Category == trailwatch.CategoryData
-	if c.caller != nil && (!isData || h.opt.RecordDataEvents) {
+	if c.caller != nil && (!isData || h.opt.RecordDataEvents || h.opt.SelectData != nil) {
 		ev := h.event(c)
-		if err := h.opt.Record(c.r.Context(), ev); err != nil {
-			h.opt.Logger.Error("record event", "request_id", c.requestID, "err", err)
-			c.err = awserr.Internal()
+		if !isData || h.opt.RecordDataEvents || h.opt.SelectData(c.r.Context(), &ev) {
+			if err := h.opt.Record(c.r.Context(), ev); err != nil {
+				h.opt.Logger.Error("record event", "request_id", c.requestID, "err", err)
+				c.err = awserr.Internal()
+			}
 		}
 	}
 	if c.err != nil {

@@ -222,6 +222,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		Users:        auth.GetUser,
 		Policies:     iamSvc.PoliciesFor,
 		Record:       s.recorder.Record,
+		SelectData:   newDataTrails(store.Trails(), cfg.Now).Select,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Now:          cfg.Now,
 		Logger:       cfg.Logger,

@@ -232,3 +232,43 @@ func anyOf(xs []string, f func(string) bool) bool {
 	}
 	return false
 }
+
+// SelectsDataEvents reports whether t's selectors can choose data events
+// at all: a basic selector with data resources, or an advanced one whose
+// eventCategory is Data. The front door records data events only for
+// accounts with such a logging trail, as CloudTrail does.
+func SelectsDataEvents(t *trailwatch.Trail) bool {
+	for _, s := range t.EventSelectors {
+		if len(s.DataResources) > 0 {
+			return true
+		}
+	}
+	for _, s := range t.AdvancedEventSelectors {
+		for _, f := range s.FieldSelectors {
+			if f.Field == "eventCategory" && anyOf(f.Equals, func(v string) bool { return v == trailwatch.CategoryData }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// WantsEvent reports whether any of trails, while logging, would deliver
+// ev: the front door asks before recording a data event.
+func WantsEvent(trails []trailwatch.Trail, ev *trailwatch.Event) bool {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return false
+	}
+	r, err := parseRecord(b)
+	if err != nil {
+		return false
+	}
+	for i := range trails {
+		t := &trails[i]
+		if t.IsLogging && covers(t, &r) && selects(t, &r) {
+			return true
+		}
+	}
+	return false
+}
