@@ -273,32 +273,47 @@ func pendingSegments(ctx context.Context, tx pgx.Tx) ([]eventindex.Segment, erro
 // until w's entries are known.
 func collect(ctx context.Context, tx pgx.Tx, ix int64, value string, w eventindex.Window, c *eventindex.Collector) ([]eventindex.Entry, error) {
 	lo, hi := w.MaxTimeRange()
-	rows, err := tx.Query(ctx, `SELECT max_time, entries FROM event_postings
-		WHERE ix = $1 AND value = $2 AND max_time >= $3 AND max_time <= $4
-		ORDER BY max_time DESC, first_seq DESC`, ix, value, lo, hi)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var maxTime int64
-		var entries []byte
-		if err := rows.Scan(&maxTime, &entries); err != nil {
-			return nil, err
+	// Pages with LIMIT, not one open-ended query: closing a pgx result
+	// early still reads the rest of it off the wire, and for a common
+	// value that is every posting in the window.
+	const page = 64
+	var after *[2]int64 // (max_time, first_seq) of the last row read
+	for {
+		query := `SELECT max_time, first_seq, entries FROM event_postings
+			WHERE ix = $1 AND value = $2 AND max_time >= $3 AND max_time <= $4`
+		args := []any{ix, value, lo, hi}
+		if after != nil {
+			query += ` AND (max_time, first_seq) < ($5, $6)`
+			args = append(args, after[0], after[1])
 		}
-		more, err := c.Add(maxTime, entries)
+		query += fmt.Sprintf(` ORDER BY max_time DESC, first_seq DESC LIMIT %d`, page)
+		rows, err := tx.Query(ctx, query, args...)
 		if err != nil {
 			return nil, err
 		}
-		if !more {
-			break
+		n, more := 0, true
+		for more && rows.Next() {
+			var maxTime, firstSeq int64
+			var entries []byte
+			if err := rows.Scan(&maxTime, &firstSeq, &entries); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			n++
+			after = &[2]int64{maxTime, firstSeq}
+			if more, err = c.Add(maxTime, entries); err != nil {
+				rows.Close()
+				return nil, err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if !more || n < page {
+			return c.Entries(), nil
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return c.Entries(), nil
 }
 
 // lookupEventID reads the merged ID index.
