@@ -135,12 +135,14 @@ func newestMissing(slots []*Datapoint, k int) []int {
 // and maximum, meaningful with any count (unverified).
 func lowSample(def *Definition, pool []point) bool {
 	p, ok := def.percentile()
-	if !ok || p <= 0 || p >= 1 {
+	if !ok || p <= 0 || p >= 100 {
 		return false
 	}
-	need := 10 / p
-	if p >= 0.5 {
-		need = 10 / (1 - p)
+	// In percent, so that p90 needs exactly 100 samples, not 1 - 0.9's
+	// rounding of it.
+	need := 1000 / p
+	if p >= 50 {
+		need = 1000 / (100 - p)
 	}
 	for _, pt := range pool {
 		if pt.dp.SampleCount < need {

@@ -165,7 +165,7 @@ func (d *Definition) missingMode() string {
 	return MissingDataMissing
 }
 
-// percentile returns p in [0, 1] when the alarm's statistic is a percentile
+// percentile returns p in percent (0–100) when the alarm's statistic is a percentile
 // (pNN or pNN.NN), the only kind EvaluateLowSampleCountPercentile applies to.
 func (d *Definition) percentile() (float64, bool) {
 	s := d.ExtendedStatistic
@@ -183,7 +183,7 @@ func (d *Definition) percentile() (float64, bool) {
 	if err != nil || v < 0 || v > 100 || strings.ContainsAny(s[1:], "eE+-") {
 		return 0, false
 	}
-	return v / 100, true
+	return v, true
 }
 
 // State is what an alarm carries between evaluations.
