@@ -439,3 +439,59 @@ func TestLogGroupDelivery(t *testing.T) {
 		t.Errorf("after the replay the log stream holds %v, want %v once each", got, ids)
 	}
 }
+
+// TestValidationOffAndOn: turning validation off writes a final digest
+// and ends the chain; turning it on again starts a new chain whose first
+// digest has no previous digest (reference/cloudtrail.md §7.5).
+func TestValidationOffAndOn(t *testing.T) {
+	f := newFixture(t)
+	f.trail(t, "v", nil)
+	setValidation := func(on bool) {
+		t.Helper()
+		if err := f.db.Trails().UpdateTrail(ctx, acct, home, "v", 5, func(tr *trailwatch.Trail) error {
+			tr.LogFileValidationEnabled = on
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(at time.Duration) {
+		t.Helper()
+		f.now = t0.Add(at)
+		if err := f.w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(time.Second)               // chain starts
+	run(time.Hour + 2*time.Second) // digest 1
+	setValidation(false)
+	run(time.Hour + 30*time.Minute) // final digest 2
+	run(3 * time.Hour)              // nothing while off
+	setValidation(true)
+	run(3*time.Hour + time.Second)   // a new chain starts
+	run(4*time.Hour + 2*time.Second) // its first digest 3
+	objs, err := f.bucket.List(ctx, "AWSLogs/"+acct+"/CloudTrail-Digest/", "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prev []bool
+	var ends []string
+	for _, o := range objs {
+		body, _, err := f.bucket.Get(ctx, o.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _, err := trailfile.ParseDigest(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev = append(prev, d.PreviousDigestSignature != nil)
+		ends = append(ends, d.DigestEndTime)
+	}
+	if want := []bool{false, true, false}; !slices.Equal(prev, want) {
+		t.Errorf("digests %v chain to a previous one: %v, want %v", ends, prev, want)
+	}
+	if len(ends) == 3 && ends[1] != "2026-05-04T11:30:00Z" {
+		t.Errorf("final digest ends at %s, want when validation was found off (11:30:00)", ends[1])
+	}
+}
