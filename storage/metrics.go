@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/trailwatch/trailwatch/storage/metricagg"
 )
 
 // Metric identifies a CloudWatch metric in an account and region: its
@@ -69,7 +67,7 @@ type MetricDatum struct {
 	Resolution int
 	// Time is the start of the bucket, a multiple of Resolution seconds.
 	Time time.Time
-	Agg  metricagg.Bucket
+	Agg  Aggregate
 }
 
 // MetricBucket is one stored bucket of a metric.
@@ -77,7 +75,7 @@ type MetricBucket struct {
 	Unit       string
 	Resolution int
 	Time       time.Time
-	Agg        metricagg.Bucket
+	Agg        Aggregate
 }
 
 // ListMetricsQuery filters ListMetrics. Empty strings match everything.
@@ -121,7 +119,7 @@ func Matches(ds []Dimension, fs []DimensionFilter) bool {
 // Metrics holds CloudWatch metric data: one series per metric (account,
 // region, namespace, name, dimensions), and per series, unit and bucket
 // width one aggregate row per bucket (sample count, sum, minimum, maximum
-// and a metricagg sketch).
+// and a Sketch).
 type Metrics interface {
 	// PutMetricData merges each datum into its bucket, creating series and
 	// buckets as needed; all or nothing.
@@ -155,7 +153,7 @@ func MergeBucketRows(data []MetricDatum) map[BucketKey]*MetricDatum {
 			continue
 		}
 		c := *d
-		c.Agg = metricagg.Bucket{}
+		c.Agg = Aggregate{}
 		c.Agg.Merge(d.Agg)
 		out[k] = &c
 	}
@@ -171,7 +169,7 @@ type BucketKey struct {
 }
 
 // EncodeSketch is the stored form of a bucket's sketch: nil when it has none.
-func EncodeSketch(b metricagg.Bucket) []byte {
+func EncodeSketch(b Aggregate) []byte {
 	if b.Sketch == nil {
 		return nil
 	}
@@ -180,10 +178,10 @@ func EncodeSketch(b metricagg.Bucket) []byte {
 
 // DecodeBucket rebuilds a stored bucket. An empty sketch is none: a
 // driver may hand back NULL as an empty slice, and no encoding is empty.
-func DecodeBucket(count, sum, min, max float64, sketch []byte) (metricagg.Bucket, error) {
-	b := metricagg.Bucket{SampleCount: count, Sum: sum, Minimum: min, Maximum: max}
+func DecodeBucket(count, sum, min, max float64, sketch []byte) (Aggregate, error) {
+	b := Aggregate{SampleCount: count, Sum: sum, Minimum: min, Maximum: max}
 	if len(sketch) > 0 {
-		s, err := metricagg.DecodeSketch(sketch)
+		s, err := DecodeSketch(sketch)
 		if err != nil {
 			return b, err
 		}

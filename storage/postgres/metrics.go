@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/trailwatch/trailwatch/storage"
-	"github.com/trailwatch/trailwatch/storage/metricagg"
 )
 
 // metrics implements storage.Metrics.
@@ -41,7 +40,7 @@ func lockSeries(ctx context.Context, tx pgx.Tx, id int64) error {
 
 // mergeBucket adds agg to the stored bucket (creating it). The caller
 // holds the series lock.
-func mergeBucket(ctx context.Context, tx pgx.Tx, series int64, ts int64, res int, unit string, agg metricagg.Bucket) error {
+func mergeBucket(ctx context.Context, tx pgx.Tx, series int64, ts int64, res int, unit string, agg storage.Aggregate) error {
 	var (
 		count, sum, min, max float64
 		sketch               []byte
@@ -235,7 +234,7 @@ func (s metrics) RollUpMetrics(ctx context.Context, from, to int, before time.Ti
 		}
 		type srcRow struct {
 			k      key
-			bucket metricagg.Bucket
+			bucket storage.Aggregate
 		}
 		src, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (srcRow, error) {
 			var (
@@ -252,7 +251,7 @@ func (s metrics) RollUpMetrics(ctx context.Context, from, to int, before time.Ti
 		if err != nil {
 			return err
 		}
-		target := map[key]*metricagg.Bucket{}
+		target := map[key]*storage.Aggregate{}
 		var series []int64
 		for _, x := range src {
 			t := key{x.k.series, x.k.ts - mod(x.k.ts, int64(to)), x.k.unit}

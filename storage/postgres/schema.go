@@ -333,7 +333,7 @@ CREATE TABLE channels (
 `,
 	// 8: CloudWatch metrics (storage.Metrics): a series per metric, and
 	// per series, bucket width (seconds) and unit one aggregate row per
-	// bucket; ts and last_ts in Unix seconds, sketch a metricagg encoding
+	// bucket; ts and last_ts in Unix seconds, sketch a storage.Sketch encoding
 	// (NULL when percentiles are unavailable).
 	`
 CREATE TABLE metric_series (

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/storage"
-	"github.com/trailwatch/trailwatch/storage/metricagg"
 )
 
 // metrics implements storage.Metrics.
@@ -32,7 +31,7 @@ func seriesID(ctx context.Context, tx *sql.Tx, account, region, ns, name, dims s
 }
 
 // mergeBucket adds agg to the stored bucket (creating it).
-func mergeBucket(ctx context.Context, tx *sql.Tx, series int64, ts int64, res int, unit string, agg metricagg.Bucket) error {
+func mergeBucket(ctx context.Context, tx *sql.Tx, series int64, ts int64, res int, unit string, agg storage.Aggregate) error {
 	var (
 		count, sum, min, max float64
 		sketch               []byte
@@ -201,7 +200,7 @@ func (s metrics) RollUpMetrics(ctx context.Context, from, to int, before time.Ti
 		}
 		var (
 			src    []key
-			target = map[key]*metricagg.Bucket{}
+			target = map[key]*storage.Aggregate{}
 		)
 		for rows.Next() {
 			var (

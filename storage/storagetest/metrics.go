@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/trailwatch/trailwatch/storage"
-	"github.com/trailwatch/trailwatch/storage/metricagg"
 )
 
 func testMetrics(t *testing.T, h *harness) {
@@ -27,13 +26,13 @@ func testMetrics(t *testing.T, h *harness) {
 		}
 	}
 	d := func(m storage.Metric, unit string, res int, at time.Time, vals ...float64) storage.MetricDatum {
-		return storage.MetricDatum{Metric: m, Unit: unit, Resolution: res, Time: at, Agg: metricagg.NewValues(vals, nil)}
+		return storage.MetricDatum{Metric: m, Unit: unit, Resolution: res, Time: at, Agg: storage.AggregateValues(vals, nil)}
 	}
 	// Two data in one batch and a third in another merge into one bucket;
 	// another unit stays apart.
 	put(acct, d(cpu, "Percent", 60, t0, 1, 2), d(cpu, "Percent", 60, t0, 3), d(mem, "Bytes", 60, t0, 10))
 	put(acct, d(cpu, "Percent", 60, t0, 4), d(cpu, "Count", 60, t0, 100), d(cpu, "Percent", 60, t0.Add(time.Minute), 5))
-	put(acct, storage.MetricDatum{Metric: other, Unit: "None", Resolution: 1, Time: t0.Add(5 * time.Second), Agg: metricagg.NewStatisticSet(3, 6, 1, 3)})
+	put(acct, storage.MetricDatum{Metric: other, Unit: "None", Resolution: 1, Time: t0.Add(5 * time.Second), Agg: storage.AggregateStatisticSet(3, 6, 1, 3)})
 	put("222222222222", d(cpu, "Percent", 60, t0, 1000))
 
 	got, err := ms.ReadMetric(ctx, acct, region, cpu, t0, t0.Add(time.Hour))
@@ -51,7 +50,7 @@ func testMetrics(t *testing.T, h *harness) {
 	if p.Resolution != 60 || p.Agg.SampleCount != 4 || p.Agg.Sum != 10 || p.Agg.Minimum != 1 || p.Agg.Maximum != 4 {
 		t.Errorf("merged bucket = %+v", p)
 	}
-	if q, ok := (metricagg.Extended{Kind: "p", P: 100}).Eval(p.Agg); !ok || q != 4 {
+	if q, ok := (storage.ExtendedStatistic{Kind: "p", P: 100}).Eval(p.Agg); !ok || q != 4 {
 		t.Errorf("merged sketch p100 = %v %v", q, ok)
 	}
 	if c := byKey["Count12:00:00"]; c.Agg.Sum != 100 {

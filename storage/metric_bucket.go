@@ -1,20 +1,20 @@
-package metricagg
+package storage
 
 import "math"
 
-// Bucket aggregates the values published for one metric, unit and time
+// Aggregate aggregates the values published for one metric, unit and time
 // bucket. Sketch is nil when percentiles are unavailable for it: a
 // negative value was published, or a StatisticValues set that does not
 // pin down its values (reference/cloudwatch-metrics.md §3).
-type Bucket struct {
+type Aggregate struct {
 	SampleCount, Sum, Minimum, Maximum float64
 	Sketch                             *Sketch
 }
 
-// NewValues returns the bucket of values[i] each seen counts[i] times
+// AggregateValues returns the bucket of values[i] each seen counts[i] times
 // (counts nil = once each).
-func NewValues(values, counts []float64) Bucket {
-	b := Bucket{Minimum: math.Inf(1), Maximum: math.Inf(-1), Sketch: &Sketch{}}
+func AggregateValues(values, counts []float64) Aggregate {
+	b := Aggregate{Minimum: math.Inf(1), Maximum: math.Inf(-1), Sketch: &Sketch{}}
 	for i, v := range values {
 		w := 1.0
 		if counts != nil {
@@ -38,12 +38,12 @@ func NewValues(values, counts []float64) Bucket {
 	return b
 }
 
-// NewStatisticSet returns the bucket of a StatisticValues set. Its sketch
+// AggregateStatisticSet returns the bucket of a StatisticValues set. Its sketch
 // exists only when the set describes SampleCount equal values (Min = Max
 // and Sum = Min × SampleCount), the cases where CloudWatch keeps
 // percentiles.
-func NewStatisticSet(count, sum, min, max float64) Bucket {
-	b := Bucket{SampleCount: count, Sum: sum, Minimum: min, Maximum: max}
+func AggregateStatisticSet(count, sum, min, max float64) Aggregate {
+	b := Aggregate{SampleCount: count, Sum: sum, Minimum: min, Maximum: max}
 	if min == max && sum == min*count && min >= 0 && count > 0 {
 		b.Sketch = &Sketch{}
 		b.Sketch.Add(min, count)
@@ -52,11 +52,11 @@ func NewStatisticSet(count, sum, min, max float64) Bucket {
 }
 
 // Empty reports whether nothing was published into b.
-func (b *Bucket) Empty() bool { return b.SampleCount == 0 }
+func (b *Aggregate) Empty() bool { return b.SampleCount == 0 }
 
 // Merge adds o to b. b's sketch survives only if both have one; b's sketch
 // may be modified, o's is not.
-func (b *Bucket) Merge(o Bucket) {
+func (b *Aggregate) Merge(o Aggregate) {
 	if o.Empty() {
 		return
 	}

@@ -1,4 +1,4 @@
-package metricagg_test
+package storage_test
 
 import (
 	"math"
@@ -6,11 +6,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/trailwatch/trailwatch/storage/metricagg"
+	"github.com/trailwatch/trailwatch/storage"
 )
 
 // The sketch's promise: every quantile it reports is within
-// RelativeAccuracy of a true value of that rank — over several
+// SketchRelativeAccuracy of a true value of that rank — over several
 // distributions, after merging and after an encode/decode round trip.
 func TestSketchErrorBound(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -27,7 +27,7 @@ func TestSketchErrorBound(t *testing.T) {
 	}
 	for name, gen := range dists {
 		vals := make([]float64, 20000)
-		a, b := &metricagg.Sketch{}, &metricagg.Sketch{}
+		a, b := &storage.Sketch{}, &storage.Sketch{}
 		for i := range vals {
 			vals[i] = gen()
 			if i%2 == 0 {
@@ -37,7 +37,7 @@ func TestSketchErrorBound(t *testing.T) {
 			}
 		}
 		a.Merge(b)
-		s, err := metricagg.DecodeSketch(a.AppendBinary(nil))
+		s, err := storage.DecodeSketch(a.AppendBinary(nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,24 +45,24 @@ func TestSketchErrorBound(t *testing.T) {
 		for _, q := range []float64{0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1} {
 			got, ok := s.Quantile(q)
 			want := vals[int(q*float64(len(vals)-1))]
-			if !ok || math.Abs(got-want) > metricagg.RelativeAccuracy*want+1e-12 {
-				t.Errorf("%s q=%v: got %v, want %v ± %v%%", name, q, got, want, metricagg.RelativeAccuracy*100)
+			if !ok || math.Abs(got-want) > storage.SketchRelativeAccuracy*want+1e-12 {
+				t.Errorf("%s q=%v: got %v, want %v ± %v%%", name, q, got, want, storage.SketchRelativeAccuracy*100)
 			}
 		}
 	}
 }
 
 func TestSketchEncodingRejectsGarbage(t *testing.T) {
-	s := &metricagg.Sketch{}
+	s := &storage.Sketch{}
 	s.Add(1.5, 2.5)
 	s.Add(100, 1)
 	enc := s.AppendBinary(nil)
 	for i := range len(enc) {
-		if _, err := metricagg.DecodeSketch(enc[:i]); err == nil {
+		if _, err := storage.DecodeSketch(enc[:i]); err == nil {
 			t.Errorf("truncated at %d decoded", i)
 		}
 	}
-	got, err := metricagg.DecodeSketch(enc)
+	got, err := storage.DecodeSketch(enc)
 	if err != nil || got.Total() != 3.5 {
 		t.Fatalf("decode = %v, %v", got, err)
 	}
@@ -75,13 +75,13 @@ func TestStatisticsTable(t *testing.T) {
 	for i := 1; i <= 100; i++ {
 		vals = append(vals, float64(i))
 	}
-	b := metricagg.NewValues(vals[:50], nil)
-	b.Merge(metricagg.NewValues(vals[50:], nil))
+	b := storage.AggregateValues(vals[:50], nil)
+	b.Merge(storage.AggregateValues(vals[50:], nil))
 	if b.SampleCount != 100 || b.Sum != 5050 || b.Minimum != 1 || b.Maximum != 100 || b.Sum/b.SampleCount != 50.5 {
 		t.Fatalf("basic = %+v", b)
 	}
 	within := func(got, want float64) bool {
-		return math.Abs(got-want) <= metricagg.RelativeAccuracy*math.Abs(want)+1e-9
+		return math.Abs(got-want) <= storage.SketchRelativeAccuracy*math.Abs(want)+1e-9
 	}
 	for _, tc := range []struct {
 		stat string
@@ -99,7 +99,7 @@ func TestStatisticsTable(t *testing.T) {
 		{"wm90", 49.95},       // 1..90 and ten values clamped to 90: (4095+900)/100
 		{"WM(10%:90%)", 50.5}, // symmetric clamp keeps the mean
 	} {
-		e, ok := metricagg.ParseExtended(tc.stat)
+		e, ok := storage.ParseExtendedStatistic(tc.stat)
 		if !ok {
 			t.Errorf("%s did not parse", tc.stat)
 			continue
@@ -113,23 +113,23 @@ func TestStatisticsTable(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"p101", "P50", "tm", "TM(5%:95)", "TM(:)", "PR(1%:2%)", "TM(90%:10%)", "x", "p50.12345678901"} {
-		if _, ok := metricagg.ParseExtended(bad); ok {
+		if _, ok := storage.ParseExtendedStatistic(bad); ok {
 			t.Errorf("%q parsed", bad)
 		}
 	}
 }
 
 func TestNegativeValuesDropPercentiles(t *testing.T) {
-	b := metricagg.NewValues([]float64{1, -1}, nil)
-	e, _ := metricagg.ParseExtended("p50")
+	b := storage.AggregateValues([]float64{1, -1}, nil)
+	e, _ := storage.ParseExtendedStatistic("p50")
 	if _, ok := e.Eval(b); ok || b.SampleCount != 2 || b.Minimum != -1 {
 		t.Fatalf("bucket %+v", b)
 	}
-	s := metricagg.NewStatisticSet(4, 8, 2, 2)
+	s := storage.AggregateStatisticSet(4, 8, 2, 2)
 	if v, ok := e.Eval(s); !ok || v != 2 {
 		t.Fatalf("uniform statistic set p50 = %v %v", v, ok)
 	}
-	if _, ok := e.Eval(metricagg.NewStatisticSet(4, 9, 1, 5)); ok {
+	if _, ok := e.Eval(storage.AggregateStatisticSet(4, 9, 1, 5)); ok {
 		t.Fatal("a spread statistic set has percentiles")
 	}
 }

@@ -1,9 +1,9 @@
-// Package metricagg is how both storage backends keep CloudWatch metric
-// data compactly: per time bucket, the aggregate of every value published
-// in it (sample count, sum, minimum, maximum) and a mergeable sketch of
-// their distribution from which percentiles and the other extended
-// statistics are estimated within a stated relative error.
-package metricagg
+// Metric aggregates: per time bucket, the aggregate of every value
+// published in it (sample count, sum, minimum, maximum) and a mergeable
+// sketch of their distribution, from which percentiles and the other
+// extended statistics are estimated within a stated relative error.
+
+package storage
 
 import (
 	"encoding/binary"
@@ -12,13 +12,13 @@ import (
 	"slices"
 )
 
-// RelativeAccuracy is the sketch's guarantee: for any rank, the value the
+// SketchRelativeAccuracy is the sketch's guarantee: for any rank, the value the
 // sketch reports is within this fraction of a value that holds that rank
 // among the values added (DDSketch, Masson et al., VLDB 2019).
-const RelativeAccuracy = 0.01
+const SketchRelativeAccuracy = 0.01
 
 var (
-	gamma    = (1 + RelativeAccuracy) / (1 - RelativeAccuracy)
+	gamma    = (1 + SketchRelativeAccuracy) / (1 - SketchRelativeAccuracy)
 	logGamma = math.Log(gamma)
 )
 
@@ -29,7 +29,7 @@ const minIndexable = 1e-300
 
 // Sketch is a DDSketch over non-negative values: value x > 0 lands in bucket
 // ceil(log_γ x), and the bucket reports 2γ^i/(γ+1), which is within
-// RelativeAccuracy of every value in it. Zeros are counted apart. Weights
+// SketchRelativeAccuracy of every value in it. Zeros are counted apart. Weights
 // are float64 because PutMetricData's Counts are doubles.
 type Sketch struct {
 	Zero float64
@@ -51,12 +51,12 @@ func index(x float64) int32 {
 }
 
 // value is the bucket's representative: the point whose relative distance
-// to both bucket bounds γ^(i-1) and γ^i is RelativeAccuracy.
+// to both bucket bounds γ^(i-1) and γ^i is SketchRelativeAccuracy.
 func value(i int32) float64 { return 2 * math.Pow(gamma, float64(i)) / (gamma + 1) }
 
 // Add adds x with weight w (w > 0). x must be >= 0: CloudWatch keeps no
 // percentiles for periods with negative values, and the caller drops the
-// sketch instead (see Bucket.AddValue).
+// sketch instead (see Aggregate.AddValue).
 func (s *Sketch) Add(x, w float64) {
 	if x == 0 {
 		s.Zero += w
@@ -144,8 +144,8 @@ func (s *Sketch) Quantile(q float64) (float64, bool) {
 	return ps[len(ps)-1].v, true
 }
 
-// ErrCorrupt is returned for a sketch encoding that cannot be read.
-var ErrCorrupt = errors.New("metricagg: corrupt sketch encoding")
+// ErrCorruptSketch is returned for a sketch encoding that cannot be read.
+var ErrCorruptSketch = errors.New("storage: corrupt sketch encoding")
 
 // AppendBinary appends the sketch's encoding: the zero weight, the bin
 // count, then per bin the zig-zag varint index delta and the weight (as a
@@ -176,14 +176,14 @@ func appendWeight(b []byte, w float64) []byte {
 func readWeight(b []byte) (float64, []byte, error) {
 	u, n := binary.Uvarint(b)
 	if n <= 0 {
-		return 0, nil, ErrCorrupt
+		return 0, nil, ErrCorruptSketch
 	}
 	b = b[n:]
 	if u&1 == 0 {
 		return float64(u >> 1), b, nil
 	}
 	if u != 1 || len(b) < 8 {
-		return 0, nil, ErrCorrupt
+		return 0, nil, ErrCorruptSketch
 	}
 	return math.Float64frombits(binary.LittleEndian.Uint64(b)), b[8:], nil
 }
@@ -197,7 +197,7 @@ func DecodeSketch(b []byte) (*Sketch, error) {
 	}
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)) {
-		return nil, ErrCorrupt
+		return nil, ErrCorruptSketch
 	}
 	b = b[k:]
 	s.Bins = make([]Bin, 0, n)
@@ -205,12 +205,12 @@ func DecodeSketch(b []byte) (*Sketch, error) {
 	for range n {
 		d, k := binary.Varint(b)
 		if k <= 0 {
-			return nil, ErrCorrupt
+			return nil, ErrCorruptSketch
 		}
 		b = b[k:]
 		idx := prev + d
 		if idx < math.MinInt32 || idx > math.MaxInt32 || (len(s.Bins) > 0 && d <= 0) {
-			return nil, ErrCorrupt
+			return nil, ErrCorruptSketch
 		}
 		prev = idx
 		var w float64
@@ -220,7 +220,7 @@ func DecodeSketch(b []byte) (*Sketch, error) {
 		s.Bins = append(s.Bins, Bin{Index: int32(idx), Count: w})
 	}
 	if len(b) != 0 {
-		return nil, ErrCorrupt
+		return nil, ErrCorruptSketch
 	}
 	return s, nil
 }

@@ -1,4 +1,4 @@
-package metricagg
+package storage
 
 import (
 	"math"
@@ -6,10 +6,10 @@ import (
 	"strconv"
 )
 
-// Extended is a parsed extended statistic (reference/cloudwatch-metrics.md
+// ExtendedStatistic is a parsed extended statistic (reference/cloudwatch-metrics.md
 // §4): a percentile, or a trimmed/winsorized mean, trimmed count or sum,
 // or percentile rank over a range of ranks (Percent) or of values.
-type Extended struct {
+type ExtendedStatistic struct {
 	Kind string // "p", "TM", "WM", "TC", "TS", "PR"
 	// P is the percentile of a "p" statistic, 0–100.
 	P float64
@@ -28,26 +28,26 @@ var (
 	rePercentArg = regexp.MustCompile(`^\d{1,3}(?:\.\d{1,10})?%$`)
 )
 
-// ParseExtended parses an extended statistic; ok is false when s is not one.
-func ParseExtended(s string) (Extended, bool) {
+// ParseExtendedStatistic parses an extended statistic; ok is false when s is not one.
+func ParseExtendedStatistic(s string) (ExtendedStatistic, bool) {
 	if m := rePercentile.FindStringSubmatch(s); m != nil {
 		p, _ := strconv.ParseFloat(m[1], 64)
-		return Extended{Kind: "p", P: p}, p <= 100
+		return ExtendedStatistic{Kind: "p", P: p}, p <= 100
 	}
 	if s == "IQM" {
-		return Extended{Kind: "TM", Lo: 25, Hi: 75, HasLo: true, HasHi: true, Percent: true}, true
+		return ExtendedStatistic{Kind: "TM", Lo: 25, Hi: 75, HasLo: true, HasHi: true, Percent: true}, true
 	}
 	if m := reShort.FindStringSubmatch(s); m != nil {
 		p, _ := strconv.ParseFloat(m[2], 64)
 		kinds := map[string]string{"tm": "TM", "wm": "WM", "tc": "TC", "ts": "TS"}
 		// One bare number means (:NN%): drop the top.
-		return Extended{Kind: kinds[m[1]], Hi: p, HasHi: true, Percent: true}, p <= 100
+		return ExtendedStatistic{Kind: kinds[m[1]], Hi: p, HasHi: true, Percent: true}, p <= 100
 	}
 	m := reRange.FindStringSubmatch(s)
 	if m == nil || (m[2] == "" && m[3] == "") {
-		return Extended{}, false
+		return ExtendedStatistic{}, false
 	}
-	e := Extended{Kind: m[1]}
+	e := ExtendedStatistic{Kind: m[1]}
 	pct := [2]bool{}
 	for i, arg := range []string{m[2], m[3]} {
 		if arg == "" {
@@ -58,12 +58,12 @@ func ParseExtended(s string) (Extended, bool) {
 			pct[i] = true
 			v, _ = strconv.ParseFloat(arg[:len(arg)-1], 64)
 			if v > 100 {
-				return Extended{}, false
+				return ExtendedStatistic{}, false
 			}
 		} else {
 			f, err := strconv.ParseFloat(arg, 64)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-				return Extended{}, false
+				return ExtendedStatistic{}, false
 			}
 			v = f
 		}
@@ -76,20 +76,20 @@ func ParseExtended(s string) (Extended, bool) {
 	// Both given sides must agree on the form; PR takes values only.
 	switch {
 	case e.HasLo && e.HasHi && pct[0] != pct[1]:
-		return Extended{}, false
+		return ExtendedStatistic{}, false
 	case e.Kind == "PR" && (pct[0] || pct[1]):
-		return Extended{}, false
+		return ExtendedStatistic{}, false
 	}
 	e.Percent = pct[0] || pct[1]
 	if e.HasLo && e.HasHi && e.Lo > e.Hi {
-		return Extended{}, false
+		return ExtendedStatistic{}, false
 	}
 	return e, true
 }
 
 // Eval computes e over b. ok is false when the statistic has no value for
 // the bucket: no sketch (percentiles unavailable) or nothing in range.
-func (e Extended) Eval(b Bucket) (float64, bool) {
+func (e ExtendedStatistic) Eval(b Aggregate) (float64, bool) {
 	if b.Empty() || b.Sketch == nil {
 		return 0, false
 	}
