@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch/internal/awscbor"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/awsjson"
 	"github.com/trailwatch/trailwatch/internal/awsquery"
@@ -25,6 +26,8 @@ func codecFor(rt route) codec {
 		return restXMLCodec{svc: rt.svc}
 	case awsapi.RESTJSON:
 		return restJSONCodec{}
+	case awsapi.RPCv2CBOR:
+		return cborCodec{}
 	case awsapi.JSON10:
 		return jsonCodec{contentType: "application/x-amz-json-1.0"}
 	case awsapi.JSON11:
@@ -48,6 +51,10 @@ func (c jsonCodec) error(w http.ResponseWriter, svc *awsapi.Service, e *awserr.E
 	opt := awsjson.ErrorOptions{MessageKey: "message"}
 	if svc != nil && svc.ErrorMessageKey != "" {
 		opt.MessageKey = svc.ErrorMessageKey
+	}
+	if svc != nil {
+		opt.QueryCompatible = svc.QueryCompatible
+		opt.TypeOf = svc.ErrorType
 	}
 	awsjson.WriteError(w, c.contentType, e, opt)
 }
@@ -100,4 +107,24 @@ func (restJSONCodec) output(w http.ResponseWriter, _ *awsapi.Service, _ string, 
 
 func (restJSONCodec) error(w http.ResponseWriter, _ *awsapi.Service, e *awserr.Error, _ string) {
 	restjson.WriteError(w, e)
+}
+
+// cborCodec is Smithy RPC v2 CBOR.
+type cborCodec struct{}
+
+func (cborCodec) decode(_ *http.Request, body []byte, _ url.Values, in any) error {
+	return awscbor.Decode(body, in)
+}
+
+func (cborCodec) output(w http.ResponseWriter, _ *awsapi.Service, _ string, out any, _ string) {
+	_ = awscbor.WriteResponse(w, out)
+}
+
+func (cborCodec) error(w http.ResponseWriter, svc *awsapi.Service, e *awserr.Error, _ string) {
+	var opt awscbor.ErrorOptions
+	if svc != nil {
+		opt.TypeOf = svc.ErrorType
+		opt.QueryCompatible = svc.QueryCompatible
+	}
+	awscbor.WriteError(w, e, opt)
 }

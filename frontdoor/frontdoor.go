@@ -1,6 +1,8 @@
 package frontdoor
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -152,6 +154,22 @@ func (h *Handler) serve(c *call) {
 	if _, err := v.Verify(r.Context(), r, body); err != nil {
 		c.err = authError(c.rt.protocol, err)
 		return
+	}
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		// SDKs compress large bodies of operations with the
+		// requestcompression trait (CloudWatch's PutMetricData); the
+		// signature covers the compressed bytes, so this comes after it.
+		if body, err = gunzip(body, h.opt.MaxBodyBytes); err != nil {
+			c.err = err.(*awserr.Error)
+			return
+		}
+		if c.rt.protocol == awsapi.Query {
+			if form, err = queryForm(r, body); err != nil {
+				c.err = awserr.New("MalformedQueryString", http.StatusBadRequest, "%s", err.Error())
+				return
+			}
+			c.rt.opName = form.Get("Action")
+		}
 	}
 	if scope.SessionToken != "" {
 		// trailwatch issues no temporary credentials, so no session token
@@ -349,6 +367,22 @@ func (h *Handler) finish(w http.ResponseWriter, c *call) {
 		return
 	}
 	c.codec.output(w, c.rt.svc, c.rt.opName, c.output, c.requestID)
+}
+
+// gunzip decompresses a gzip request body, bounded by limit.
+func gunzip(body []byte, limit int64) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, awserr.New("SerializationException", http.StatusBadRequest, "The request body is not valid gzip.")
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, awserr.New("SerializationException", http.StatusBadRequest, "The request body is not valid gzip.")
+	}
+	if int64(len(out)) > limit {
+		return nil, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "Request body exceeds the maximum allowed size of %d bytes.", limit)
+	}
+	return out, nil
 }
 
 // queryForm collects query-protocol parameters from the URL and, for form

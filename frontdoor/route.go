@@ -41,6 +41,15 @@ func newServices(list []*awsapi.Service) *services {
 // classify picks the protocol from headers alone (reference/protocols.md §7),
 // so that even a request too large to read gets an answer in its protocol.
 func (s *services) classify(r *http.Request, scopeService string) route {
+	if svcName, op, ok := rpcPath(r); ok {
+		// Smithy RPC v2 CBOR (§7, rule 1). The absolute service id
+		// (com.amazonaws.cloudwatch.GraniteServiceVersion20100801) names
+		// the same service as its bare name.
+		if i := strings.LastIndexByte(svcName, '.'); i >= 0 {
+			svcName = svcName[i+1:]
+		}
+		return route{protocol: awsapi.RPCv2CBOR, svc: s.byTarget[svcName], opName: op}
+	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		proto := awsapi.JSON11
 		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-amz-json-1.0" {
@@ -68,4 +77,22 @@ func (s *services) classify(r *http.Request, scopeService string) route {
 	// is neither is answered in it too, since that is what a bare form POST
 	// or GET most likely is.
 	return route{protocol: awsapi.Query, svc: s.bySigning[scopeService]}
+}
+
+// rpcPath reads POST …/service/{Service}/operation/{Operation} of a request
+// that says it speaks rpc-v2-cbor (reference/protocols.md §5: route on the
+// last four path segments).
+func rpcPath(r *http.Request) (svc, op string, ok bool) {
+	if !strings.EqualFold(r.Header.Get("Smithy-Protocol"), "rpc-v2-cbor") {
+		return "", "", false
+	}
+	parts := strings.Split(r.URL.Path, "/")
+	if len(parts) < 5 {
+		return "", "", false
+	}
+	parts = parts[len(parts)-4:]
+	if parts[0] != "service" || parts[2] != "operation" {
+		return "", "", false
+	}
+	return parts[1], parts[3], true
 }

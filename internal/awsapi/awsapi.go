@@ -48,6 +48,13 @@ type Service struct {
 	// ErrorMessageKey is the JSON error body's message member: "message"
 	// unless the service writes another ("Message" for CloudTrail).
 	ErrorMessageKey string
+	// QueryCompatible marks an awsQueryCompatible service (CloudWatch):
+	// its JSON and CBOR errors carry x-amzn-query-error with the query
+	// code, from which clients take the error code.
+	QueryCompatible bool
+	// ErrorType, when set, maps an error code to the __type a JSON or
+	// CBOR error body carries (a Smithy shape id).
+	ErrorType func(code string) string
 	// GlobalRegion, when set, is the region the service's events are recorded
 	// in whatever region the caller signed for (IAM: us-east-1).
 	GlobalRegion string

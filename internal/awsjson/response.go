@@ -42,6 +42,10 @@ type ErrorOptions struct {
 	// which clients of awsQueryCompatible services (CloudWatch) take the
 	// error code (reference/protocols.md §0.4).
 	QueryCompatible bool
+	// TypeOf, when set, maps the error code to __type instead of
+	// ShapeNamespace (query-compatible services name Smithy shapes there
+	// and keep the query code for x-amzn-query-error).
+	TypeOf func(code string) string
 }
 
 // WriteError writes e as an AWS JSON error: status e.HTTPStatus(), body
@@ -54,7 +58,11 @@ func WriteError(w http.ResponseWriter, contentType string, e *awserr.Error, opt 
 	}
 	body := make([]byte, 0, 64+len(e.Message))
 	body = append(body, `{"__type":`...)
-	body = awsapi.AppendJSONString(body, opt.ShapeNamespace+e.Code)
+	typ := opt.ShapeNamespace + e.Code
+	if opt.TypeOf != nil {
+		typ = opt.TypeOf(e.Code)
+	}
+	body = awsapi.AppendJSONString(body, typ)
 	if e.Message != "" {
 		body = append(body, ',')
 		body = awsapi.AppendJSONString(body, key)

@@ -23,6 +23,7 @@ import (
 	"github.com/trailwatch/trailwatch/archive/s3"
 	"github.com/trailwatch/trailwatch/cloudtrail"
 	"github.com/trailwatch/trailwatch/cloudtraildata"
+	"github.com/trailwatch/trailwatch/cloudwatch"
 	"github.com/trailwatch/trailwatch/frontdoor"
 	"github.com/trailwatch/trailwatch/iam"
 	"github.com/trailwatch/trailwatch/internal/awsapi"
@@ -206,12 +207,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Trails: store.Trails(), Channels: store.Channels(), Logs: store.Logs(), Buckets: router,
 		Now: cfg.Now, Retention: retain, PublicKeys: keys.PublicKeys})
 	logsSvc := logs.New(logs.Options{Logs: store.Logs(), Now: cfg.Now})
+	cwSvc := cloudwatch.New(cloudwatch.Options{Metrics: store.Metrics(), Now: cfg.Now})
 	ctDataSvc := cloudtraildata.New(cloudtraildata.Options{Channels: store.Channels(), Events: store.Events(), Now: cfg.Now})
 	s3Svc := s3api.New(s3api.Options{Store: router.Only(local)})
 
 	s.recorder = frontdoor.NewRecorder(store.Events().PutEvents, 512)
 	s.handler = frontdoor.New(frontdoor.Options{
-		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API(), ctDataSvc.API(), logsSvc.API(), s3Svc.API()},
+		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API(), ctDataSvc.API(), logsSvc.API(), cwSvc.API(), s3Svc.API()},
 		Keys: func(ctx context.Context, id string) (trailwatch.AccessKey, error) {
 			k, err := auth.GetAccessKey(ctx, id)
 			if errors.Is(err, storage.ErrNotFound) {

@@ -331,6 +331,35 @@ CREATE TABLE channels (
 	UNIQUE (account_id, region, name)
 );
 `,
+	// 8: CloudWatch metrics (storage.Metrics): a series per metric, and
+	// per series, bucket width (seconds) and unit one aggregate row per
+	// bucket; ts and last_ts in Unix seconds, sketch a storage.Sketch encoding
+	// (NULL when percentiles are unavailable).
+	`
+CREATE TABLE metric_series (
+	id         bigserial PRIMARY KEY,
+	account_id text NOT NULL,
+	region     text NOT NULL,
+	namespace  text NOT NULL,
+	name       text NOT NULL,
+	dims       text NOT NULL,
+	last_ts    bigint NOT NULL,
+	UNIQUE (account_id, region, namespace, name, dims)
+);
+CREATE TABLE metric_buckets (
+	series_id  bigint NOT NULL,
+	ts         bigint NOT NULL,
+	resolution integer NOT NULL,
+	unit       text NOT NULL,
+	count      double precision NOT NULL,
+	sum        double precision NOT NULL,
+	min        double precision NOT NULL,
+	max        double precision NOT NULL,
+	sketch     bytea,
+	PRIMARY KEY (series_id, ts, resolution, unit)
+);
+CREATE INDEX metric_buckets_age ON metric_buckets (resolution, ts);
+`,
 }
 
 // migrate brings the schema up to date in one transaction, holding the

@@ -324,6 +324,35 @@ CREATE TABLE channels (
 	UNIQUE (account_id, region, name)
 );
 `,
+	// 8: CloudWatch metrics (storage.Metrics): a series per metric, and
+	// per series, bucket width (seconds) and unit one aggregate row per
+	// bucket; ts and last_ts in Unix seconds, sketch a storage.Sketch encoding
+	// (NULL when percentiles are unavailable).
+	`
+CREATE TABLE metric_series (
+	id         INTEGER PRIMARY KEY,
+	account_id TEXT NOT NULL,
+	region     TEXT NOT NULL,
+	namespace  TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	dims       TEXT NOT NULL,
+	last_ts    INTEGER NOT NULL,
+	UNIQUE (account_id, region, namespace, name, dims)
+);
+CREATE TABLE metric_buckets (
+	series_id  INTEGER NOT NULL,
+	ts         INTEGER NOT NULL,
+	resolution INTEGER NOT NULL,
+	unit       TEXT NOT NULL,
+	count      REAL NOT NULL,
+	sum        REAL NOT NULL,
+	min        REAL NOT NULL,
+	max        REAL NOT NULL,
+	sketch     BLOB,
+	PRIMARY KEY (series_id, ts, resolution, unit)
+) WITHOUT ROWID;
+CREATE INDEX metric_buckets_age ON metric_buckets (resolution, ts);
+`,
 }
 
 // migrate brings the schema up to date.

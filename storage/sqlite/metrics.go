@@ -1,0 +1,280 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/trailwatch/trailwatch/storage"
+)
+
+// metrics implements storage.Metrics.
+type metrics struct{ db *DB }
+
+// Metrics returns the CloudWatch metric store.
+func (db *DB) Metrics() storage.Metrics { return metrics{db} }
+
+var _ storage.Metrics = metrics{}
+
+// seriesID returns the id of the series, creating it, and moves its
+// last_ts forward to ts.
+func seriesID(ctx context.Context, tx *sql.Tx, account, region, ns, name, dims string, ts int64) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO metric_series (account_id, region, namespace, name, dims, last_ts)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account_id, region, namespace, name, dims) DO UPDATE SET last_ts = max(last_ts, excluded.last_ts)
+		RETURNING id`, account, region, ns, name, dims, ts).Scan(&id)
+	return id, err
+}
+
+// mergeBucket adds agg to the stored bucket (creating it).
+func mergeBucket(ctx context.Context, tx *sql.Tx, series int64, ts int64, res int, unit string, agg storage.Aggregate) error {
+	var (
+		count, sum, min, max float64
+		sketch               []byte
+	)
+	err := tx.QueryRowContext(ctx, `SELECT count, sum, min, max, sketch FROM metric_buckets
+		WHERE series_id = ? AND ts = ? AND resolution = ? AND unit = ?`, series, ts, res, unit).Scan(&count, &sum, &min, &max, &sketch)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return err
+	default:
+		cur, err := storage.DecodeBucket(count, sum, min, max, sketch)
+		if err != nil {
+			return err
+		}
+		cur.Merge(agg)
+		agg = cur
+	}
+	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO metric_buckets (series_id, ts, resolution, unit, count, sum, min, max, sketch)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, series, ts, res, unit, agg.SampleCount, agg.Sum, agg.Minimum, agg.Maximum, storage.EncodeSketch(agg))
+	return err
+}
+
+func (s metrics) PutMetricData(ctx context.Context, account, region string, data []storage.MetricDatum) error {
+	merged := storage.MergeBucketRows(data)
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		type sk struct{ ns, name, dims string }
+		ids := map[sk]int64{}
+		newest := map[sk]int64{}
+		for k := range merged {
+			key := sk{k.Namespace, k.Name, k.Dims}
+			newest[key] = max(newest[key], k.Time)
+		}
+		for key, ts := range newest {
+			id, err := seriesID(ctx, tx, account, region, key.ns, key.name, key.dims, ts)
+			if err != nil {
+				return err
+			}
+			ids[key] = id
+		}
+		for k, d := range merged {
+			if err := mergeBucket(ctx, tx, ids[sk{k.Namespace, k.Name, k.Dims}], k.Time, k.Resolution, k.Unit, d.Agg); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put metric data: %w", err)
+	}
+	return nil
+}
+
+func (s metrics) ReadMetric(ctx context.Context, account, region string, m storage.Metric, start, end time.Time) ([]storage.MetricBucket, error) {
+	rows, err := s.db.r.QueryContext(ctx, `SELECT b.unit, b.resolution, b.ts, b.count, b.sum, b.min, b.max, b.sketch
+		FROM metric_series s JOIN metric_buckets b ON b.series_id = s.id
+		WHERE s.account_id = ? AND s.region = ? AND s.namespace = ? AND s.name = ? AND s.dims = ?
+		AND b.ts >= ? AND b.ts < ? ORDER BY b.ts`,
+		account, region, m.Namespace, m.Name, storage.EncodeDimensions(m.Dimensions), start.Unix(), ceilSeconds(end))
+	if err != nil {
+		return nil, fmt.Errorf("read metric: %w", err)
+	}
+	defer rows.Close()
+	var out []storage.MetricBucket
+	for rows.Next() {
+		var (
+			b                    storage.MetricBucket
+			ts                   int64
+			count, sum, min, max float64
+			sketch               []byte
+		)
+		if err := rows.Scan(&b.Unit, &b.Resolution, &ts, &count, &sum, &min, &max, &sketch); err != nil {
+			return nil, fmt.Errorf("read metric: %w", err)
+		}
+		b.Time = time.Unix(ts, 0).UTC()
+		if b.Agg, err = storage.DecodeBucket(count, sum, min, max, sketch); err != nil {
+			return nil, fmt.Errorf("read metric: %w", err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read metric: %w", err)
+	}
+	return out, nil
+}
+
+// ceilSeconds is the first whole second not before t, the exclusive end
+// of a range of bucket starts.
+func ceilSeconds(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+func (s metrics) ListMetrics(ctx context.Context, q storage.ListMetricsQuery) ([]storage.Metric, string, error) {
+	after := int64(0)
+	if q.After != "" {
+		var err error
+		if after, err = strconv.ParseInt(q.After, 10, 64); err != nil {
+			return nil, "", fmt.Errorf("list metrics: bad position %q", q.After)
+		}
+	}
+	var out []storage.Metric
+	for {
+		// Dimension filters are applied here, so a page is read in
+		// batches until it is full or the series run out.
+		rows, err := s.db.r.QueryContext(ctx, `SELECT id, namespace, name, dims FROM metric_series
+			WHERE account_id = ? AND region = ? AND (? = '' OR namespace = ?) AND (? = '' OR name = ?)
+			AND last_ts >= ? AND id > ? ORDER BY id LIMIT ?`,
+			q.Account, q.Region, q.Namespace, q.Namespace, q.Name, q.Name, q.ActiveSince.Unix(), after, q.Limit+1)
+		if err != nil {
+			return nil, "", fmt.Errorf("list metrics: %w", err)
+		}
+		n := 0
+		for rows.Next() {
+			n++
+			var (
+				m    storage.Metric
+				dims string
+				id   int64
+			)
+			if err := rows.Scan(&id, &m.Namespace, &m.Name, &dims); err != nil {
+				rows.Close()
+				return nil, "", fmt.Errorf("list metrics: %w", err)
+			}
+			if m.Dimensions, err = storage.DecodeDimensions(dims); err != nil {
+				rows.Close()
+				return nil, "", err
+			}
+			if !storage.Matches(m.Dimensions, q.Dimensions) {
+				after = id
+				continue
+			}
+			if len(out) == q.Limit {
+				rows.Close()
+				return out, strconv.FormatInt(after, 10), nil
+			}
+			out = append(out, m)
+			after = id
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, "", fmt.Errorf("list metrics: %w", err)
+		}
+		if n <= q.Limit {
+			return out, "", nil
+		}
+	}
+}
+
+func (s metrics) RollUpMetrics(ctx context.Context, from, to int, before time.Time, limit int) (int, error) {
+	moved := 0
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT series_id, ts, unit, count, sum, min, max, sketch FROM metric_buckets
+			WHERE resolution = ? AND ts < ? ORDER BY ts LIMIT ?`, from, before.Unix(), limit)
+		if err != nil {
+			return err
+		}
+		type key struct {
+			series int64
+			ts     int64
+			unit   string
+		}
+		var (
+			src    []key
+			target = map[key]*storage.Aggregate{}
+		)
+		for rows.Next() {
+			var (
+				k                    key
+				count, sum, min, max float64
+				sketch               []byte
+			)
+			if err := rows.Scan(&k.series, &k.ts, &k.unit, &count, &sum, &min, &max, &sketch); err != nil {
+				rows.Close()
+				return err
+			}
+			b, err := storage.DecodeBucket(count, sum, min, max, sketch)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			src = append(src, k)
+			t := key{k.series, k.ts - mod(k.ts, int64(to)), k.unit}
+			if cur := target[t]; cur != nil {
+				cur.Merge(b)
+			} else {
+				target[t] = &b
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		for _, k := range src {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM metric_buckets WHERE series_id = ? AND ts = ? AND resolution = ? AND unit = ?`,
+				k.series, k.ts, from, k.unit); err != nil {
+				return err
+			}
+		}
+		for t, b := range target {
+			if err := mergeBucket(ctx, tx, t.series, t.ts, to, t.unit, *b); err != nil {
+				return err
+			}
+		}
+		moved = len(src)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("roll up metrics: %w", err)
+	}
+	return moved, nil
+}
+
+// mod is the non-negative remainder, so buckets before 1970 align down.
+func mod(a, b int64) int64 {
+	r := a % b
+	if r < 0 {
+		r += b
+	}
+	return r
+}
+
+func (s metrics) DeleteMetricData(ctx context.Context, resolution int, before time.Time, limit int) (int, error) {
+	var n int64
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM metric_buckets WHERE (series_id, ts, resolution, unit) IN (
+			SELECT series_id, ts, resolution, unit FROM metric_buckets WHERE resolution = ? AND ts < ? LIMIT ?)`,
+			resolution, before.Unix(), limit)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.ExecContext(ctx, `DELETE FROM metric_series WHERE last_ts < ?
+			AND NOT EXISTS (SELECT 1 FROM metric_buckets WHERE series_id = metric_series.id)`, before.Unix())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete metric data: %w", err)
+	}
+	return int(n), nil
+}
