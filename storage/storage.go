@@ -37,6 +37,7 @@ type Store interface {
 	Trails() Trails
 	TrailKeys() TrailKeys
 	Channels() Channels
+	SNS() SNS
 	// Close waits for in-flight writes and releases the database.
 	Close() error
 }

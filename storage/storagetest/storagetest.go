@@ -78,6 +78,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("TrailsDurability", func(t *testing.T) { testTrailsDurability(t, h) })
 	t.Run("TrailKeys", func(t *testing.T) { testTrailKeys(t, h) })
 	t.Run("Channels", func(t *testing.T) { testChannels(t, h) })
+	t.Run("SNS", func(t *testing.T) { testSNS(t, h) })
 	t.Run("ChannelsConcurrentCreate", func(t *testing.T) { testChannelsConcurrentCreate(t, h) })
 }
 
