@@ -38,6 +38,7 @@ type Store interface {
 	TrailKeys() TrailKeys
 	Channels() Channels
 	Metrics() Metrics
+	SNS() SNS
 	// Close waits for in-flight writes and releases the database.
 	Close() error
 }

@@ -39,6 +39,9 @@ type Loop struct {
 	// Pass makes one pass; it calls Acquire itself, so that a pass run
 	// outside Run is arbitrated too. Run logs its error.
 	Pass func(ctx context.Context) error
+	// Wake, when not nil, starts a pass before the interval is up (a
+	// nil channel never fires).
+	Wake <-chan struct{}
 }
 
 // leaseTTL outlives two intervals, so the holder renews the lease on every
@@ -76,6 +79,7 @@ func (l *Loop) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
+		case <-l.Wake:
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/server"
 	"github.com/trailwatch/trailwatch/worker/delivery"
+	"github.com/trailwatch/trailwatch/worker/snsdelivery"
 )
 
 // serverFlags are the flags shared by server and admin: where the data is.
@@ -37,6 +38,10 @@ func runServer(ctx context.Context, args []string) error {
 	retention := fs.String("history-retention", envOr("TRAILWATCH_HISTORY_RETENTION", "2160h"), "how long event history is kept (Go duration, e.g. 2160h = 90 days); 0 keeps it forever [TRAILWATCH_HISTORY_RETENTION]")
 	deliveryEvery := fs.String("delivery-interval", envOr("TRAILWATCH_DELIVERY_INTERVAL", delivery.DefaultInterval.String()), "how often trails deliver log files (Go duration) [TRAILWATCH_DELIVERY_INTERVAL]")
 	digestEvery := fs.String("digest-interval", envOr("TRAILWATCH_DIGEST_INTERVAL", delivery.DefaultDigestInterval.String()), "the period each digest file covers, with log file validation on (Go duration) [TRAILWATCH_DIGEST_INTERVAL]")
+	publicURL := fs.String("public-url", envOr("TRAILWATCH_PUBLIC_URL", ""), "base URL SNS endpoints reach this server at (SubscribeURL, UnsubscribeURL, SigningCertURL); default the listen address [TRAILWATCH_PUBLIC_URL]")
+	smtpAddr := fs.String("smtp-addr", envOr("TRAILWATCH_SMTP_ADDR", ""), "SMTP relay (host:port) SNS email subscriptions are delivered through [TRAILWATCH_SMTP_ADDR]")
+	smtpFrom := fs.String("smtp-from", envOr("TRAILWATCH_SMTP_FROM", "no-reply@sns.trailwatch.local"), "sender address of SNS email [TRAILWATCH_SMTP_FROM]")
+	smtpUser := fs.String("smtp-username", envOr("TRAILWATCH_SMTP_USERNAME", ""), "SMTP PLAIN auth user name; the password is read from TRAILWATCH_SMTP_PASSWORD [TRAILWATCH_SMTP_USERNAME]")
 	var af archiveFlags
 	af.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -77,18 +82,16 @@ func runServer(ctx context.Context, args []string) error {
 		RootAccessKeyID:     os.Getenv("TRAILWATCH_ROOT_ACCESS_KEY_ID"),
 		RootSecretAccessKey: os.Getenv("TRAILWATCH_ROOT_SECRET_ACCESS_KEY"),
 		Logger:              logger,
+		PublicURL:           *publicURL,
 	}
+	cfg.SMTP = snsdelivery.SMTP{Addr: *smtpAddr, From: *smtpFrom, Username: *smtpUser, Password: os.Getenv("TRAILWATCH_SMTP_PASSWORD")}
 	if err := af.config(&cfg); err != nil {
 		return err
 	}
-	srv, err := server.Open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-
+	// Listen first: SNS messages point back at the listener's address
+	// unless --public-url says otherwise.
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
-		srv.Close()
 		return err
 	}
 	scheme := "http"
@@ -96,6 +99,14 @@ func runServer(ctx context.Context, args []string) error {
 		scheme = "https"
 	}
 	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = endpoint
+	}
+	srv, err := server.Open(ctx, cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	fmt.Printf("trailwatch listening on %s (account %s)\n", endpoint, srv.Root().AccountID)
 	if srv.CredentialsPath != "" {
 		path := srv.CredentialsPath

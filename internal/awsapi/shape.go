@@ -56,7 +56,20 @@ type Type struct {
 	Elem *Type
 	// Shape is the structure of a KindStruct.
 	Shape *Shape
+	// MapKeyName and MapValueName name a KindMap's entry members in the
+	// query protocol: "key" and "value" unless the map type says
+	// otherwise (QueryMapNames).
+	MapKeyName, MapValueName string
 }
+
+// QueryMapNames is implemented by map types whose query-protocol entries
+// are not key/value: SNS's MessageAttributeMap is sent as
+// Name.entry.N.Name and Name.entry.N.Value.
+type QueryMapNames interface {
+	QueryMapNames() (key, value string)
+}
+
+var queryMapNamesType = reflect.TypeOf((*QueryMapNames)(nil)).Elem()
 
 // Shape is a Go struct read as an AWS structure: its members in field order.
 // Shapes are built once per Go type and shared; they must not be modified.
@@ -339,6 +352,10 @@ func (b *builder) typeOf(t reflect.Type, top bool) (*Type, error) {
 			return nil, err
 		}
 		typ.Kind, typ.Elem = KindMap, elem
+		typ.MapKeyName, typ.MapValueName = "key", "value"
+		if t.Implements(queryMapNamesType) {
+			typ.MapKeyName, typ.MapValueName = reflect.Zero(t).Interface().(QueryMapNames).QueryMapNames()
+		}
 	case t.Kind() == reflect.Struct:
 		s, err := b.shape(t)
 		if err != nil {

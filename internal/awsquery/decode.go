@@ -281,12 +281,12 @@ func (d *decoder) mapValue(t *awsapi.Type, v reflect.Value, key string) error {
 	}
 	for i := range idx {
 		entry := prefix + strconv.Itoa(i+1)
-		k, ok := d.form[entry+".key"]
+		k, ok := d.form[entry+"."+t.MapKeyName]
 		if !ok || len(k) == 0 {
-			return malformed("Parameter %s.key is missing", entry)
+			return malformed("Parameter %s.%s is missing", entry, t.MapKeyName)
 		}
 		elem := reflect.New(elemType).Elem()
-		if err := d.value(t.Elem, elem, entry+".value"); err != nil {
+		if err := d.value(t.Elem, elem, entry+"."+t.MapValueName); err != nil {
 			return err
 		}
 		out.SetMapIndex(reflect.ValueOf(k[0]).Convert(t.Go.Key()), elem)

@@ -29,6 +29,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/logs"
 	s3api "github.com/trailwatch/trailwatch/s3"
+	"github.com/trailwatch/trailwatch/sns"
 	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/postgres"
 	"github.com/trailwatch/trailwatch/storage/sqlite"
@@ -37,6 +38,7 @@ import (
 	"github.com/trailwatch/trailwatch/worker/delivery"
 	"github.com/trailwatch/trailwatch/worker/logretention"
 	"github.com/trailwatch/trailwatch/worker/retention"
+	"github.com/trailwatch/trailwatch/worker/snsdelivery"
 )
 
 // DefaultHistoryRetention is how long event history is kept unless
@@ -92,6 +94,16 @@ type Config struct {
 	// store its S3Config describes, or in the local archive when the
 	// config's Endpoint is "local".
 	S3Buckets map[string]S3Config
+	// PublicURL is the base URL SNS endpoints reach this server at: the
+	// SubscribeURL, UnsubscribeURL and SigningCertURL of SNS messages
+	// point there. Required for SNS to be useful; "" means
+	// http://127.0.0.1:4566.
+	PublicURL string
+	// SMTP is the relay SNS email subscriptions are delivered through.
+	SMTP snsdelivery.SMTP
+	// SNSPollInterval is how often the SNS outbox is polled besides being
+	// woken by Publish; 0 means snsdelivery.DefaultInterval.
+	SNSPollInterval time.Duration
 	// NoWorkers leaves the background workers stopped (admin commands).
 	NoWorkers bool
 	// NodeID names this node in leases; defaults to host name and pid.
@@ -140,6 +152,8 @@ type Server struct {
 	// CredentialsPath is where generated root credentials were written,
 	// or "" when they came from the configuration.
 	CredentialsPath string
+
+	snsWorker *snsdelivery.Worker
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // background workers
@@ -211,9 +225,23 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	ctDataSvc := cloudtraildata.New(cloudtraildata.Options{Channels: store.Channels(), Events: store.Events(), Now: cfg.Now})
 	s3Svc := s3api.New(s3api.Options{Store: router.Only(local)})
 
+	snsKey, snsCert, err := loadSNSKey(cfg.DataDir)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = "http://127.0.0.1:4566"
+	}
+	s.snsWorker = snsdelivery.New(snsdelivery.Options{Store: store.SNS(), Leases: store.Leases(), Holder: cfg.NodeID,
+		Interval: cfg.SNSPollInterval, SMTP: cfg.SMTP, Now: cfg.Now, Logger: cfg.Logger})
+	snsSvc := sns.New(sns.Options{Store: store.SNS(), Signer: snsKey, PublicURL: publicURL, CertPath: SNSCertPath,
+		Wake: s.snsWorker.Wake, Now: cfg.Now})
+
 	s.recorder = frontdoor.NewRecorder(store.Events().PutEvents, 512)
 	s.handler = frontdoor.New(frontdoor.Options{
-		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API(), ctDataSvc.API(), logsSvc.API(), cwSvc.API(), s3Svc.API()},
+		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API(), ctDataSvc.API(), logsSvc.API(), cwSvc.API(), s3Svc.API(), snsSvc.API()},
 		Keys: func(ctx context.Context, id string) (trailwatch.AccessKey, error) {
 			k, err := auth.GetAccessKey(ctx, id)
 			if errors.Is(err, storage.ErrNotFound) {
@@ -229,6 +257,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		Now:          cfg.Now,
 		Logger:       cfg.Logger,
 	})
+	s.handler = &snsLinks{svc: snsSvc, cert: snsCert, next: s.handler}
 
 	wctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -268,8 +297,19 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			cfg.Logger.Error("trail delivery worker stopped", "err", err)
 		}
 	}()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.snsWorker.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+			cfg.Logger.Error("sns delivery worker stopped", "err", err)
+		}
+	}()
 	return s, nil
 }
+
+// SNSCounts returns a topic's delivery outcomes since the server started
+// (NumberOfNotificationsDelivered and NumberOfNotificationsFailed).
+func (s *Server) SNSCounts(topicARN string) snsdelivery.Counts { return s.snsWorker.Counts(topicARN) }
 
 // openArchive opens the local archive and routes buckets to it or to the
 // external stores the configuration names.

@@ -5,6 +5,7 @@ package testserver
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -42,15 +43,21 @@ func WithConfig(f func(*server.Config)) Option { return Option(f) }
 // and stops it when the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	cfg := server.Config{DataDir: t.TempDir()}
+	// The listener exists before the server, so SNS messages can point
+	// back at it (Config.PublicURL).
+	var handler http.Handler
+	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	cfg := server.Config{DataDir: t.TempDir(), PublicURL: "http://" + hs.Listener.Addr().String()}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	srv, err := server.Open(context.Background(), cfg)
 	if err != nil {
+		hs.Close()
 		t.Fatalf("start trailwatch: %v", err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	handler = srv.Handler()
+	hs.Start()
 	s := &Server{URL: hs.URL, Root: srv.Root(), DataDir: cfg.DataDir, srv: srv, hs: hs}
 	t.Cleanup(s.Stop)
 	return s

@@ -360,6 +360,38 @@ CREATE TABLE metric_buckets (
 );
 CREATE INDEX metric_buckets_age ON metric_buckets (resolution, ts);
 `,
+	// 9: SNS (storage.SNS). data is the JSON of the topic or
+	// subscription; due_at in Unix nanoseconds.
+	`
+CREATE TABLE sns_topics (
+	arn        text PRIMARY KEY,
+	account_id text NOT NULL,
+	region     text NOT NULL,
+	data       text NOT NULL
+);
+CREATE INDEX sns_topics_account ON sns_topics (account_id, region, arn);
+CREATE TABLE sns_subscriptions (
+	arn        text PRIMARY KEY,
+	topic_arn  text NOT NULL REFERENCES sns_topics (arn) ON DELETE CASCADE,
+	account_id text NOT NULL,
+	region     text NOT NULL,
+	protocol   text NOT NULL,
+	endpoint   text NOT NULL,
+	data       text NOT NULL,
+	UNIQUE (topic_arn, protocol, endpoint)
+);
+CREATE INDEX sns_subscriptions_account ON sns_subscriptions (account_id, region, arn);
+CREATE TABLE sns_deliveries (
+	id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	topic_arn        text NOT NULL,
+	subscription_arn text NOT NULL REFERENCES sns_subscriptions (arn) ON DELETE CASCADE,
+	due_at           bigint NOT NULL,
+	attempts         bigint NOT NULL,
+	payload          bytea NOT NULL
+);
+CREATE INDEX sns_deliveries_due ON sns_deliveries (due_at, id);
+CREATE INDEX sns_deliveries_subscription ON sns_deliveries (subscription_arn);
+`,
 }
 
 // migrate brings the schema up to date in one transaction, holding the

@@ -353,6 +353,38 @@ CREATE TABLE metric_buckets (
 ) WITHOUT ROWID;
 CREATE INDEX metric_buckets_age ON metric_buckets (resolution, ts);
 `,
+	// 9: SNS (storage.SNS). data is the JSON of the topic or
+	// subscription; due_at in Unix nanoseconds.
+	`
+CREATE TABLE sns_topics (
+	arn        TEXT PRIMARY KEY,
+	account_id TEXT NOT NULL,
+	region     TEXT NOT NULL,
+	data       TEXT NOT NULL
+);
+CREATE INDEX sns_topics_account ON sns_topics (account_id, region, arn);
+CREATE TABLE sns_subscriptions (
+	arn        TEXT PRIMARY KEY,
+	topic_arn  TEXT NOT NULL REFERENCES sns_topics (arn) ON DELETE CASCADE,
+	account_id TEXT NOT NULL,
+	region     TEXT NOT NULL,
+	protocol   TEXT NOT NULL,
+	endpoint   TEXT NOT NULL,
+	data       TEXT NOT NULL,
+	UNIQUE (topic_arn, protocol, endpoint)
+);
+CREATE INDEX sns_subscriptions_account ON sns_subscriptions (account_id, region, arn);
+CREATE TABLE sns_deliveries (
+	id               INTEGER PRIMARY KEY AUTOINCREMENT,
+	topic_arn        TEXT NOT NULL,
+	subscription_arn TEXT NOT NULL REFERENCES sns_subscriptions (arn) ON DELETE CASCADE,
+	due_at           INTEGER NOT NULL,
+	attempts         INTEGER NOT NULL,
+	payload          BLOB NOT NULL
+);
+CREATE INDEX sns_deliveries_due ON sns_deliveries (due_at, id);
+CREATE INDEX sns_deliveries_subscription ON sns_deliveries (subscription_arn);
+`,
 }
 
 // migrate brings the schema up to date.
