@@ -289,6 +289,17 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	deliver := delivery.New(delivery.Options{
 		Store: store, Buckets: s.archive, Keys: s.TrailKeys, Holder: cfg.NodeID,
 		Interval: cfg.DeliveryInterval, DigestInterval: cfg.DigestInterval, Now: cfg.Now, Logger: cfg.Logger,
+		Notify: func(ctx context.Context, account, topicARN, message string) error {
+			// CloudTrail publishes as the service, in the topic's region.
+			a, err := trailwatch.ParseARN(topicARN)
+			if err != nil {
+				return err
+			}
+			ctx = trailwatch.NewContextWithCaller(ctx, &trailwatch.Caller{AccountID: account, Type: trailwatch.PrincipalRoot,
+				PrincipalID: account, ARN: trailwatch.RootARN(account), Region: a.Region})
+			_, err = snsSvc.Publish(ctx, &sns.PublishInput{TopicArn: topicARN, Message: message})
+			return err
+		},
 	})
 	s.wg.Add(1)
 	go func() {

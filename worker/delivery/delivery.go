@@ -69,6 +69,10 @@ type Options struct {
 	// Keys signs digests; without it trails with log file validation get
 	// a digest delivery error.
 	Keys Signer
+	// Notify, when set, publishes message to the SNS topic topicARN on
+	// behalf of account: a trail with a topic announces each delivery
+	// (reference/cloudtrail.md §6.2).
+	Notify func(ctx context.Context, account, topicARN, message string) error
 	// Interval is the time between passes; 0 means DefaultInterval.
 	Interval time.Duration
 	// DigestInterval is the period each digest covers; 0 means
@@ -354,7 +358,7 @@ func (w *Worker) execute(ctx context.Context, t *trailwatch.Trail, p *plan, now 
 			return fmt.Errorf("deliver to bucket %s: %w", t.S3BucketName, err)
 		}
 	}
-	return w.update(ctx, t, func(tr *trailwatch.Trail, s *state) error {
+	err = w.update(ctx, t, func(tr *trailwatch.Trail, s *state) error {
 		if s.Plan == nil || *s.Plan != *p {
 			return errStale
 		}
@@ -370,6 +374,38 @@ func (w *Worker) execute(ctx context.Context, t *trailwatch.Trail, p *plan, now 
 		}
 		return nil
 	})
+	if err != nil || len(refs) == 0 || t.SnsTopicARN == "" || w.opts.Notify == nil {
+		return err
+	}
+	w.notify(ctx, t, refs, now)
+	return nil
+}
+
+// notify announces delivered log files on the trail's topic:
+// {"s3Bucket":…,"s3ObjectKey":[…]} (reference/cloudtrail.md §6.2). A
+// failed notification is reported in GetTrailStatus and not retried; the
+// files are delivered all the same.
+func (w *Worker) notify(ctx context.Context, t *trailwatch.Trail, refs []trailfile.LogFileRef, now time.Time) {
+	msg := struct {
+		S3Bucket    string   `json:"s3Bucket"`
+		S3ObjectKey []string `json:"s3ObjectKey"`
+	}{S3Bucket: t.S3BucketName}
+	for _, r := range refs {
+		msg.S3ObjectKey = append(msg.S3ObjectKey, r.S3Object)
+	}
+	b, _ := json.Marshal(msg)
+	err := w.opts.Notify(ctx, t.AccountID, t.SnsTopicARN, string(b))
+	w.recordFailure(ctx, t, now, func(d *trailwatch.TrailDelivery) {
+		d.LatestNotificationAttemptTime = now
+		if err != nil {
+			d.LatestNotificationError = deliveryError(err)
+			return
+		}
+		d.LatestNotificationTime, d.LatestNotificationError = now, ""
+	})
+	if err != nil {
+		w.opts.Logger.Warn("trail delivery notification failed", "trail", t.ARN(), "topic", t.SnsTopicARN, "err", err)
+	}
 }
 
 // chain returns the chain of region, starting one at start if there is
@@ -549,7 +585,8 @@ func (w *Worker) writeDigest(ctx context.Context, t *trailwatch.Trail, region st
 	return signed.Previous(t.S3BucketName, dkey), nil
 }
 
-// recordFailure notes a failed attempt in the trail's status.
+// recordFailure records an attempt (usually a failed one) in the trail's
+// status.
 func (w *Worker) recordFailure(ctx context.Context, t *trailwatch.Trail, now time.Time, fn func(*trailwatch.TrailDelivery)) {
 	if err := w.opts.Store.Trails().UpdateTrailDelivery(ctx, t.AccountID, t.HomeRegion, t.Name, fn); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		w.opts.Logger.Warn("record trail delivery failure", "trail", t.ARN(), "err", err)

@@ -495,3 +495,55 @@ func TestValidationOffAndOn(t *testing.T) {
 		t.Errorf("final digest ends at %s, want when validation was found off (11:30:00)", ends[1])
 	}
 }
+
+// TestDeliveryNotification: a trail with an SNS topic announces its log
+// files there, and GetTrailStatus shows the notification's outcome.
+func TestDeliveryNotification(t *testing.T) {
+	f := newFixture(t)
+	var got []string
+	fail := false
+	f.w = delivery.New(delivery.Options{Store: f.db, Buckets: f.store, Keys: oneKey{f.key}, Now: func() time.Time { return f.now },
+		Notify: func(_ context.Context, account, topic, msg string) error {
+			if fail {
+				return errors.New("topic unreachable")
+			}
+			got = append(got, account+" "+topic+" "+msg)
+			return nil
+		}})
+	topic := "arn:aws:sns:us-east-1:" + acct + ":trail-news"
+	f.trail(t, "n", func(tr *trailwatch.Trail) { tr.SnsTopicARN = topic })
+	f.now = t0.Add(time.Second)
+	f.put(t, acct+"/us-east-1/w")
+	f.now = t0.Add(time.Minute)
+	if err := f.w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	files := f.delivered(t)
+	if len(got) != 1 || len(files) != 1 {
+		t.Fatalf("notifications %v for files %v", got, files)
+	}
+	for key := range files {
+		want := acct + " " + topic + ` {"s3Bucket":"trail-bucket","s3ObjectKey":["` + key + `"]}`
+		if got[0] != want {
+			t.Errorf("notification %s, want %s", got[0], want)
+		}
+	}
+	tr, _ := f.db.Trails().GetTrail(ctx, acct, home, "n")
+	if !tr.Delivery.LatestNotificationTime.Equal(f.now) || tr.Delivery.LatestNotificationError != "" {
+		t.Errorf("status after a notification: %+v", tr.Delivery)
+	}
+	fail = true
+	f.now = t0.Add(2 * time.Minute)
+	f.put(t, acct+"/us-east-1/w")
+	f.now = t0.Add(3 * time.Minute)
+	if err := f.w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ = f.db.Trails().GetTrail(ctx, acct, home, "n")
+	if tr.Delivery.LatestNotificationError == "" || !tr.Delivery.LatestNotificationAttemptTime.Equal(f.now) {
+		t.Errorf("status after a failed notification: %+v", tr.Delivery)
+	}
+	if len(f.delivered(t)) != 2 {
+		t.Errorf("a failed notification held back delivery")
+	}
+}
