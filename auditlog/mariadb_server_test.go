@@ -157,7 +157,9 @@ DELETE FROM orders WHERE id = 2;`)...)
 	if e.User != "app" || e.ClientHost != "127.0.0.1" || e.ResultCode != "1045" {
 		t.Errorf("failed login: %+v", e)
 	}
-	find("app login", func(e *Event) bool { return e.Operation == OpConnect && e.User == "app" && e.Database == "shop" && e.ResultCode == "0" })
+	find("app login", func(e *Event) bool {
+		return e.Operation == OpConnect && e.User == "app" && e.Database == "shop" && e.ResultCode == "0"
+	})
 	find("logout", func(e *Event) bool { return e.Operation == OpDisconnect && e.User == "app" })
 	find("CREATE TABLE", func(e *Event) bool {
 		return e.Operation == OpQueryDDL && strings.HasPrefix(e.Statement, "CREATE TABLE orders") && e.ResultCode == "0"
@@ -171,9 +173,13 @@ DELETE FROM orders WHERE id = 2;`)...)
 	})
 	find("table read event", func(e *Event) bool { return e.Operation == OpTable && e.Command == "READ" && e.Database == "shop" })
 	find("table write event", func(e *Event) bool { return e.Operation == OpTable && e.Command == "WRITE" && e.Object == "orders" })
-	find("DELETE", func(e *Event) bool { return e.Operation == OpQueryDML && e.Statement == "DELETE FROM orders WHERE id = 2" })
+	find("DELETE", func(e *Event) bool {
+		return e.Operation == OpQueryDML && e.Statement == "DELETE FROM orders WHERE id = 2"
+	})
 	find("error 1146", func(e *Event) bool { return e.ResultCode == "1146" && e.Statement == "SELECT * FROM nosuchtable" })
-	find("GRANT", func(e *Event) bool { return e.Operation == OpQueryDCL && strings.HasPrefix(e.Statement, "GRANT SELECT ON shop.*") })
+	find("GRANT", func(e *Event) bool {
+		return e.Operation == OpQueryDCL && strings.HasPrefix(e.Statement, "GRANT SELECT ON shop.*")
+	})
 	find("CREATE USER, password masked", func(e *Event) bool {
 		return e.Operation == OpQueryDCL && e.Statement == "CREATE USER 'bob'@'127.0.0.1' IDENTIFIED BY *****"
 	})
