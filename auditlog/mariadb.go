@@ -151,7 +151,7 @@ func parseMariaDBBody(s, format string) (*Event, error) {
 		// query, so its end is the last quote, which must be followed by
 		// a comma and the error code.
 		comma := strings.LastIndexByte(s, ',')
-		if len(s) < 2 || s[0] != '\'' || comma < 1 || s[comma-1] != '\'' || comma == 0 {
+		if comma < 2 || s[0] != '\'' || s[comma-1] != '\'' {
 			return nil, syntaxError(format, "QUERY object is not a quoted statement followed by an error code")
 		}
 		e.Statement = unescapeMariaDB(s[1 : comma-1])

@@ -62,7 +62,7 @@ func parseSyslog5424(s string) (syslogHeader, error) {
 	case strings.HasPrefix(s, "-"):
 		s = s[1:]
 	case strings.HasPrefix(s, "["):
-		inValue := false
+		inValue, closed := false, false
 		i := 0
 	loop:
 		for ; i < len(s); i++ {
@@ -74,9 +74,13 @@ func parseSyslog5424(s string) (syslogHeader, error) {
 			case !inValue && c == ']':
 				if i+1 == len(s) || s[i+1] != '[' {
 					i++
+					closed = true
 					break loop
 				}
 			}
+		}
+		if !closed {
+			return h, errors.New("unterminated RFC 5424 structured data")
 		}
 		s = s[i:]
 	default:
