@@ -107,10 +107,15 @@ func (f *Filter) userMatch(user string) bool {
 // QUERY_DML_NO_SELECT leaves out.
 func isSelect(e *Event) bool {
 	switch e.Source {
-	case SourceMariaDB:
+	case SourceMariaDB, SourceMySQLJSON:
 		return !mariaDBDMLNoSelect(e.Statement)
 	case SourcePostgres:
 		return e.AuditClass == "READ"
+	case SourceMongoDB:
+		return mongoReads[e.AuditClass]
 	}
-	return e.AuditClass == "READ" || strings.EqualFold(e.Command, "select") || strings.EqualFold(e.Command, "find")
+	return false
 }
+
+// mongoReads are the authCheck commands that only read.
+var mongoReads = map[string]bool{"find": true, "aggregate": true, "count": true, "distinct": true, "getMore": true}

@@ -14,6 +14,9 @@ func TestFilter(t *testing.T) {
 	ddl, dcl, other, table := ev(OpQueryDDL, "bob", "CREATE TABLE t (a int)"), ev(OpQueryDCL, "bob", "GRANT ALL ON *.* TO x"), ev(OpQuery, "bob", "SHOW TABLES"), ev(OpTable, "bob", "")
 	pgRead, pgWrite, msg := pg(OpQueryDML, "READ", "bob"), pg(OpQueryDML, "WRITE", "bob"), pg(OpMessage, "", "")
 	aliceSel := ev(OpQueryDML, "alice", "SELECT 1")
+	myIns := &Event{Source: SourceMySQLJSON, Operation: OpQueryDML, Statement: "INSERT INTO t VALUES (1)"}
+	mongoFind := &Event{Source: SourceMongoDB, Operation: OpQueryDML, AuditClass: "find"}
+	mongoIns := &Event{Source: SourceMongoDB, Operation: OpQueryDML, AuditClass: "insert"}
 	aliceFailed := ev(OpFailedConnect, "alice", "")
 
 	for _, tc := range []struct {
@@ -25,7 +28,7 @@ func TestFilter(t *testing.T) {
 		{"QUERY", "", "", []*Event{sel, ins, ddl, dcl, other, pgRead}, []*Event{connect, table, msg}},
 		{"QUERY_DDL", "", "", []*Event{ddl}, []*Event{sel, dcl, other, connect}},
 		{"query_dml", "", "", []*Event{sel, ins, pgRead, pgWrite}, []*Event{ddl, dcl, other}},
-		{"QUERY_DML_NO_SELECT", "", "", []*Event{ins, pgWrite}, []*Event{sel, pgRead, ddl}},
+		{"QUERY_DML_NO_SELECT", "", "", []*Event{ins, pgWrite, myIns, mongoIns}, []*Event{sel, pgRead, ddl, mongoFind}},
 		{"QUERY_DCL,TABLE", "", "", []*Event{dcl, table}, []*Event{ddl, sel, connect}},
 		{"MESSAGE", "", "", []*Event{msg}, []*Event{sel, connect}},
 		// Users: incl wins over excl; connection events are never user-filtered.
