@@ -1,0 +1,5 @@
+package auditlog
+
+import "syscall"
+
+const syscallTERM = syscall.SIGTERM
