@@ -28,13 +28,15 @@ const (
 // trail's state. A replayed plan first checks which of its batches the
 // stream already holds: PutLogEvents is not idempotent, and a batch is
 // stored whole or not at all.
-func (w *Worker) deliverLogs(ctx context.Context, t *trailwatch.Trail, st *state, now time.Time) error {
+//
+// It reports whether a full plan was delivered, so more may be waiting.
+func (w *Worker) deliverLogs(ctx context.Context, t *trailwatch.Trail, st *state, now time.Time) (more bool, err error) {
 	if t.CloudWatchLogsLogGroupARN == "" {
-		return nil
+		return false, nil
 	}
 	group, account, region, err := parseLogGroupARN(t.CloudWatchLogsLogGroupARN)
 	if err != nil {
-		return w.logsFailed(ctx, t, now, "InvalidCloudWatchLogsLogGroupArn", err)
+		return false, w.logsFailed(ctx, t, now, "InvalidCloudWatchLogsLogGroupArn", err)
 	}
 	var c cwlState
 	if err := w.update(ctx, t, func(tr *trailwatch.Trail, s *state) error {
@@ -45,14 +47,15 @@ func (w *Worker) deliverLogs(ctx context.Context, t *trailwatch.Trail, st *state
 		c = *s.CWL
 		return errKeep
 	}); err != nil {
-		return err
+		return false, err
 	}
 	replay := c.Plan != nil
 	if c.Plan == nil && (t.IsLogging || !t.StopLoggingTime.IsZero()) {
-		p, err := w.plan(ctx, c.Cursor, now)
+		p, full, err := w.plan(ctx, c.Cursor, now)
 		if err != nil || p == nil {
-			return err
+			return false, err
 		}
+		more = full
 		if err := w.update(ctx, t, func(_ *trailwatch.Trail, s *state) error {
 			if s.CWL == nil || s.CWL.Plan != nil || s.CWL.Cursor != c.Cursor {
 				return errStale
@@ -60,44 +63,44 @@ func (w *Worker) deliverLogs(ctx context.Context, t *trailwatch.Trail, st *state
 			s.CWL.Plan = p
 			return nil
 		}); err != nil {
-			return err
+			return false, err
 		}
 		c.Plan = p
 	}
 	if c.Plan == nil {
-		return nil
+		return false, nil
 	}
 	files, err := w.files(ctx, t, c.Plan)
 	if err != nil {
-		return err
+		return false, err
 	}
 	logs := w.opts.Store.Logs()
 	for _, f := range files {
 		stream := t.AccountID + "_CloudTrail_" + f.region
 		err := logs.CreateLogStream(ctx, account, region, group, trailwatch.LogStream{Name: stream, CreatedAt: now})
 		if errors.Is(err, storage.ErrNotFound) {
-			return w.logsFailed(ctx, t, now, "LogGroupDoesNotExist", fmt.Errorf("log group %s: %w", group, err))
+			return false, w.logsFailed(ctx, t, now, "LogGroupDoesNotExist", fmt.Errorf("log group %s: %w", group, err))
 		}
 		if err != nil && !errors.Is(err, storage.ErrExists) {
-			return w.logsFailed(ctx, t, now, "InternalFailure", err)
+			return false, w.logsFailed(ctx, t, now, "InternalFailure", err)
 		}
 		for _, batch := range logBatches(f.records) {
 			if replay {
 				done, err := w.holds(ctx, account, region, group, stream, batch)
 				if err != nil {
-					return w.logsFailed(ctx, t, now, "InternalFailure", err)
+					return false, w.logsFailed(ctx, t, now, "InternalFailure", err)
 				}
 				if done {
 					continue
 				}
 			}
 			if _, err := logs.PutLogEvents(ctx, account, region, group, stream, now.UnixMilli(), batch); err != nil {
-				return w.logsFailed(ctx, t, now, "InternalFailure", err)
+				return false, w.logsFailed(ctx, t, now, "InternalFailure", err)
 			}
 		}
 	}
 	p := c.Plan
-	return w.update(ctx, t, func(tr *trailwatch.Trail, s *state) error {
+	return more, w.update(ctx, t, func(tr *trailwatch.Trail, s *state) error {
 		if s.CWL == nil || s.CWL.Plan == nil || *s.CWL.Plan != *p {
 			return errStale
 		}

@@ -47,6 +47,8 @@ const (
 	// planChunks bounds the stored chunks one pass delivers for a trail
 	// (at most eventindex.ChunkSlots events each).
 	planChunks = 1024
+	// maxRounds bounds the plans one pass delivers for a trail.
+	maxRounds = 16
 	// maxFileRecords bounds the records of one log file, far below
 	// CloudTrail's 50 MB per file for records of a few KB.
 	maxFileRecords = 5000
@@ -258,42 +260,57 @@ func (w *Worker) deliverTrail(ctx context.Context, t *trailwatch.Trail) error {
 	}
 	now := w.opts.Now().UTC()
 	// Deliver what logging covered: while logging, and after StopLogging
-	// what was stored before it.
-	if st.Plan == nil && (t.IsLogging || !t.StopLoggingTime.IsZero()) {
-		p, err := w.plan(ctx, st.Cursor, now)
-		if err != nil {
-			return err
-		}
-		if p != nil {
-			if err := w.update(ctx, t, func(_ *trailwatch.Trail, s *state) error {
-				if s.Plan != nil || s.Cursor != st.Cursor {
-					return errStale
-				}
-				s.Plan = p
-				return nil
-			}); err != nil {
+	// what was stored before it. A plan covers at most planChunks chunks;
+	// a busy trail gets several in one pass, so that delivery keeps up.
+	for round := 0; round < maxRounds; round++ {
+		more := false
+		if st.Plan == nil && (t.IsLogging || !t.StopLoggingTime.IsZero()) {
+			p, full, err := w.plan(ctx, st.Cursor, now)
+			if err != nil {
 				return err
 			}
-			st.Plan = p
+			if p != nil {
+				if err := w.update(ctx, t, func(_ *trailwatch.Trail, s *state) error {
+					if s.Plan != nil || s.Cursor != st.Cursor {
+						return errStale
+					}
+					s.Plan = p
+					return nil
+				}); err != nil {
+					return err
+				}
+				st.Plan, more = p, full
+			}
 		}
-	}
-	if st.Plan != nil {
+		if st.Plan == nil {
+			break
+		}
 		if err := w.execute(ctx, t, st.Plan, now); err != nil {
 			return err
+		}
+		st.Cursor, st.Plan = st.Plan.To, nil
+		if !more {
+			break
 		}
 	}
 	if err := w.digests(ctx, t, now); err != nil {
 		return err
 	}
-	return w.deliverLogs(ctx, t, &st, now)
+	for round := 0; round < maxRounds; round++ {
+		more, err := w.deliverLogs(ctx, t, &st, now)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
 }
 
 // plan chooses the chunks after cursor to deliver: those up to the first
 // missing id that is still within the grace period.
-func (w *Worker) plan(ctx context.Context, cursor int64, now time.Time) (*plan, error) {
+func (w *Worker) plan(ctx context.Context, cursor int64, now time.Time) (p *plan, full bool, err error) {
 	chunks, err := w.opts.Store.Events().ReadEventChunks(ctx, cursor, planChunks)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	to := cursor
 	w.mu.Lock()
@@ -313,9 +330,11 @@ func (w *Worker) plan(ctx context.Context, cursor int64, now time.Time) (*plan, 
 	}
 	w.mu.Unlock()
 	if to == cursor {
-		return nil, nil
+		return nil, false, nil
 	}
-	return &plan{From: cursor, To: to, At: now.Truncate(time.Second)}, nil
+	// Full: every chunk read is planned and there may be more after them.
+	full = len(chunks) == planChunks && to == chunks[len(chunks)-1].ID
+	return &plan{From: cursor, To: to, At: now.Truncate(time.Second)}, full, nil
 }
 
 // file is one log file of a plan.
