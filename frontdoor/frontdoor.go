@@ -120,7 +120,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // c.output or c.err.
 func (h *Handler) serve(c *call) {
 	r := c.r
-	scope, scopeErr := sigv4.ParseScope(r)
+	parsed := sigv4.Parse(r)
+	scope, scopeErr := parsed.Scope()
 	c.scope = scope
 	c.rt = h.services.classify(r, scope.Service)
 	c.codec = codecFor(c.rt)
@@ -151,7 +152,7 @@ func (h *Handler) serve(c *call) {
 
 	// Authenticate before saying anything about operations.
 	v := sigv4.Verifier{Lookup: h.lookupSecret(c), Now: h.opt.Now, Skew: h.opt.ClockSkew}
-	if _, err := v.Verify(r.Context(), r, body); err != nil {
+	if _, err := v.VerifyParsed(r.Context(), r, parsed, body); err != nil {
 		c.err = authError(c.rt.protocol, err)
 		return
 	}

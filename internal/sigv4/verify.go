@@ -46,13 +46,18 @@ type Verifier struct {
 // ErrUnknownKey is returned wrapped and is not an *Error: the front door
 // answers it as an internal failure.
 func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Scope, error) {
+	return v.VerifyParsed(ctx, r, Parse(r), body)
+}
+
+// VerifyParsed is Verify for a request already parsed with Parse.
+func (v *Verifier) VerifyParsed(ctx context.Context, r *http.Request, parsed *Parsed, body []byte) (Scope, error) {
 	if v.Lookup == nil {
 		return Scope{}, errors.New("sigv4: verifier has no key lookup")
 	}
-	a, err := parse(r)
-	if err != nil {
-		return Scope{}, err
+	if parsed.err != nil {
+		return Scope{}, parsed.err
 	}
+	a := parsed.a
 	if err := v.checkTime(a); err != nil {
 		return Scope{}, err
 	}
