@@ -50,6 +50,8 @@ type Agent struct {
 	spoolSize int64 // bytes in every segment
 	wake      chan struct{}
 	lastSize  map[string]int64 // source file sizes at the last poll (tail goroutine only)
+	readBuf   []byte           // tail goroutine only
+	shipBuf   []byte           // ship goroutine only
 }
 
 // spoolSegmentBytes is when the spool moves on to a new segment file, so
@@ -280,7 +282,10 @@ func (a *Agent) drain(src *Source, p *parser, statePath, readPath string, fs *fi
 		return err
 	}
 	defer f.Close()
-	buf := make([]byte, readChunk)
+	if a.readBuf == nil {
+		a.readBuf = make([]byte, readChunk)
+	}
+	buf := a.readBuf
 	for {
 		if a.spoolFull() {
 			// Bounded buffer: the source files keep the rest.

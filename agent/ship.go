@@ -131,7 +131,10 @@ func (a *Agent) shipOnce(ctx context.Context) (bool, error) {
 	}
 	var data []byte
 	if f != nil {
-		buf := make([]byte, shipWindow)
+		if a.shipBuf == nil {
+			a.shipBuf = make([]byte, shipWindow)
+		}
+		buf := a.shipBuf
 		n, err := f.ReadAt(buf, off)
 		f.Close()
 		if err != nil && err != io.EOF {
