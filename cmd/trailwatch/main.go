@@ -4,6 +4,7 @@
 //	trailwatch admin    manage accounts
 //	trailwatch load     drive a server with a generated log workload
 //	trailwatch validate check a trail's archive offline, as validate-logs does
+//	trailwatch agent    tail database audit logs and ship them to CloudWatch Logs
 package main
 
 import (
@@ -22,6 +23,7 @@ commands:
   admin    manage accounts (create-account, list-accounts)
   load     ingest a generated log corpus and time FilterLogEvents
   validate check a trail's digest and log files offline (like aws cloudtrail validate-logs)
+  agent    tail database audit logs and ship them with PutLogEvents (--config FILE)
 
 Run "trailwatch <command> -h" for a command's flags.
 `
@@ -39,6 +41,8 @@ func main() {
 		err = runServer(ctx, os.Args[2:])
 	case "admin":
 		err = runAdmin(ctx, os.Args[2:])
+	case "agent":
+		err = runAgent(ctx, os.Args[2:])
 	case "load":
 		err = runLoad(ctx, os.Args[2:])
 	case "validate":

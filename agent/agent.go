@@ -1,0 +1,455 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/trailwatch/trailwatch/auditlog"
+)
+
+// Stats counts what the agent did; every field is read atomically.
+type Stats struct {
+	Records  atomic.Int64 // records read from sources
+	Unparsed atomic.Int64 // records that did not parse, shipped as is
+	Filtered atomic.Int64 // records the source's filter left out
+	Shipped  atomic.Int64 // events PutLogEvents accepted
+	Rejected atomic.Int64 // events PutLogEvents rejected (too old, too new, expired)
+}
+
+// Agent tails the configured sources and ships their events.
+type Agent struct {
+	cfg    *Config
+	client *cwl.Client
+	logf   func(format string, args ...any)
+	Stats  Stats
+
+	parsers []*parser
+
+	mu        sync.Mutex // guards st, spool writing and spoolSize
+	st        *state
+	statePath string
+	spoolDir  string
+	writeSeg  int64
+	writeFile *os.File
+	writeSize int64 // bytes in the segment being written
+	spoolSize int64 // bytes in every segment
+	wake      chan struct{}
+	lastSize  map[string]int64 // source file sizes at the last poll (tail goroutine only)
+	readBuf   []byte           // tail goroutine only
+	shipBuf   []byte           // ship goroutine only
+}
+
+// spoolSegmentBytes is when the spool moves on to a new segment file, so
+// that shipped data can be deleted a segment at a time.
+const spoolSegmentBytes = 8 << 20
+
+// New prepares an agent: it opens the state directory and repairs a spool
+// segment cut short by a crash. client may be nil for DryRun.
+func New(cfg *Config, client *cwl.Client, logger *log.Logger) (*Agent, error) {
+	a := &Agent{cfg: cfg, client: client, wake: make(chan struct{}, 1), lastSize: map[string]int64{}}
+	if logger == nil {
+		logger = log.New(os.Stderr, "trailwatch agent: ", log.LstdFlags)
+	}
+	a.logf = logger.Printf
+	for i := range cfg.Sources {
+		p, err := newParser(&cfg.Sources[i])
+		if err != nil {
+			return nil, err
+		}
+		a.parsers = append(a.parsers, p)
+	}
+	a.statePath = filepath.Join(cfg.StateDir, "state.json")
+	a.spoolDir = filepath.Join(cfg.StateDir, "spool")
+	if err := os.MkdirAll(a.spoolDir, 0o700); err != nil {
+		return nil, err
+	}
+	st, err := loadState(a.statePath)
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", a.statePath, err)
+	}
+	a.st = st
+	segs, err := a.segments()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range segs {
+		fi, err := os.Stat(a.segPath(s))
+		if err != nil {
+			return nil, err
+		}
+		a.spoolSize += fi.Size()
+	}
+	a.writeSeg = st.SpoolSeg
+	if len(segs) > 0 && segs[len(segs)-1] > a.writeSeg {
+		a.writeSeg = segs[len(segs)-1]
+	}
+	if err := a.openWriteSegment(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *Agent) segPath(n int64) string {
+	return filepath.Join(a.spoolDir, fmt.Sprintf("%016d.spool", n))
+}
+
+func (a *Agent) segments() ([]int64, error) {
+	ents, err := os.ReadDir(a.spoolDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, e := range ents {
+		if n, ok := strings.CutSuffix(e.Name(), ".spool"); ok {
+			if v, err := strconv.ParseInt(n, 10, 64); err == nil {
+				out = append(out, v)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// openWriteSegment opens the segment being written, cutting off a last
+// line that a crash left half written: the source offsets in the state
+// were not moved past it, so it will be read again.
+func (a *Agent) openWriteSegment() error {
+	f, err := os.OpenFile(a.segPath(a.writeSeg), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	keep := int64(bytes.LastIndexByte(b, '\n') + 1)
+	if keep != int64(len(b)) {
+		if err := f.Truncate(keep); err != nil {
+			f.Close()
+			return err
+		}
+		a.spoolSize -= int64(len(b)) - keep
+	}
+	if _, err := f.Seek(keep, io.SeekStart); err != nil {
+		f.Close()
+		return err
+	}
+	a.writeFile, a.writeSize = f, keep
+	return nil
+}
+
+// Run tails and ships until ctx ends.
+func (a *Agent) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- a.tailLoop(ctx) }()
+	go func() { errc <- a.shipLoop(ctx) }()
+	err := <-errc
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	a.writeFile.Close()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func (a *Agent) tailLoop(ctx context.Context) error {
+	t := time.NewTicker(time.Duration(a.cfg.PollInterval))
+	defer t.Stop()
+	for {
+		if err := a.pollOnce(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// spoolRecord is one event on its way: where it goes, its time and the
+// message to ship.
+type spoolRecord struct {
+	group, stream string
+	ts            int64 // milliseconds since the epoch
+	msg           string
+}
+
+// pollOnce reads what is new in every source into the spool.
+func (a *Agent) pollOnce() error {
+	for i := range a.cfg.Sources {
+		src := &a.cfg.Sources[i]
+		matches, err := filepath.Glob(src.Path)
+		if err != nil {
+			return err
+		}
+		for _, path := range matches {
+			if err := a.pollFile(src, a.parsers[i], path); err != nil {
+				a.logf("%s: %v", path, err)
+			}
+		}
+	}
+	return nil
+}
+
+func fileID(fi os.FileInfo) (dev, ino uint64) {
+	if s, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(s.Dev), s.Ino
+	}
+	return 0, 0
+}
+
+// readChunk bounds how much of a file one poll takes, so the spool bound
+// is checked often.
+const readChunk = 4 << 20
+
+func (a *Agent) pollFile(src *Source, p *parser, path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	dev, ino := fileID(fi)
+	a.mu.Lock()
+	fs := a.st.Files[path]
+	a.mu.Unlock()
+	if fs != nil && (fs.Dev != dev || fs.Ino != ino) {
+		// Rotated by rename: finish the old file, wherever in the
+		// directory it now is, before starting the new one.
+		if old := findInode(filepath.Dir(path), fs.Dev, fs.Ino); old != "" {
+			if err := a.drain(src, p, path, old, fs, true, true); err != nil {
+				return err
+			}
+		} else {
+			a.logf("%s: rotated file (inode %d) is gone; lines after offset %d of it could not be read", path, fs.Ino, fs.Offset)
+		}
+		fs = nil
+	}
+	if fs == nil {
+		fs = &fileState{Dev: dev, Ino: ino}
+	} else if fi.Size() < fs.Offset {
+		// Truncated in place (copytruncate, or a manual truncate): the
+		// file starts again.
+		a.logf("%s: truncated (size %d < offset %d); reading from the start", path, fi.Size(), fs.Offset)
+		fs = &fileState{Dev: dev, Ino: ino}
+	}
+	idle := a.lastSize[path] == fi.Size()
+	a.lastSize[path] = fi.Size()
+	return a.drain(src, p, path, path, fs, idle, false)
+}
+
+// findInode returns the file in dir with the given identity.
+func findInode(dir string, dev, ino uint64) string {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if d, i := fileID(fi); d == dev && i == ino {
+			return filepath.Join(dir, e.Name())
+		}
+	}
+	return ""
+}
+
+// drain reads the file at readPath from fs.Offset and spools its records,
+// recording progress under statePath. final says the file will not grow
+// (it has been rotated away), so a last line without a newline is a record.
+func (a *Agent) drain(src *Source, p *parser, statePath, readPath string, fs *fileState, idle, final bool) error {
+	f, err := os.Open(readPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if a.readBuf == nil {
+		a.readBuf = make([]byte, readChunk)
+	}
+	buf := a.readBuf
+	for {
+		if a.spoolFull() {
+			// Bounded buffer: the source files keep the rest.
+			a.mu.Lock()
+			a.st.Files[statePath] = fs
+			a.mu.Unlock()
+			return nil
+		}
+		n, err := f.ReadAt(buf, fs.Offset)
+		if err != nil && err != io.EOF {
+			return err
+		}
+		data := buf[:n]
+		recs, used := a.frame(src, p, fs, data, idle && n < len(buf), final && n < len(buf))
+		if err := a.spoolAppend(statePath, recs, &fileState{Dev: fs.Dev, Ino: fs.Ino, Offset: fs.Offset + int64(used)}); err != nil {
+			return err
+		}
+		fs = &fileState{Dev: fs.Dev, Ino: fs.Ino, Offset: fs.Offset + int64(used)}
+		if n < len(buf) || used == 0 {
+			return nil
+		}
+	}
+}
+
+func (a *Agent) spoolFull() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.spoolSize >= a.cfg.BufferMaxBytes
+}
+
+// frame cuts data (starting at fs.Offset) into records and turns them into
+// spool records. It returns how many bytes the records took; the rest is
+// an incomplete record to be read again next time.
+//
+// A PostgreSQL stderr record is complete once the next line has begun, or
+// when idle says the file has not grown since the last poll (PostgreSQL
+// writes a record's lines in one write). final says the file will not grow
+// at all: a last line without a newline is then a record too.
+func (a *Agent) frame(src *Source, p *parser, fs *fileState, data []byte, idle, final bool) ([]spoolRecord, int) {
+	var recs []spoolRecord
+	used := 0
+	start := 0 // start of the record being assembled
+	emit := func(end int) {
+		rec := string(bytes.TrimSuffix(data[start:end], []byte("\n")))
+		rec = strings.TrimSuffix(rec, "\r")
+		if rec != "" {
+			if r, ok := a.event(src, p, rec, eventID(fs, fs.Offset+int64(start))); ok {
+				recs = append(recs, r)
+			}
+		}
+		start, used = end, end
+	}
+	pos := 0
+	for pos < len(data) {
+		nl := bytes.IndexByte(data[pos:], '\n')
+		if nl < 0 {
+			break
+		}
+		lineEnd := pos + nl + 1
+		switch p.format {
+		case FormatPostgresStderr:
+			// A line starting with a tab continues the record before it.
+			if pos > start && data[pos] != '\t' {
+				emit(pos)
+			}
+		case FormatPostgresCSV:
+			if auditlog.CSVRecordComplete(string(data[start:lineEnd])) {
+				pos = lineEnd
+				emit(lineEnd)
+				continue
+			}
+		default:
+			pos = lineEnd
+			emit(lineEnd)
+			continue
+		}
+		pos = lineEnd
+	}
+	if (idle || final) && pos > start && p.format == FormatPostgresStderr {
+		emit(pos)
+	}
+	if final && len(data) > start {
+		emit(len(data))
+	}
+	return recs, used
+}
+
+// shipped is the JSON shape of a parsed record: the auditlog event with
+// the id that makes repeats recognisable.
+type shipped struct {
+	EventID string `json:"eventId"`
+	*auditlog.Event
+}
+
+// unparsedEvent is what a record that does not parse becomes: the line
+// kept whole in raw, with why it did not parse.
+type unparsedEvent struct {
+	EventID    string `json:"eventId"`
+	Source     string `json:"source"`
+	Unparsed   bool   `json:"unparsed"`
+	ParseError string `json:"parseError"`
+	Raw        string `json:"raw"`
+}
+
+// event parses one record. The event id is the file identity and the
+// record's offset, the same however often the record is read.
+func (a *Agent) event(src *Source, p *parser, rec string, id string) (spoolRecord, bool) {
+	a.Stats.Records.Add(1)
+	r := spoolRecord{group: src.LogGroup, stream: src.LogStream}
+	e, err := p.parse(rec)
+	var b []byte
+	if err != nil {
+		a.Stats.Unparsed.Add(1)
+		r.ts = time.Now().UnixMilli()
+		b, _ = json.Marshal(unparsedEvent{EventID: id, Source: p.format, Unparsed: true, ParseError: err.Error(), Raw: rec})
+	} else {
+		if !p.filter.Match(e) {
+			a.Stats.Filtered.Add(1)
+			return r, false
+		}
+		r.ts = e.Time.UnixMilli()
+		b, _ = json.Marshal(shipped{EventID: id, Event: e})
+	}
+	r.msg = string(b)
+	return r, true
+}
+
+// eventID names a record by the device, inode and offset where it starts.
+func eventID(fs *fileState, off int64) string {
+	return strconv.FormatUint(fs.Dev, 16) + "-" + strconv.FormatUint(fs.Ino, 16) + "-" + strconv.FormatInt(off, 16)
+}
+
+// DryRun reads every source file from its start, as a first run would,
+// and writes each event the agent would ship to w, one JSON a line. It
+// touches neither the state nor the spool.
+func DryRun(cfg *Config, w io.Writer) (*Stats, error) {
+	a := &Agent{cfg: cfg, logf: func(string, ...any) {}}
+	for i := range cfg.Sources {
+		src := &cfg.Sources[i]
+		p, err := newParser(src)
+		if err != nil {
+			return nil, err
+		}
+		matches, err := filepath.Glob(src.Path)
+		if err != nil {
+			return nil, err
+		}
+		for _, path := range matches {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil, err
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				return nil, err
+			}
+			dev, ino := fileID(fi)
+			recs, _ := a.frame(src, p, &fileState{Dev: dev, Ino: ino}, data, true, true)
+			for _, r := range recs {
+				if _, err := fmt.Fprintf(w, "%s\n", r.msg); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return &a.Stats, nil
+}
