@@ -1,6 +1,7 @@
 // Package cloudwatch is the CloudWatch metrics service: PutMetricData,
 // GetMetricStatistics, GetMetricData and ListMetrics
-// (reference/cloudwatch-metrics.md §1–§8), served on the query, AWS JSON
+// (reference/cloudwatch-metrics.md §1–§8), and metric alarms (§9–§13,
+// alarms.go and its neighbours; evaluation in package alarm), served on the query, AWS JSON
 // 1.0 and Smithy RPC v2 CBOR protocols at once. Data points are kept as
 // per-bucket aggregates with sketches (storage.Metrics, storage/metric_sketch.go).
 // No HTTP, no SQL.
