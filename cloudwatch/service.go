@@ -1,12 +1,14 @@
 // Package cloudwatch is the CloudWatch metrics service: PutMetricData,
 // GetMetricStatistics, GetMetricData and ListMetrics
-// (reference/cloudwatch-metrics.md §1–§8), served on the query, AWS JSON
+// (reference/cloudwatch-metrics.md §1–§8), and metric alarms (§9–§13,
+// alarms.go and its neighbours; evaluation in package alarm), served on the query, AWS JSON
 // 1.0 and Smithy RPC v2 CBOR protocols at once. Data points are kept as
 // per-bucket aggregates with sketches (storage.Metrics, storage/metric_sketch.go).
 // No HTTP, no SQL.
 package cloudwatch
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -19,6 +21,12 @@ import (
 type Options struct {
 	// Metrics holds metric data. Required.
 	Metrics storage.Metrics
+	// Alarms holds metric alarms and their history; nil leaves the alarm
+	// operations failing with an internal error.
+	Alarms storage.Alarms
+	// Publish sends an alarm notification to an SNS topic on behalf of
+	// the alarm's account; nil means SNS actions are not run.
+	Publish func(ctx context.Context, account, topicARN, subject, message string) error
 	// Now is the clock that judges timestamps; nil means time.Now.
 	Now func() time.Time
 }
@@ -27,6 +35,8 @@ type Options struct {
 // concurrent use.
 type Service struct {
 	metrics storage.Metrics
+	alarms  storage.Alarms
+	publish func(ctx context.Context, account, topicARN, subject, message string) error
 	now     func() time.Time
 }
 
@@ -38,7 +48,7 @@ func New(opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{metrics: opts.Metrics, now: opts.Now}
+	return &Service{metrics: opts.Metrics, alarms: opts.Alarms, publish: opts.Publish, now: opts.Now}
 }
 
 // Query error codes and the Smithy shapes JSON and CBOR clients get them
@@ -105,6 +115,14 @@ func (s *Service) API() *awsapi.Service {
 		awsapi.Op(awsapi.Def[GetMetricStatisticsInput, GetMetricStatisticsOutput]{Name: "GetMetricStatistics", ReadOnly: true, Handle: s.GetMetricStatistics}),
 		awsapi.Op(awsapi.Def[GetMetricDataInput, GetMetricDataOutput]{Name: "GetMetricData", ReadOnly: true, Handle: s.GetMetricData}),
 		awsapi.Op(awsapi.Def[ListMetricsInput, ListMetricsOutput]{Name: "ListMetrics", ReadOnly: true, Handle: s.ListMetrics}),
+		awsapi.Op(awsapi.Def[PutMetricAlarmInput, PutMetricAlarmOutput]{Name: "PutMetricAlarm", Handle: s.PutMetricAlarm}),
+		awsapi.Op(awsapi.Def[DescribeAlarmsInput, DescribeAlarmsOutput]{Name: "DescribeAlarms", ReadOnly: true, Handle: s.DescribeAlarms}),
+		awsapi.Op(awsapi.Def[DescribeAlarmsForMetricInput, DescribeAlarmsForMetricOutput]{Name: "DescribeAlarmsForMetric", ReadOnly: true, Handle: s.DescribeAlarmsForMetric}),
+		awsapi.Op(awsapi.Def[DescribeAlarmHistoryInput, DescribeAlarmHistoryOutput]{Name: "DescribeAlarmHistory", ReadOnly: true, Handle: s.DescribeAlarmHistory}),
+		awsapi.Op(awsapi.Def[SetAlarmStateInput, SetAlarmStateOutput]{Name: "SetAlarmState", Handle: s.SetAlarmState}),
+		awsapi.Op(awsapi.Def[DeleteAlarmsInput, DeleteAlarmsOutput]{Name: "DeleteAlarms", Handle: s.DeleteAlarms}),
+		awsapi.Op(awsapi.Def[AlarmNamesInput, AlarmActionsOutput]{Name: "EnableAlarmActions", Handle: s.EnableAlarmActions}),
+		awsapi.Op(awsapi.Def[AlarmNamesInput, AlarmActionsOutput]{Name: "DisableAlarmActions", Handle: s.DisableAlarmActions}),
 	)
 }
 

@@ -39,6 +39,7 @@ type Store interface {
 	Channels() Channels
 	Metrics() Metrics
 	SNS() SNS
+	Alarms() Alarms
 	// Close waits for in-flight writes and releases the database.
 	Close() error
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/trailwatch/trailwatch/storage/sqlite"
 	"github.com/trailwatch/trailwatch/sts"
 	"github.com/trailwatch/trailwatch/trailkeys"
+	"github.com/trailwatch/trailwatch/worker/alarms"
 	"github.com/trailwatch/trailwatch/worker/delivery"
 	"github.com/trailwatch/trailwatch/worker/logretention"
 	"github.com/trailwatch/trailwatch/worker/retention"
@@ -104,6 +105,11 @@ type Config struct {
 	// SNSPollInterval is how often the SNS outbox is polled besides being
 	// woken by Publish; 0 means snsdelivery.DefaultInterval.
 	SNSPollInterval time.Duration
+	// AlarmInterval is how often CloudWatch alarms are evaluated; 0 means
+	// every minute (alarms.DefaultInterval). Negative leaves the worker
+	// stopped while the other workers run: passes are then made only by
+	// EvaluateAlarms, which tests drive.
+	AlarmInterval time.Duration
 	// NoWorkers leaves the background workers stopped (admin commands).
 	NoWorkers bool
 	// NodeID names this node in leases; defaults to host name and pid.
@@ -154,6 +160,7 @@ type Server struct {
 	CredentialsPath string
 
 	snsWorker *snsdelivery.Worker
+	alarms    *alarms.Worker
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // background workers
@@ -221,7 +228,6 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	ctSvc := cloudtrail.New(cloudtrail.Options{Events: store.Events(), Trails: store.Trails(), Channels: store.Channels(), Logs: store.Logs(), Buckets: router,
 		Now: cfg.Now, Retention: retain, PublicKeys: keys.PublicKeys})
 	logsSvc := logs.New(logs.Options{Logs: store.Logs(), Now: cfg.Now})
-	cwSvc := cloudwatch.New(cloudwatch.Options{Metrics: store.Metrics(), Now: cfg.Now})
 	ctDataSvc := cloudtraildata.New(cloudtraildata.Options{Channels: store.Channels(), Events: store.Events(), Now: cfg.Now})
 	s3Svc := s3api.New(s3api.Options{Store: router.Only(local)})
 
@@ -238,6 +244,21 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		Interval: cfg.SNSPollInterval, SMTP: cfg.SMTP, Now: cfg.Now, Logger: cfg.Logger})
 	snsSvc := sns.New(sns.Options{Store: store.SNS(), Signer: snsKey, PublicURL: publicURL, CertPath: SNSCertPath,
 		Wake: s.snsWorker.Wake, Now: cfg.Now})
+	cwSvc := cloudwatch.New(cloudwatch.Options{Metrics: store.Metrics(), Alarms: store.Alarms(), Now: cfg.Now,
+		Publish: func(ctx context.Context, account, topicARN, subject, message string) error {
+			// An alarm publishes on behalf of its account, in the topic's
+			// region, like trail delivery's Notify below.
+			a, err := trailwatch.ParseARN(topicARN)
+			if err != nil {
+				return err
+			}
+			ctx = trailwatch.NewContextWithCaller(ctx, &trailwatch.Caller{AccountID: account, Type: trailwatch.PrincipalRoot,
+				PrincipalID: account, ARN: trailwatch.RootARN(account), Region: a.Region})
+			_, err = snsSvc.Publish(ctx, &sns.PublishInput{TopicArn: topicARN, Subject: &subject, Message: message})
+			return err
+		}})
+	s.alarms = alarms.New(alarms.Options{Evaluator: cwSvc, Alarms: store.Alarms(), Leases: store.Leases(), Holder: cfg.NodeID,
+		Interval: max(cfg.AlarmInterval, 0), Now: cfg.Now, Logger: cfg.Logger})
 
 	s.recorder = frontdoor.NewRecorder(store.Events().PutEvents, 512)
 	s.handler = frontdoor.New(frontdoor.Options{
@@ -286,6 +307,15 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			cfg.Logger.Error("log retention worker stopped", "err", err)
 		}
 	}()
+	if cfg.AlarmInterval >= 0 {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.alarms.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+				cfg.Logger.Error("alarm evaluation worker stopped", "err", err)
+			}
+		}()
+	}
 	deliver := delivery.New(delivery.Options{
 		Store: store, Buckets: s.archive, Keys: s.TrailKeys, Holder: cfg.NodeID,
 		Interval: cfg.DeliveryInterval, DigestInterval: cfg.DigestInterval, Now: cfg.Now, Logger: cfg.Logger,
@@ -316,6 +346,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 	return s, nil
+}
+
+// EvaluateAlarms makes one alarm evaluation pass now, as the worker does
+// every minute; tests use it rather than wait.
+func (s *Server) EvaluateAlarms(ctx context.Context) (alarms.Pass, error) {
+	return s.alarms.RunOnce(ctx)
 }
 
 // SNSCounts returns a topic's delivery outcomes since the server started

@@ -392,6 +392,30 @@ CREATE TABLE sns_deliveries (
 CREATE INDEX sns_deliveries_due ON sns_deliveries (due_at, id);
 CREATE INDEX sns_deliveries_subscription ON sns_deliveries (subscription_arn);
 `,
+	// 10: CloudWatch alarms (storage.Alarms). data is the service's JSON
+	// record of the alarm; ts in Unix nanoseconds.
+	`
+CREATE TABLE cw_alarms (
+	account_id text NOT NULL,
+	region     text NOT NULL,
+	name       text COLLATE "C" NOT NULL,
+	data       bytea NOT NULL,
+	PRIMARY KEY (account_id, region, name)
+);
+CREATE TABLE cw_alarm_history (
+	id         bigserial PRIMARY KEY,
+	account_id text NOT NULL,
+	region     text NOT NULL,
+	alarm_name text NOT NULL,
+	alarm_type text NOT NULL,
+	ts         bigint NOT NULL,
+	item_type  text NOT NULL,
+	summary    text NOT NULL,
+	data       text NOT NULL
+);
+CREATE INDEX cw_alarm_history_account ON cw_alarm_history (account_id, region, ts, id);
+CREATE INDEX cw_alarm_history_age ON cw_alarm_history (ts);
+`,
 }
 
 // migrate brings the schema up to date in one transaction, holding the

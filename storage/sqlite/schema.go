@@ -385,6 +385,30 @@ CREATE TABLE sns_deliveries (
 CREATE INDEX sns_deliveries_due ON sns_deliveries (due_at, id);
 CREATE INDEX sns_deliveries_subscription ON sns_deliveries (subscription_arn);
 `,
+	// 10: CloudWatch alarms (storage.Alarms). data is the service's JSON
+	// record of the alarm; ts in Unix nanoseconds.
+	`
+CREATE TABLE cw_alarms (
+	account_id TEXT NOT NULL,
+	region     TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	data       BLOB NOT NULL,
+	PRIMARY KEY (account_id, region, name)
+) WITHOUT ROWID;
+CREATE TABLE cw_alarm_history (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	account_id TEXT NOT NULL,
+	region     TEXT NOT NULL,
+	alarm_name TEXT NOT NULL,
+	alarm_type TEXT NOT NULL,
+	ts         INTEGER NOT NULL,
+	item_type  TEXT NOT NULL,
+	summary    TEXT NOT NULL,
+	data       TEXT NOT NULL
+);
+CREATE INDEX cw_alarm_history_account ON cw_alarm_history (account_id, region, ts, id);
+CREATE INDEX cw_alarm_history_age ON cw_alarm_history (ts);
+`,
 }
 
 // migrate brings the schema up to date.

@@ -1,0 +1,314 @@
+package cloudwatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trailwatch/trailwatch/alarm"
+	"github.com/trailwatch/trailwatch/storage"
+)
+
+// EvaluateAlarms evaluates every alarm of every account at now with
+// alarm.Evaluate over the datapoints storage holds (§10), stores changed
+// states with their history and runs the actions. Alarms are evaluated
+// every minute whatever their period (§10.1). An alarm that fails to
+// evaluate does not stop the others; the first error is returned.
+func (s *Service) EvaluateAlarms(ctx context.Context, now time.Time) (evaluated, changed int, err error) {
+	store, err := s.alarmStore()
+	if err != nil {
+		return 0, 0, err
+	}
+	var (
+		after    storage.AlarmKey
+		firstErr error
+	)
+	for {
+		batch, err := store.AllAlarms(ctx, after, alarmPage)
+		if err != nil {
+			return evaluated, changed, err
+		}
+		for _, a := range batch {
+			after = storage.AlarmKey{Account: a.Account, Region: a.Region, Name: a.Name}
+			ch, err := s.evaluateAlarm(ctx, a, now)
+			if err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("evaluate alarm %s in %s/%s: %w", a.Name, a.Account, a.Region, err)
+				}
+				continue
+			}
+			evaluated++
+			if ch {
+				changed++
+			}
+		}
+		if len(batch) < alarmPage {
+			return evaluated, changed, firstErr
+		}
+	}
+}
+
+// errStale says the alarm changed between reading and writing it; the
+// next pass evaluates the new version.
+var errStale = errors.New("alarm changed during evaluation")
+
+func (s *Service) evaluateAlarm(ctx context.Context, a storage.StoredAlarm, now time.Time) (bool, error) {
+	rec, err := decodeAlarm(a.Data)
+	if err != nil {
+		return false, err
+	}
+	dps, err := s.alarmDatapoints(ctx, a.Account, a.Region, &rec.Def, now)
+	if err != nil {
+		return false, err
+	}
+	res := alarm.Evaluate(&rec.Def, rec.State, now, dps)
+	if !res.Changed {
+		return false, nil
+	}
+	var cur *alarmRecord
+	err = s.alarms.UpdateAlarm(ctx, a.Account, a.Region, a.Name, func(data []byte) ([]byte, error) {
+		r, err := decodeAlarm(data)
+		if err != nil {
+			return nil, err
+		}
+		// A PutMetricAlarm or SetAlarmState in between wins: the
+		// evaluation was made on what they replaced.
+		if !r.ConfigUpdated.Equal(rec.ConfigUpdated) || !r.State.UpdatedTimestamp.Equal(rec.State.UpdatedTimestamp) {
+			return nil, errStale
+		}
+		r.State = res.State
+		cur = r
+		return encodeAlarm(r), nil
+	})
+	if errors.Is(err, errStale) || errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, s.afterTransition(ctx, a.Account, a.Region, cur, res)
+}
+
+// alarmDatapoints computes the alarm's statistic for each period of its
+// evaluation range that has data. Data of every unit count when the alarm
+// names none.
+func (s *Service) alarmDatapoints(ctx context.Context, account, region string, def *alarm.Definition, now time.Time) ([]alarm.Datapoint, error) {
+	rg := alarm.EvaluationRange(def, now)
+	m := storage.Metric{Namespace: def.Namespace, Name: def.MetricName}
+	for _, d := range def.Dimensions {
+		m.Dimensions = append(m.Dimensions, storage.Dimension{Name: d.Name, Value: d.Value})
+	}
+	buckets, err := s.metrics.ReadMetric(ctx, account, region, m, rg.Start, rg.End)
+	if err != nil {
+		return nil, err
+	}
+	var ext storage.ExtendedStatistic
+	if def.ExtendedStatistic != "" {
+		var ok bool
+		if ext, ok = storage.ParseExtendedStatistic(def.ExtendedStatistic); !ok {
+			return nil, fmt.Errorf("bad extended statistic %q", def.ExtendedStatistic)
+		}
+	}
+	aggs := make([]*storage.Aggregate, rg.Slots)
+	for _, b := range buckets {
+		if def.Unit != "" && b.Unit != def.Unit {
+			continue
+		}
+		i := int(b.Time.Sub(rg.Start) / rg.Period)
+		if i < 0 || i >= rg.Slots {
+			continue
+		}
+		if aggs[i] == nil {
+			aggs[i] = &storage.Aggregate{}
+		}
+		aggs[i].Merge(b.Agg)
+	}
+	var out []alarm.Datapoint
+	for i, ag := range aggs {
+		if ag == nil || ag.SampleCount == 0 {
+			continue
+		}
+		dp := alarm.Datapoint{Timestamp: rg.Start.Add(time.Duration(i) * rg.Period), SampleCount: ag.SampleCount}
+		if def.ExtendedStatistic != "" {
+			v, ok := ext.Eval(*ag)
+			if !ok {
+				continue
+			}
+			dp.Value = v
+		} else {
+			dp.Value = basic(def.Statistic, *ag)
+		}
+		out = append(out, dp)
+	}
+	return out, nil
+}
+
+// afterTransition records a state change and runs its actions. Only SNS
+// actions can be run here; the others (EC2, Auto Scaling, Lambda, Systems
+// Manager) name resources trailwatch does not have and are recorded as
+// failed.
+func (s *Service) afterTransition(ctx context.Context, account, region string, rec *alarmRecord, res alarm.Result) error {
+	if res.History == nil {
+		return nil
+	}
+	h := res.History
+	items := []storage.AlarmHistoryRecord{{Account: account, Region: region, AlarmName: h.AlarmName, AlarmType: h.AlarmType,
+		Time: h.Timestamp, ItemType: h.HistoryItemType, Summary: h.HistorySummary, Data: h.HistoryData}}
+	if len(res.Actions) > 0 {
+		msg, subject := notification(account, region, rec, res)
+		for _, arn := range res.Actions {
+			err := fmt.Errorf("action %s is not supported by this server", arn)
+			if strings.HasPrefix(arn, "arn:aws:sns:") && s.publish != nil {
+				err = s.publish(ctx, account, arn, subject, msg)
+			}
+			items = append(items, actionHistory(account, region, rec, arn, msg, err, s.now().UTC()))
+		}
+	}
+	return s.alarms.AddAlarmHistory(ctx, items)
+}
+
+// actionHistory is the Action item of one executed action. The summary is
+// CloudWatch's "Successfully executed action <arn>"; the failure wording and
+// the HistoryData fields are unverified.
+func actionHistory(account, region string, rec *alarmRecord, arn, msg string, err error, now time.Time) storage.AlarmHistoryRecord {
+	data := map[string]any{"actionState": "Succeeded", "stateUpdateTimestamp": rec.State.UpdatedTimestamp.UnixMilli(),
+		"notificationResource": arn, "publishedMessage": msg}
+	summary := "Successfully executed action " + arn
+	if err != nil {
+		data = map[string]any{"actionState": "Failed", "stateUpdateTimestamp": rec.State.UpdatedTimestamp.UnixMilli(),
+			"notificationResource": arn, "error": err.Error()}
+		summary = "Failed to execute action " + arn
+	}
+	b, _ := json.Marshal(data)
+	return storage.AlarmHistoryRecord{Account: account, Region: region, AlarmName: rec.Def.Name, AlarmType: "MetricAlarm",
+		Time: now, ItemType: "Action", Summary: summary, Data: string(b)}
+}
+
+// regionNames are the long region names alarm notifications carry (§13.1).
+var regionNames = map[string]string{
+	"us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)",
+	"us-west-1": "US West (N. California)", "us-west-2": "US West (Oregon)",
+	"af-south-1": "Africa (Cape Town)", "ap-east-1": "Asia Pacific (Hong Kong)",
+	"ap-south-1": "Asia Pacific (Mumbai)", "ap-south-2": "Asia Pacific (Hyderabad)",
+	"ap-southeast-1": "Asia Pacific (Singapore)", "ap-southeast-2": "Asia Pacific (Sydney)",
+	"ap-southeast-3": "Asia Pacific (Jakarta)", "ap-southeast-4": "Asia Pacific (Melbourne)",
+	"ap-northeast-1": "Asia Pacific (Tokyo)", "ap-northeast-2": "Asia Pacific (Seoul)",
+	"ap-northeast-3": "Asia Pacific (Osaka)", "ca-central-1": "Canada (Central)",
+	"ca-west-1": "Canada West (Calgary)", "eu-central-1": "EU (Frankfurt)",
+	"eu-central-2": "EU (Zurich)", "eu-west-1": "EU (Ireland)", "eu-west-2": "EU (London)",
+	"eu-west-3": "EU (Paris)", "eu-north-1": "EU (Stockholm)", "eu-south-1": "EU (Milan)",
+	"eu-south-2": "EU (Spain)", "il-central-1": "Israel (Tel Aviv)",
+	"me-south-1": "Middle East (Bahrain)", "me-central-1": "Middle East (UAE)",
+	"sa-east-1": "South America (Sao Paulo)",
+}
+
+func regionName(r string) string {
+	if n, ok := regionNames[r]; ok {
+		return n
+	}
+	return r
+}
+
+func notifyDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000-0700") }
+
+// notification is the SNS message and subject of a state change (§13.1).
+// Field order follows AWS's recorded messages.
+func notification(account, region string, rec *alarmRecord, res alarm.Result) (msg, subject string) {
+	d := &rec.Def
+	type dim struct {
+		Value string `json:"value"`
+		Name  string `json:"name"`
+	}
+	type trigger struct {
+		MetricName                       string  `json:"MetricName"`
+		Namespace                        string  `json:"Namespace"`
+		StatisticType                    string  `json:"StatisticType"`
+		Statistic                        string  `json:"Statistic,omitempty"`
+		ExtendedStatistic                string  `json:"ExtendedStatistic,omitempty"`
+		Unit                             *string `json:"Unit"`
+		Dimensions                       []dim   `json:"Dimensions"`
+		Period                           int32   `json:"Period"`
+		EvaluationPeriods                int32   `json:"EvaluationPeriods"`
+		DatapointsToAlarm                int32   `json:"DatapointsToAlarm,omitempty"`
+		ComparisonOperator               string  `json:"ComparisonOperator"`
+		Threshold                        float64 `json:"Threshold"`
+		TreatMissingData                 string  `json:"TreatMissingData"`
+		EvaluateLowSampleCountPercentile string  `json:"EvaluateLowSampleCountPercentile"`
+	}
+	t := trigger{MetricName: d.MetricName, Namespace: d.Namespace, StatisticType: "Statistic", Dimensions: []dim{},
+		Period: d.Period, EvaluationPeriods: d.EvaluationPeriods, DatapointsToAlarm: d.DatapointsToAlarm,
+		ComparisonOperator: d.ComparisonOperator, Threshold: d.Threshold, TreatMissingData: d.TreatMissingData,
+		EvaluateLowSampleCountPercentile: d.EvaluateLowSampleCountPercentile}
+	if d.ExtendedStatistic != "" {
+		t.StatisticType, t.ExtendedStatistic = "ExtendedStatistic", d.ExtendedStatistic
+	} else {
+		t.Statistic = upperSnake(d.Statistic)
+	}
+	if d.Unit != "" {
+		t.Unit = &d.Unit
+	}
+	for _, x := range d.Dimensions {
+		t.Dimensions = append(t.Dimensions, dim{Value: x.Value, Name: x.Name})
+	}
+	old := ""
+	if res.History != nil {
+		// "Alarm updated from OLD to NEW"
+		if f := strings.Fields(res.History.HistorySummary); len(f) == 6 {
+			old = f[3]
+		}
+	}
+	body := struct {
+		AlarmName                          string   `json:"AlarmName"`
+		AlarmDescription                   *string  `json:"AlarmDescription"`
+		AWSAccountID                       string   `json:"AWSAccountId"`
+		AlarmConfigurationUpdatedTimestamp string   `json:"AlarmConfigurationUpdatedTimestamp"`
+		NewStateValue                      string   `json:"NewStateValue"`
+		NewStateReason                     string   `json:"NewStateReason"`
+		StateChangeTime                    string   `json:"StateChangeTime"`
+		Region                             string   `json:"Region"`
+		AlarmArn                           string   `json:"AlarmArn"`
+		OldStateValue                      string   `json:"OldStateValue"`
+		OKActions                          []string `json:"OKActions"`
+		AlarmActions                       []string `json:"AlarmActions"`
+		InsufficientDataActions            []string `json:"InsufficientDataActions"`
+		Trigger                            trigger  `json:"Trigger"`
+	}{
+		AlarmName: d.Name, AWSAccountID: account, AlarmConfigurationUpdatedTimestamp: notifyDate(rec.ConfigUpdated),
+		NewStateValue: string(res.State.Value), NewStateReason: res.State.Reason, StateChangeTime: notifyDate(res.State.UpdatedTimestamp),
+		Region: regionName(region), AlarmArn: d.ARN, OldStateValue: old,
+		OKActions: nonNil(d.OKActions), AlarmActions: nonNil(d.AlarmActions), InsufficientDataActions: nonNil(d.InsufficientDataActions),
+		Trigger: t,
+	}
+	if d.Description != "" {
+		body.AlarmDescription = &d.Description
+	}
+	// AWS writes <, > and & as they are.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(body); err != nil {
+		panic("BUG: cloudwatch: encode notification: " + err.Error())
+	}
+	subject = string(res.State.Value) + `: "` + d.Name + `" in ` + regionName(region)
+	// SNS subjects are at most 100 characters.
+	if r := []rune(subject); len(r) > 100 {
+		subject = string(r[:100])
+	}
+	return strings.TrimSuffix(b.String(), "\n"), subject
+}
+
+// upperSnake writes a statistic the way notifications do: SampleCount is
+// SAMPLE_COUNT.
+func upperSnake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
+}
