@@ -37,6 +37,7 @@ import (
 	"github.com/trailwatch/trailwatch/trailkeys"
 	"github.com/trailwatch/trailwatch/worker/delivery"
 	"github.com/trailwatch/trailwatch/worker/logretention"
+	"github.com/trailwatch/trailwatch/worker/metricretention"
 	"github.com/trailwatch/trailwatch/worker/retention"
 	"github.com/trailwatch/trailwatch/worker/snsdelivery"
 )
@@ -65,6 +66,9 @@ type Config struct {
 	// expired ones deleted; 0 = 1 minute. Compacting soon after ingestion
 	// keeps scans fast and storage near its compressed size.
 	LogMaintenanceInterval time.Duration
+	// MetricRetentionInterval is how often metric data is rolled up and
+	// deleted on AWS's schedule; 0 = metricretention.DefaultInterval.
+	MetricRetentionInterval time.Duration
 	// Root credentials of the default account; generated on first start
 	// when empty.
 	RootAccountID       string
@@ -284,6 +288,17 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.wg.Done()
 		if err := logRet.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
 			cfg.Logger.Error("log retention worker stopped", "err", err)
+		}
+	}()
+	metricRet := metricretention.New(metricretention.Options{
+		Metrics: store.Metrics(), Leases: store.Leases(), Holder: cfg.NodeID,
+		Interval: cfg.MetricRetentionInterval, Now: cfg.Now, Logger: cfg.Logger,
+	})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := metricRet.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+			cfg.Logger.Error("metric retention worker stopped", "err", err)
 		}
 	}()
 	deliver := delivery.New(delivery.Options{
