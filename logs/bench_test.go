@@ -131,3 +131,44 @@ func BenchmarkGetLogEvents(b *testing.B) {
 		}
 	}
 }
+
+// benchFilters are five metric filters of the kinds users put on a busy
+// group: a counting term with a default value, a common term, a JSON
+// comparison, a space-delimited pattern extracting its value, and a rare
+// term.
+var benchFilters = []*logs.PutMetricFilterInput{
+	{FilterName: "failed", FilterPattern: ptr(`FAILED_CONNECT`),
+		MetricTransformations: []logs.MetricTransformation{{MetricName: "Failed", MetricNamespace: "Bench", MetricValue: "1", DefaultValue: ptr(0.0)}}},
+	{FilterName: "get", FilterPattern: ptr(`GET`),
+		MetricTransformations: []logs.MetricTransformation{{MetricName: "Gets", MetricNamespace: "Bench", MetricValue: "1"}}},
+	{FilterName: "checkout5xx", FilterPattern: ptr(`{ $.http_status >= 500 && $.service = "checkout" }`),
+		MetricTransformations: []logs.MetricTransformation{{MetricName: "Checkout5xx", MetricNamespace: "Bench", MetricValue: "1"}}},
+	{FilterName: "bytes5xx", FilterPattern: ptr(`[ip, ident, user, ts, request, status = 5*, size, referer, agent, duration]`),
+		MetricTransformations: []logs.MetricTransformation{{MetricName: "Bytes5xx", MetricNamespace: "Bench", MetricValue: "$size", Unit: "Bytes"}}},
+	{FilterName: "rare", FilterPattern: ptr(`"` + logcorpus.Rare[0].Term + `"`),
+		MetricTransformations: []logs.MetricTransformation{{MetricName: "Rare", MetricNamespace: "Bench", MetricValue: "1", DefaultValue: ptr(0.0)}}},
+}
+
+// BenchmarkPutLogEventsMetricFilters is BenchmarkPutLogEvents on a group
+// without metric filters and on one with the five benchFilters, whose
+// output is stored with each batch: the cost metric filters add to
+// ingestion.
+func BenchmarkPutLogEventsMetricFilters(b *testing.B) {
+	for _, n := range []int{0, len(benchFilters)} {
+		b.Run(fmt.Sprintf("filters=%d", n), func(b *testing.B) {
+			f := newFixture(b)
+			MustGroup(b, f, rootA, "g")
+			MustStream(b, f, rootA, "g", "s")
+			for _, in := range benchFilters[:n] {
+				in.LogGroupName = "g"
+				must[logs.PutMetricFilterOutput](b, f, rootA, "PutMetricFilter", in)
+			}
+			in := &logs.PutLogEventsInput{LogGroupName: "g", LogStreamName: "s", LogEvents: corpusBatch(0, batchEvents)}
+			b.ResetTimer()
+			for b.Loop() {
+				must[logs.PutLogEventsOutput](b, f, rootA, "PutLogEvents", in)
+			}
+			b.ReportMetric(float64(b.N*batchEvents)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

@@ -38,6 +38,7 @@ import (
 	"github.com/trailwatch/trailwatch/worker/alarms"
 	"github.com/trailwatch/trailwatch/worker/delivery"
 	"github.com/trailwatch/trailwatch/worker/logretention"
+	"github.com/trailwatch/trailwatch/worker/metricretention"
 	"github.com/trailwatch/trailwatch/worker/retention"
 	"github.com/trailwatch/trailwatch/worker/snsdelivery"
 )
@@ -66,6 +67,9 @@ type Config struct {
 	// expired ones deleted; 0 = 1 minute. Compacting soon after ingestion
 	// keeps scans fast and storage near its compressed size.
 	LogMaintenanceInterval time.Duration
+	// MetricRetentionInterval is how often metric data is rolled up and
+	// deleted on AWS's schedule; 0 = metricretention.DefaultInterval.
+	MetricRetentionInterval time.Duration
 	// Root credentials of the default account; generated on first start
 	// when empty.
 	RootAccountID       string
@@ -316,6 +320,17 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			}
 		}()
 	}
+	metricRet := metricretention.New(metricretention.Options{
+		Metrics: store.Metrics(), Leases: store.Leases(), Holder: cfg.NodeID,
+		Interval: cfg.MetricRetentionInterval, Now: cfg.Now, Logger: cfg.Logger,
+	})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := metricRet.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+			cfg.Logger.Error("metric retention worker stopped", "err", err)
+		}
+	}()
 	deliver := delivery.New(delivery.Options{
 		Store: store, Buckets: s.archive, Keys: s.TrailKeys, Holder: cfg.NodeID,
 		Interval: cfg.DeliveryInterval, DigestInterval: cfg.DigestInterval, Now: cfg.Now, Logger: cfg.Logger,

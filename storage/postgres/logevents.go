@@ -11,6 +11,7 @@ import (
 	"github.com/trailwatch/trailwatch/storage/keyrange"
 	"github.com/trailwatch/trailwatch/storage/logscan"
 	"github.com/trailwatch/trailwatch/storage/logwrite"
+	"github.com/trailwatch/trailwatch/storage/metricfilter"
 )
 
 // PutLogEvents stores the batch as one chunk. The chunk is encoded before
@@ -30,6 +31,14 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 		return []trailwatch.LogEvent{}, nil
 	}
 
+	filters, err := s.groupFilters(ctx, gid)
+	if err != nil {
+		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
+	}
+	// The filters' output is computed before the write lock is taken and
+	// stored in the same transaction as the chunk: exactly once per event.
+	data := metricfilter.Apply(filters, events)
+
 	b := logwrite.NewBatch(stream, ingestionTime, events)
 	n := int64(len(events))
 	turn := s.db.seqs.Reserve(gid, next, n)
@@ -43,8 +52,11 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 	}
 	err = s.db.write(ctx, func(tx pgx.Tx) error {
 		took, err := putChunk(ctx, tx, gid, sid, ingestionTime, b)
-		if err != nil || took {
+		if err != nil {
 			return err
+		}
+		if took {
+			return putMetricRows(ctx, tx, account, region, data)
 		}
 		// Deleted, or another node stored a batch after the range was
 		// handed out: lock the group and take the next free range.
@@ -59,7 +71,10 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 		if err == nil && !took {
 			panic("BUG: a locked group refused the range it gave")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return putMetricRows(ctx, tx, account, region, data)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)

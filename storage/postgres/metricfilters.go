@@ -137,3 +137,31 @@ func (s logs) DeleteMetricFilter(ctx context.Context, account, region, group, na
 	}
 	return nil
 }
+
+// groupFilters returns the metric filters of group gid, for PutLogEvents
+// to apply: only what emitting needs.
+func (s logs) groupFilters(ctx context.Context, gid int64) ([]trailwatch.MetricFilter, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT name, pattern, transformations FROM log_metric_filters WHERE group_id = $1 ORDER BY name`, gid)
+	if err != nil {
+		return nil, fmt.Errorf("metric filters: %w", err)
+	}
+	defer rows.Close()
+	var out []trailwatch.MetricFilter
+	for rows.Next() {
+		var (
+			f     trailwatch.MetricFilter
+			trans string
+		)
+		if err := rows.Scan(&f.Name, &f.Pattern, &trans); err != nil {
+			return nil, fmt.Errorf("metric filters: %w", err)
+		}
+		if err := json.Unmarshal([]byte(trans), &f.Transformations); err != nil {
+			return nil, fmt.Errorf("metric filters: decode transformations of %s: %w", f.Name, err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("metric filters: %w", err)
+	}
+	return out, nil
+}

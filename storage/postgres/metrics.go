@@ -68,54 +68,58 @@ func mergeBucket(ctx context.Context, tx pgx.Tx, series int64, ts int64, res int
 }
 
 func (s metrics) PutMetricData(ctx context.Context, account, region string, data []storage.MetricDatum) error {
-	merged := storage.MergeBucketRows(data)
-	err := s.db.write(ctx, func(tx pgx.Tx) error {
-		type sk struct{ ns, name, dims string }
-		newest := map[sk]int64{}
-		for k := range merged {
-			key := sk{k.Namespace, k.Name, k.Dims}
-			newest[key] = max(newest[key], k.Time)
-		}
-		// Series rows are upserted in key order so concurrent batches
-		// take their row locks in the same order.
-		keys := make([]sk, 0, len(newest))
-		for k := range newest {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b sk) int {
-			if a.ns != b.ns {
-				return cmpStr(a.ns, b.ns)
-			}
-			if a.name != b.name {
-				return cmpStr(a.name, b.name)
-			}
-			return cmpStr(a.dims, b.dims)
-		})
-		ids := map[sk]int64{}
-		var sorted []int64
-		for _, key := range keys {
-			id, err := seriesID(ctx, tx, account, region, key.ns, key.name, key.dims, newest[key])
-			if err != nil {
-				return err
-			}
-			ids[key] = id
-			sorted = append(sorted, id)
-		}
-		slices.Sort(sorted)
-		for _, id := range sorted {
-			if err := lockSeries(ctx, tx, id); err != nil {
-				return err
-			}
-		}
-		for k, d := range merged {
-			if err := mergeBucket(ctx, tx, ids[sk{k.Namespace, k.Name, k.Dims}], k.Time, k.Resolution, k.Unit, d.Agg); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.db.write(ctx, func(tx pgx.Tx) error { return putMetricRows(ctx, tx, account, region, data) })
 	if err != nil {
 		return fmt.Errorf("put metric data: %w", err)
+	}
+	return nil
+}
+
+// putMetricRows is PutMetricData within tx, which PutLogEvents shares to
+// store its metric filters' output with the events.
+func putMetricRows(ctx context.Context, tx pgx.Tx, account, region string, data []storage.MetricDatum) error {
+	merged := storage.MergeBucketRows(data)
+	type sk struct{ ns, name, dims string }
+	newest := map[sk]int64{}
+	for k := range merged {
+		key := sk{k.Namespace, k.Name, k.Dims}
+		newest[key] = max(newest[key], k.Time)
+	}
+	// Series rows are upserted in key order so concurrent batches
+	// take their row locks in the same order.
+	keys := make([]sk, 0, len(newest))
+	for k := range newest {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b sk) int {
+		if a.ns != b.ns {
+			return cmpStr(a.ns, b.ns)
+		}
+		if a.name != b.name {
+			return cmpStr(a.name, b.name)
+		}
+		return cmpStr(a.dims, b.dims)
+	})
+	ids := map[sk]int64{}
+	var sorted []int64
+	for _, key := range keys {
+		id, err := seriesID(ctx, tx, account, region, key.ns, key.name, key.dims, newest[key])
+		if err != nil {
+			return err
+		}
+		ids[key] = id
+		sorted = append(sorted, id)
+	}
+	slices.Sort(sorted)
+	for _, id := range sorted {
+		if err := lockSeries(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	for k, d := range merged {
+		if err := mergeBucket(ctx, tx, ids[sk{k.Namespace, k.Name, k.Dims}], k.Time, k.Resolution, k.Unit, d.Agg); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/trailwatch/trailwatch/storage/keyrange"
 	"github.com/trailwatch/trailwatch/storage/logscan"
 	"github.com/trailwatch/trailwatch/storage/logwrite"
+	"github.com/trailwatch/trailwatch/storage/metricfilter"
 )
 
 // PutLogEvents stores the batch as one chunk. The chunk is encoded before
@@ -33,6 +34,14 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 	if len(events) == 0 {
 		return []trailwatch.LogEvent{}, nil
 	}
+
+	filters, err := s.groupFilters(ctx, gid)
+	if err != nil {
+		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)
+	}
+	// The filters' output is computed before the write lock is taken and
+	// stored in the same transaction as the chunk: exactly once per event.
+	data := metricfilter.Apply(filters, events)
 
 	b := logwrite.NewBatch(stream, ingestionTime, events)
 	n := int64(len(events))
@@ -84,7 +93,10 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 			count, raw_bytes, stored_bytes, filter, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			gid, sid, b.Meta.MinTime, b.Meta.MaxTime, b.Meta.MinSeq, b.Meta.MaxSeq, b.Meta.Count, b.Meta.RawBytes,
 			b.Stored(), b.Filter, b.Data)
-		return err
+		if err != nil || len(data) == 0 {
+			return err
+		}
+		return putMetricRows(ctx, tx, account, region, data)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)

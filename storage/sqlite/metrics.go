@@ -56,31 +56,35 @@ func mergeBucket(ctx context.Context, tx *sql.Tx, series int64, ts int64, res in
 }
 
 func (s metrics) PutMetricData(ctx context.Context, account, region string, data []storage.MetricDatum) error {
-	merged := storage.MergeBucketRows(data)
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		type sk struct{ ns, name, dims string }
-		ids := map[sk]int64{}
-		newest := map[sk]int64{}
-		for k := range merged {
-			key := sk{k.Namespace, k.Name, k.Dims}
-			newest[key] = max(newest[key], k.Time)
-		}
-		for key, ts := range newest {
-			id, err := seriesID(ctx, tx, account, region, key.ns, key.name, key.dims, ts)
-			if err != nil {
-				return err
-			}
-			ids[key] = id
-		}
-		for k, d := range merged {
-			if err := mergeBucket(ctx, tx, ids[sk{k.Namespace, k.Name, k.Dims}], k.Time, k.Resolution, k.Unit, d.Agg); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.db.write(ctx, func(tx *sql.Tx) error { return putMetricRows(ctx, tx, account, region, data) })
 	if err != nil {
 		return fmt.Errorf("put metric data: %w", err)
+	}
+	return nil
+}
+
+// putMetricRows is PutMetricData within tx, which PutLogEvents shares to
+// store its metric filters' output with the events.
+func putMetricRows(ctx context.Context, tx *sql.Tx, account, region string, data []storage.MetricDatum) error {
+	merged := storage.MergeBucketRows(data)
+	type sk struct{ ns, name, dims string }
+	ids := map[sk]int64{}
+	newest := map[sk]int64{}
+	for k := range merged {
+		key := sk{k.Namespace, k.Name, k.Dims}
+		newest[key] = max(newest[key], k.Time)
+	}
+	for key, ts := range newest {
+		id, err := seriesID(ctx, tx, account, region, key.ns, key.name, key.dims, ts)
+		if err != nil {
+			return err
+		}
+		ids[key] = id
+	}
+	for k, d := range merged {
+		if err := mergeBucket(ctx, tx, ids[sk{k.Namespace, k.Name, k.Dims}], k.Time, k.Resolution, k.Unit, d.Agg); err != nil {
+			return err
+		}
 	}
 	return nil
 }

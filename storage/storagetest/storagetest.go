@@ -66,6 +66,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("LogGroups", func(t *testing.T) { testLogGroups(t, h) })
 	t.Run("LogStreams", func(t *testing.T) { testLogStreams(t, h) })
 	t.Run("MetricFilters", func(t *testing.T) { testMetricFilters(t, h) })
+	t.Run("MetricFilterEmission", func(t *testing.T) { testMetricFilterEmission(t, h) })
 	t.Run("PutLogEvents", func(t *testing.T) { testPutLogEvents(t, h) })
 	t.Run("ReadLogStream", func(t *testing.T) { testReadLogStream(t, h) })
 	t.Run("ScanLogEvents", func(t *testing.T) { testScanLogEvents(t, h) })
