@@ -369,11 +369,11 @@ func (d *decoder) list(t *awsapi.Type, v reflect.Value) error {
 	}
 	defer func() { d.depth-- }()
 	d.pos++ // '['
-	out := reflect.MakeSlice(t.Go, 0, 4)
-	elem := reflect.New(t.Elem.Go).Elem()
-	if t.Elem.Pointer {
-		elem = reflect.New(reflect.PointerTo(t.Elem.Go)).Elem()
-	}
+	// Elements are decoded in place at the end of an addressable slice:
+	// decoding into a temporary and reflect.Append-ing it cost a tenth of
+	// decoding a PutLogEvents batch.
+	out := reflect.New(t.Go).Elem()
+	out.Set(reflect.MakeSlice(t.Go, 0, 4))
 	if d.peek() == ']' {
 		d.pos++
 		v.Set(out)
@@ -386,11 +386,14 @@ func (d *decoder) list(t *awsapi.Type, v reflect.Value) error {
 				return err
 			}
 		} else {
-			elem.SetZero()
-			if err := d.value(t.Elem, elem); err != nil {
+			n := out.Len()
+			if n == out.Cap() {
+				out.Grow(1)
+			}
+			out.SetLen(n + 1)
+			if err := d.value(t.Elem, out.Index(n)); err != nil {
 				return err
 			}
-			out = reflect.Append(out, elem)
 		}
 		switch d.peek() {
 		case ',':
