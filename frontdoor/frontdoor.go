@@ -351,9 +351,10 @@ func (h *Handler) finish(w http.ResponseWriter, c *call) {
 	// history; they are recorded only for trails whose selectors ask for
 	// them (DESIGN.md decision 5).
 	isData := c.op != nil && c.op.Category == trailwatch.CategoryData
-	if c.caller != nil && (!isData || h.opt.RecordDataEvents || h.opt.SelectData != nil) {
+	always := !isData || h.opt.RecordDataEvents
+	if c.caller != nil && (always || h.opt.SelectData != nil) {
 		ev := h.event(c)
-		if !isData || h.opt.RecordDataEvents || h.opt.SelectData(c.r.Context(), &ev) {
+		if always || h.opt.SelectData(c.r.Context(), &ev) {
 			if err := h.opt.Record(c.r.Context(), ev); err != nil {
 				h.opt.Logger.Error("record event", "request_id", c.requestID, "err", err)
 				c.err = awserr.Internal()

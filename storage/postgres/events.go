@@ -342,11 +342,7 @@ func eventsBySeq(ctx context.Context, tx pgx.Tx, entries []eventindex.Entry) ([]
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	chunks, err := readChunks(ctx, tx, entries)
-	if err != nil {
-		return nil, err
-	}
-	records, err := eventindex.Records(entries, chunks)
+	records, err := readRecords(ctx, tx, entries)
 	if err != nil {
 		return nil, err
 	}
@@ -357,8 +353,9 @@ func eventsBySeq(ctx context.Context, tx pgx.Tx, entries []eventindex.Entry) ([]
 	return out, nil
 }
 
-// readChunks reads the chunks entries live in, by id.
-func readChunks(ctx context.Context, tx pgx.Tx, entries []eventindex.Entry) (map[int64][]byte, error) {
+// readRecords reads the records entries name from their chunks, in
+// entries' order.
+func readRecords(ctx context.Context, tx pgx.Tx, entries []eventindex.Entry) ([][]byte, error) {
 	rows, err := tx.Query(ctx, `SELECT id, data FROM event_chunks WHERE id = ANY($1)`, eventindex.ChunkIDs(entries))
 	if err != nil {
 		return nil, err
@@ -373,7 +370,10 @@ func readChunks(ctx context.Context, tx pgx.Tx, entries []eventindex.Entry) (map
 		}
 		chunks[id] = data
 	}
-	return chunks, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return eventindex.Records(entries, chunks)
 }
 
 func (s events) DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error) {
@@ -469,11 +469,7 @@ func deletePostingsBefore(ctx context.Context, tx pgx.Tx, cutoff int64, straddli
 		}
 	}
 	if len(dead) > 0 {
-		chunks, err := readChunks(ctx, tx, dead)
-		if err != nil {
-			return 0, 0, err
-		}
-		records, err := eventindex.Records(dead, chunks)
+		records, err := readRecords(ctx, tx, dead)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -264,27 +264,10 @@ func (s trails) DeleteTrail(ctx context.Context, account, homeRegion, name strin
 }
 
 func (s trails) UpdateTrailDelivery(ctx context.Context, account, homeRegion, name string, fn func(*trailwatch.TrailDelivery)) error {
-	err := s.db.write(ctx, func(tx pgx.Tx) error {
-		t, err := getTrail(ctx, tx, account, homeRegion, name, true)
-		if err != nil {
-			return err
-		}
-		d := t.Delivery
-		fn(&d)
-		_, err = tx.Exec(ctx, `UPDATE trails SET delivery_time = $1, delivery_attempt_time = $2, delivery_error = $3,
-			notification_time = $4, notification_attempt_time = $5, notification_error = $6,
-			cwl_delivery_time = $7, cwl_delivery_error = $8, digest_delivery_time = $9, digest_delivery_error = $10
-			WHERE account_id = $11 AND home_region = $12 AND name = $13`,
-			nanos(d.LatestDeliveryTime), nanos(d.LatestDeliveryAttemptTime), nullString(d.LatestDeliveryError),
-			nanos(d.LatestNotificationTime), nanos(d.LatestNotificationAttemptTime), nullString(d.LatestNotificationError),
-			nanos(d.LatestCloudWatchLogsDeliveryTime), nullString(d.LatestCloudWatchLogsDeliveryError),
-			nanos(d.LatestDigestDeliveryTime), nullString(d.LatestDigestDeliveryError), account, homeRegion, name)
-		return err
+	return s.UpdateTrailDeliveryState(ctx, account, homeRegion, name, func(t *trailwatch.Trail, _ *[]byte) error {
+		fn(&t.Delivery)
+		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("update delivery of trail %s: %w", name, err)
-	}
-	return nil
 }
 
 func (s trails) UpdateTrailDeliveryState(ctx context.Context, account, homeRegion, name string, fn func(*trailwatch.Trail, *[]byte) error) error {

@@ -380,6 +380,20 @@ func eventsBySeq(ctx context.Context, tx *sql.Tx, entries []eventindex.Entry) ([
 	if len(entries) == 0 {
 		return nil, nil
 	}
+	records, err := readRecords(ctx, tx, entries)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]storage.StoredEvent, len(entries))
+	for i, e := range entries {
+		out[i] = storage.StoredEvent{Seq: e.Seq, Time: time.Unix(e.Time, 0).UTC(), JSON: records[i]}
+	}
+	return out, nil
+}
+
+// readRecords reads the records entries name from their chunks, in
+// entries' order.
+func readRecords(ctx context.Context, tx *sql.Tx, entries []eventindex.Entry) ([][]byte, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, data FROM event_chunks WHERE id IN (SELECT value FROM json_each(?))`,
 		intList(eventindex.ChunkIDs(entries)))
 	if err != nil {
@@ -398,15 +412,7 @@ func eventsBySeq(ctx context.Context, tx *sql.Tx, entries []eventindex.Entry) ([
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	records, err := eventindex.Records(entries, chunks)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]storage.StoredEvent, len(entries))
-	for i, e := range entries {
-		out[i] = storage.StoredEvent{Seq: e.Seq, Time: time.Unix(e.Time, 0).UTC(), JSON: records[i]}
-	}
-	return out, nil
+	return eventindex.Records(entries, chunks)
 }
 
 // intList is ns as a JSON array, for json_each.
@@ -595,26 +601,7 @@ func deleteEventIDs(ctx context.Context, tx *sql.Tx, dead []eventindex.Entry) er
 	if len(dead) == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, data FROM event_chunks WHERE id IN (SELECT value FROM json_each(?))`,
-		intList(eventindex.ChunkIDs(dead)))
-	if err != nil {
-		return err
-	}
-	chunks := map[int64][]byte{}
-	for rows.Next() {
-		var id int64
-		var data []byte
-		if err := rows.Scan(&id, &data); err != nil {
-			rows.Close()
-			return err
-		}
-		chunks[id] = data
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	records, err := eventindex.Records(dead, chunks)
+	records, err := readRecords(ctx, tx, dead)
 	if err != nil {
 		return err
 	}

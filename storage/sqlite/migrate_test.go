@@ -28,7 +28,7 @@ func TestMigrateEventPostings(t *testing.T) {
 	oldPath := filepath.Join(t.TempDir(), "old.db")
 	current := migrations
 	migrations = migrations[:3]
-	old, err := Open(oldPath)
+	old, err := open(oldPath, false)
 	migrations = current
 	if err != nil {
 		t.Fatal(err)

@@ -89,6 +89,15 @@ func decodeTrailJSON(t *trailwatch.Trail, selectors, advanced, tags string) erro
 }
 
 // nullString stores "" as NULL.
+// nullBlob stores a nil slice as NULL, which this driver would store as
+// an empty blob, so that it reads back as nil.
+func nullBlob(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
 func nullString(s string) any {
 	if s == "" {
 		return nil
@@ -241,27 +250,10 @@ func (s trails) DeleteTrail(ctx context.Context, account, homeRegion, name strin
 }
 
 func (s trails) UpdateTrailDelivery(ctx context.Context, account, homeRegion, name string, fn func(*trailwatch.TrailDelivery)) error {
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		t, err := getTrail(ctx, tx, account, homeRegion, name)
-		if err != nil {
-			return err
-		}
-		d := t.Delivery
-		fn(&d)
-		_, err = tx.ExecContext(ctx, `UPDATE trails SET delivery_time = ?, delivery_attempt_time = ?, delivery_error = ?,
-			notification_time = ?, notification_attempt_time = ?, notification_error = ?,
-			cwl_delivery_time = ?, cwl_delivery_error = ?, digest_delivery_time = ?, digest_delivery_error = ?
-			WHERE account_id = ? AND home_region = ? AND name = ?`,
-			nanos(d.LatestDeliveryTime), nanos(d.LatestDeliveryAttemptTime), nullString(d.LatestDeliveryError),
-			nanos(d.LatestNotificationTime), nanos(d.LatestNotificationAttemptTime), nullString(d.LatestNotificationError),
-			nanos(d.LatestCloudWatchLogsDeliveryTime), nullString(d.LatestCloudWatchLogsDeliveryError),
-			nanos(d.LatestDigestDeliveryTime), nullString(d.LatestDigestDeliveryError), account, homeRegion, name)
-		return err
+	return s.UpdateTrailDeliveryState(ctx, account, homeRegion, name, func(t *trailwatch.Trail, _ *[]byte) error {
+		fn(&t.Delivery)
+		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("update delivery of trail %s: %w", name, err)
-	}
-	return nil
 }
 
 func (s trails) UpdateTrailDeliveryState(ctx context.Context, account, homeRegion, name string, fn func(*trailwatch.Trail, *[]byte) error) error {
@@ -287,7 +279,7 @@ func (s trails) UpdateTrailDeliveryState(ctx context.Context, account, homeRegio
 			nanos(d.LatestDeliveryTime), nanos(d.LatestDeliveryAttemptTime), nullString(d.LatestDeliveryError),
 			nanos(d.LatestNotificationTime), nanos(d.LatestNotificationAttemptTime), nullString(d.LatestNotificationError),
 			nanos(d.LatestCloudWatchLogsDeliveryTime), nullString(d.LatestCloudWatchLogsDeliveryError),
-			nanos(d.LatestDigestDeliveryTime), nullString(d.LatestDigestDeliveryError), state, account, homeRegion, name)
+			nanos(d.LatestDigestDeliveryTime), nullString(d.LatestDigestDeliveryError), nullBlob(state), account, homeRegion, name)
 		return err
 	})
 	if err != nil {

@@ -242,7 +242,7 @@ func benchmarkPutEvents(b *testing.B, s storage.Events, batch int, live bool) {
 	}
 	evs := make([]trailwatch.Event, batch)
 	i := 0
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := ProcessCPU()
 	for b.Loop() {
 		b.StopTimer()
 		for j := range evs {
@@ -255,7 +255,7 @@ func benchmarkPutEvents(b *testing.B, s storage.Events, batch int, live bool) {
 		i++
 	}
 	b.ReportMetric(float64(batch*i)/b.Elapsed().Seconds(), "events/s")
-	if cpu1, _ := processCPU(); cpuOK {
+	if cpu1, _ := ProcessCPU(); cpuOK {
 		// Includes building the events, which the timer leaves out.
 		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(batch*i), "cpu-µs/event")
 	}

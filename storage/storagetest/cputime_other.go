@@ -4,6 +4,6 @@ package storagetest
 
 import "time"
 
-// processCPU returns the CPU time this process has used; here it cannot
+// ProcessCPU returns the CPU time this process has used; here it cannot
 // be read.
-func processCPU() (time.Duration, bool) { return 0, false }
+func ProcessCPU() (time.Duration, bool) { return 0, false }

@@ -227,7 +227,7 @@ func BenchmarkScanLogEvents(b *testing.B, l storage.Logs, n int) {
 				q.Match = p.MatchBytes
 			}
 			found, calls := 0, 0
-			cpu0, cpuOK := processCPU()
+			cpu0, cpuOK := ProcessCPU()
 			for b.Loop() {
 				evs, _, err := l.ScanLogEvents(ctx, q)
 				if err != nil {
@@ -236,7 +236,7 @@ func BenchmarkScanLogEvents(b *testing.B, l storage.Logs, n int) {
 				found = len(evs)
 				calls++
 			}
-			cpu1, _ := processCPU()
+			cpu1, _ := ProcessCPU()
 			if found == 0 {
 				b.Fatalf("%q found nothing: the fixture or the query is wrong", lq.pattern)
 			}

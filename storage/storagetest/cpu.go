@@ -1,9 +1,0 @@
-package storagetest
-
-import "time"
-
-// ProcessCPU returns the CPU time this process has used, user and system;
-// ok is false where it cannot be read. Benchmarks report CPU time per
-// operation beside their rates: on a shared machine it is far less
-// disturbed by other load than wall-clock time.
-func ProcessCPU() (d time.Duration, ok bool) { return processCPU() }
