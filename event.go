@@ -111,34 +111,6 @@ const eventTimeLayout = "2006-01-02T15:04:05Z"
 
 type eventJSON Event
 
-// eventRecord is Event as written: the same fields in CloudTrail's order,
-// with eventTime formatted after userIdentity. One marshal, no splicing:
-// recording a record is on every request's path.
-type eventRecord struct {
-	EventVersion       string          `json:"eventVersion"`
-	UserIdentity       UserIdentity    `json:"userIdentity"`
-	EventTime          string          `json:"eventTime"`
-	EventSource        string          `json:"eventSource"`
-	EventName          string          `json:"eventName"`
-	AWSRegion          string          `json:"awsRegion"`
-	SourceIPAddress    string          `json:"sourceIPAddress"`
-	UserAgent          string          `json:"userAgent,omitempty"`
-	ErrorCode          string          `json:"errorCode,omitempty"`
-	ErrorMessage       string          `json:"errorMessage,omitempty"`
-	RequestParameters  json.RawMessage `json:"requestParameters"`
-	ResponseElements   json.RawMessage `json:"responseElements"`
-	RequestID          string          `json:"requestID,omitempty"`
-	EventID            string          `json:"eventID"`
-	ReadOnly           bool            `json:"readOnly"`
-	Resources          []Resource      `json:"resources,omitempty"`
-	EventType          string          `json:"eventType"`
-	APIVersion         string          `json:"apiVersion,omitempty"`
-	ManagementEvent    bool            `json:"managementEvent"`
-	RecipientAccountID string          `json:"recipientAccountId"`
-	EventCategory      string          `json:"eventCategory"`
-	TLSDetails         *TLSDetails     `json:"tlsDetails,omitempty"`
-}
-
 // activityRecord is an activity audit event as written, in CloudTrail
 // Lake's order (reference/cloudtrail.md §8).
 type activityRecord struct {
@@ -164,17 +136,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 			RecipientAccountID: e.RecipientAccountID, Addendum: e.Addendum, Metadata: e.Metadata, EventData: e.EventData,
 		})
 	}
-	return json.Marshal(eventRecord{
-		EventVersion: e.EventVersion, UserIdentity: e.UserIdentity,
-		EventTime:   e.EventTime.UTC().Format(eventTimeLayout),
-		EventSource: e.EventSource, EventName: e.EventName, AWSRegion: e.AWSRegion,
-		SourceIPAddress: e.SourceIPAddress, UserAgent: e.UserAgent,
-		ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage,
-		RequestParameters: e.RequestParameters, ResponseElements: e.ResponseElements,
-		RequestID: e.RequestID, EventID: e.EventID, ReadOnly: e.ReadOnly, Resources: e.Resources,
-		EventType: e.EventType, APIVersion: e.APIVersion, ManagementEvent: e.ManagementEvent,
-		RecipientAccountID: e.RecipientAccountID, EventCategory: e.EventCategory, TLSDetails: e.TLSDetails,
-	})
+	return e.appendRecord(make([]byte, 0, 1024))
 }
 
 // UnmarshalJSON reads a record written by MarshalJSON (or by CloudTrail).

@@ -9,7 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/trailwatch/trailwatch"
 )
 
 // RecordTimeLayout is how CloudTrail prints timestamps inside
@@ -58,7 +59,7 @@ func appendRecordStruct(buf []byte, s *Shape, v reflect.Value) []byte {
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = AppendJSONString(buf, m.LowerName)
+		buf = trailwatch.AppendJSONString(buf, m.LowerName)
 		buf = append(buf, ':')
 		buf = appendRecordValue(buf, m.Type, Deref(m.Type, f))
 	}
@@ -68,7 +69,7 @@ func appendRecordStruct(buf []byte, s *Shape, v reflect.Value) []byte {
 func appendRecordValue(buf []byte, t *Type, v reflect.Value) []byte {
 	switch t.Kind {
 	case KindString:
-		return AppendJSONString(buf, v.String())
+		return trailwatch.AppendJSONString(buf, v.String())
 	case KindBool:
 		return strconv.AppendBool(buf, v.Bool())
 	case KindInt:
@@ -76,13 +77,13 @@ func appendRecordValue(buf []byte, t *Type, v reflect.Value) []byte {
 	case KindFloat:
 		f := v.Float()
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return AppendJSONString(buf, javaDouble(f))
+			return trailwatch.AppendJSONString(buf, javaDouble(f))
 		}
 		return strconv.AppendFloat(buf, f, 'g', -1, 64)
 	case KindTimestamp:
-		return AppendJSONString(buf, v.Interface().(time.Time).UTC().Format(RecordTimeLayout))
+		return trailwatch.AppendJSONString(buf, v.Interface().(time.Time).UTC().Format(RecordTimeLayout))
 	case KindBlob:
-		return AppendJSONString(buf, base64.StdEncoding.EncodeToString(v.Bytes()))
+		return trailwatch.AppendJSONString(buf, base64.StdEncoding.EncodeToString(v.Bytes()))
 	case KindList:
 		buf = append(buf, '[')
 		for i := 0; i < v.Len(); i++ {
@@ -100,7 +101,7 @@ func appendRecordValue(buf []byte, t *Type, v reflect.Value) []byte {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = AppendJSONString(buf, k.String())
+			buf = trailwatch.AppendJSONString(buf, k.String())
 			buf = append(buf, ':')
 			buf = appendRecordElem(buf, t.Elem, v.MapIndex(k))
 		}
@@ -121,59 +122,4 @@ func appendRecordElem(buf []byte, t *Type, v reflect.Value) []byte {
 		return append(buf, "null"...)
 	}
 	return appendRecordValue(buf, t, v)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// AppendJSONString appends s as a JSON string, as both CloudTrail records
-// and the JSON protocols write strings. Unlike encoding/json it leaves <, >
-// and & alone, as AWS does; invalid UTF-8 becomes U+FFFD.
-func AppendJSONString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				buf = append(buf, '\\', c)
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		// U+2028 and U+2029 are valid JSON but end lines in JavaScript;
-		// escaping them keeps records safe to embed.
-		if r == '\u2028' || r == '\u2029' {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
 }

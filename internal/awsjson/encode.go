@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailwatch/trailwatch"
+
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 )
 
@@ -50,7 +52,7 @@ func appendStruct(buf []byte, s *awsapi.Shape, v reflect.Value) []byte {
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = awsapi.AppendJSONString(buf, m.Name)
+		buf = trailwatch.AppendJSONString(buf, m.Name)
 		buf = append(buf, ':')
 		buf = appendValue(buf, m.Type, awsapi.Deref(m.Type, f))
 	}
@@ -73,7 +75,7 @@ func appendElem(buf []byte, t *awsapi.Type, v reflect.Value) []byte {
 func appendValue(buf []byte, t *awsapi.Type, v reflect.Value) []byte {
 	switch t.Kind {
 	case awsapi.KindString:
-		return awsapi.AppendJSONString(buf, v.String())
+		return trailwatch.AppendJSONString(buf, v.String())
 	case awsapi.KindBool:
 		return strconv.AppendBool(buf, v.Bool())
 	case awsapi.KindInt:
@@ -113,7 +115,7 @@ func appendValue(buf []byte, t *awsapi.Type, v reflect.Value) []byte {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = awsapi.AppendJSONString(buf, k.String())
+			buf = trailwatch.AppendJSONString(buf, k.String())
 			buf = append(buf, ':')
 			buf = appendElem(buf, t.Elem, v.MapIndex(k))
 		}

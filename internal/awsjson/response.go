@@ -5,7 +5,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch"
+
 	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
@@ -62,12 +63,12 @@ func WriteError(w http.ResponseWriter, contentType string, e *awserr.Error, opt 
 	if opt.TypeOf != nil {
 		typ = opt.TypeOf(e.Code)
 	}
-	body = awsapi.AppendJSONString(body, typ)
+	body = trailwatch.AppendJSONString(body, typ)
 	if e.Message != "" {
 		body = append(body, ',')
-		body = awsapi.AppendJSONString(body, key)
+		body = trailwatch.AppendJSONString(body, key)
 		body = append(body, ':')
-		body = awsapi.AppendJSONString(body, e.Message)
+		body = trailwatch.AppendJSONString(body, e.Message)
 	}
 	body = append(body, '}')
 	h := w.Header()

@@ -11,7 +11,8 @@ import (
 	"reflect"
 	"strconv"
 
-	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch"
+
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/awsjson"
 )
@@ -69,7 +70,7 @@ func WriteOutput(w http.ResponseWriter, out any) {
 func WriteError(w http.ResponseWriter, e *awserr.Error) {
 	body := make([]byte, 0, 16+len(e.Message))
 	body = append(body, `{"message":`...)
-	body = awsapi.AppendJSONString(body, e.Message)
+	body = trailwatch.AppendJSONString(body, e.Message)
 	body = append(body, '}')
 	h := w.Header()
 	h.Set("X-Amzn-ErrorType", e.Code)

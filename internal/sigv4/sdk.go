@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -68,10 +69,7 @@ func sdkSignature(r *http.Request, a *auth, secret, payloadHash string, body []b
 		}
 	}
 
-	// A new signer per call: the SDK's derived-key cache is keyed by region
-	// and service and checks the access key id but not the secret, and it
-	// takes a lock. Deriving the key costs four HMACs.
-	signer := v4.NewSigner()
+	signer := signerFor(a.scope.AccessKeyID, secret)
 	creds := aws.Credentials{AccessKeyID: a.scope.AccessKeyID, SecretAccessKey: secret}
 	s3 := a.scope.Service == "s3"
 	ctx := context.Background() // the signer uses it only for logging
@@ -108,4 +106,31 @@ func sdkSignature(r *http.Request, a *auth, secret, payloadHash string, body []b
 		return "", errors.New("no Signature in the Authorization header")
 	}
 	return h[i+len("Signature="):], nil
+}
+
+// maxSigners bounds the signer cache; past it the cache starts over.
+const maxSigners = 4096
+
+// signers holds one SDK signer per credential pair. The signer caches the
+// derived signing key (four HMACs per region, service and day), but its
+// cache checks the access key id and not the secret, so a signer is never
+// shared between two secrets: a changed secret gets a signer of its own.
+var signers = struct {
+	sync.Mutex
+	m map[string]*v4.Signer
+}{m: map[string]*v4.Signer{}}
+
+func signerFor(accessKeyID, secret string) *v4.Signer {
+	k := accessKeyID + "\x00" + secret
+	signers.Lock()
+	defer signers.Unlock()
+	s, ok := signers.m[k]
+	if !ok {
+		if len(signers.m) >= maxSigners {
+			clear(signers.m)
+		}
+		s = v4.NewSigner()
+		signers.m[k] = s
+	}
+	return s
 }

@@ -5,7 +5,6 @@
 package eventindex
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -54,7 +53,7 @@ func Rows(evs []trailwatch.Event, keys map[Key]int64) ([]Row, error) {
 	rows := make([]Row, len(evs))
 	for i := range evs {
 		e := &evs[i]
-		b, err := json.Marshal(e)
+		b, err := e.MarshalJSON() // not json.Marshal, which would compact it again
 		if err != nil {
 			return nil, fmt.Errorf("encode event %s: %w", e.EventID, err)
 		}

@@ -256,7 +256,7 @@ func SelectsDataEvents(t *trailwatch.Trail) bool {
 // WantsEvent reports whether any of trails, while logging, would deliver
 // ev: the front door asks before recording a data event.
 func WantsEvent(trails []trailwatch.Trail, ev *trailwatch.Event) bool {
-	b, err := json.Marshal(ev)
+	b, err := ev.MarshalJSON()
 	if err != nil {
 		return false
 	}
