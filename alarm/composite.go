@@ -1,6 +1,7 @@
 package alarm
 
 import (
+	"sort"
 	"strings"
 	"time"
 )
@@ -29,44 +30,49 @@ type ChildState struct {
 // child's state; a reference missing from it makes its functions false.
 //
 // The composite is in ALARM when the rule is true and OK otherwise. The
-// reason names the triggering child, the referenced child that
-// transitioned last (the change that caused this evaluation):
-// "<child ARN> transitioned to ALARM at Friday 04 August, 2023 12:54:46
-// UTC", with StateReasonData {"triggeringAlarms":[{"arn":…,"state":
-// {"value":…,"timestamp":…}}]}, both in the form AWS sends. Which child
-// AWS names when several changed, and the reason when no child exists, are
-// unverified.
+// triggering alarms are the children whose states decide the rule
+// (Rule.Witnesses), newest transition first, and the reason names the
+// first of them, the change that caused this evaluation: "<child ARN>
+// transitioned to ALARM at Friday 04 August, 2023 12:54:46 UTC", with
+// StateReasonData {"triggeringAlarms":[{"arn":…,"state":{"value":…,
+// "timestamp":…}},…]}, both in the form AWS sends. The reason of a rule
+// without children (TRUE, FALSE) is unverified and left empty.
 func EvaluateComposite(def *CompositeDefinition, st State, now time.Time, children map[string]ChildState) Result {
-	value := StateOK
-	if def.Rule.Eval(func(ref string) (StateValue, bool) {
+	state := func(ref string) (StateValue, bool) {
 		c, ok := children[ref]
 		return c.Value, ok
-	}) {
+	}
+	value := StateOK
+	if def.Rule.Eval(state) {
 		value = StateAlarm
 	}
 	if value == st.Value {
 		return Result{State: st}
 	}
-	var trigger *ChildState
-	for _, ref := range def.Rule.Children() {
-		c, ok := children[ref]
-		if !ok {
-			continue
-		}
-		if trigger == nil || c.TransitionedTimestamp.After(trigger.TransitionedTimestamp) {
-			c := c
-			trigger = &c
-		}
+	var triggers []ChildState
+	for _, ref := range def.Rule.Witnesses(state) {
+		triggers = append(triggers, children[ref])
 	}
+	sort.SliceStable(triggers, func(i, j int) bool {
+		return triggers[i].TransitionedTimestamp.After(triggers[j].TransitionedTimestamp)
+	})
 	reason, data := "", ""
-	if trigger != nil {
-		reason = trigger.ARN + " transitioned to " + string(trigger.Value) + " at " + longDate(trigger.TransitionedTimestamp)
+	if len(triggers) > 0 {
+		first := triggers[0]
+		reason = first.ARN + " transitioned to " + string(first.Value) + " at " + longDate(first.TransitionedTimestamp)
 		var b strings.Builder
-		b.WriteString(`{"triggeringAlarms":[{"arn":`)
-		writeJSONString(&b, trigger.ARN)
-		b.WriteString(`,"state":{"value":`)
-		writeJSONString(&b, string(trigger.Value))
-		b.WriteString(`,"timestamp":"` + jsonDate(trigger.TransitionedTimestamp) + `"}}]}`)
+		b.WriteString(`{"triggeringAlarms":[`)
+		for i, c := range triggers {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(`{"arn":`)
+			writeJSONString(&b, c.ARN)
+			b.WriteString(`,"state":{"value":`)
+			writeJSONString(&b, string(c.Value))
+			b.WriteString(`,"timestamp":"` + jsonDate(c.TransitionedTimestamp) + `"}}`)
+		}
+		b.WriteString("]}")
 		data = b.String()
 	}
 	return transition(def.Name, "CompositeAlarm", def.ActionsEnabled,

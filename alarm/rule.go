@@ -132,6 +132,46 @@ func evalNode(n *ruleNode, state func(string) (StateValue, bool)) bool {
 	panic("BUG: unknown rule node")
 }
 
+// Witnesses lists the referenced children whose states decide the rule's
+// current value, each once, in order of first appearance: for a true OR
+// the true branches, for a false OR every branch, and the reverse for
+// AND; NOT swaps what is looked for. CloudWatch lists these as a
+// composite's triggering alarms: one child in ALARM when it raises an
+// OR-rule, every child when the OR-rule recovers (the shapes AWS sends;
+// the choice inside larger rules is unverified).
+func (r *Rule) Witnesses(state func(ref string) (StateValue, bool)) []string {
+	seen := map[string]bool{}
+	var out []string
+	witness(&r.root, evalNode(&r.root, state), state, func(ref string) {
+		if !seen[ref] {
+			seen[ref] = true
+			out = append(out, ref)
+		}
+	})
+	return out
+}
+
+// witness walks the parts of n that make it evaluate to want.
+func witness(n *ruleNode, want bool, state func(string) (StateValue, bool), add func(string)) {
+	switch n.op {
+	case opState:
+		if _, ok := state(n.ref); ok && evalNode(n, state) == want {
+			add(n.ref)
+		}
+	case opNot:
+		witness(&n.args[0], !want, state, add)
+	case opAnd, opOr:
+		// An AND is true through all its parts and false through its
+		// false ones; an OR the other way round.
+		all := (n.op == opAnd) == want
+		for i := range n.args {
+			if all || evalNode(&n.args[i], state) == want {
+				witness(&n.args[i], want, state, add)
+			}
+		}
+	}
+}
+
 // String writes the rule in a canonical form: keywords upper case, every
 // reference quoted, single spaces. Parsing it gives the same rule.
 func (r *Rule) String() string {

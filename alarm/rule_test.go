@@ -204,3 +204,66 @@ func FuzzParseRule(f *testing.F) {
 		}
 	})
 }
+
+func TestWitnesses(t *testing.T) {
+	states := map[string]StateValue{"a": StateAlarm, "b": StateOK, "c": StateAlarm, "d": StateInsufficientData}
+	look := func(ref string) (StateValue, bool) { v, ok := states[ref]; return v, ok }
+	for _, c := range []struct{ rule, want string }{
+		{"ALARM(a) OR ALARM(b)", "a"},              // raised by the one in ALARM
+		{"ALARM(b) OR ALARM(d)", "b|d"},            // kept OK by every branch
+		{"ALARM(a) AND ALARM(c)", "a|c"},           // raised by all
+		{"ALARM(a) AND ALARM(b) AND OK(d)", "b|d"}, // kept OK by the false ones
+		{"NOT ALARM(b) AND ALARM(a)", "b|a"},
+		{"ALARM(a) OR ALARM(gone)", "a"},
+		{"ALARM(gone)", ""},
+		{"TRUE", ""},
+		{"(ALARM(a) OR ALARM(b)) AND OK(b)", "a|b"},
+	} {
+		r, err := ParseRule(c.rule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(r.Witnesses(look), "|"); got != c.want {
+			t.Errorf("%s: witnesses %q, want %q", c.rule, got, c.want)
+		}
+	}
+}
+
+func TestSuppression(t *testing.T) {
+	cfg := Suppressor{WaitPeriod: time.Minute, ExtensionPeriod: 2 * time.Minute}
+	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	var s Suppression
+	alarmRes := Result{Changed: true, State: State{Value: StateAlarm}, Actions: []string{"page"}}
+	s.Transitioned(cfg, &alarmRes, t0)
+	if alarmRes.Actions != nil || !s.Held || s.By(t0) != SuppressedByWaitPeriod || SuppressedReason(s.By(t0)) != "Actions suppressed by WaitPeriod" {
+		t.Fatalf("wait: %+v %+v", alarmRes, s)
+	}
+	if s.Release(t0.Add(30 * time.Second)) {
+		t.Error("released inside the wait")
+	}
+	s.SuppressorChanged(cfg, StateAlarm, t0.Add(30*time.Second))
+	if s.By(t0.Add(time.Hour)) != SuppressedByAlarm || s.Release(t0.Add(time.Hour)) {
+		t.Errorf("suppressor in ALARM: %+v", s)
+	}
+	out := t0.Add(time.Hour)
+	s.SuppressorChanged(cfg, StateOK, out)
+	if s.By(out.Add(time.Minute)) != SuppressedByExtensionPeriod || s.Release(out.Add(time.Minute)) {
+		t.Errorf("extension: %+v", s)
+	}
+	if !s.Release(out.Add(2*time.Minute)) || s.Held || s.By(out.Add(2*time.Minute)) != "" {
+		t.Errorf("not released after the extension: %+v", s)
+	}
+	// The wait runs out without the suppressor: the actions are due.
+	var w Suppression
+	res := Result{Changed: true, State: State{Value: StateAlarm}, Actions: []string{"page"}}
+	w.Transitioned(cfg, &res, t0)
+	if w.Release(t0.Add(59*time.Second)) || !w.Release(t0.Add(time.Minute)) {
+		t.Errorf("wait release: %+v", w)
+	}
+	// OK is not waited for.
+	okRes := Result{Changed: true, State: State{Value: StateOK}, Actions: []string{"ok"}}
+	w.Transitioned(cfg, &okRes, t0.Add(2*time.Minute))
+	if len(okRes.Actions) != 1 || w.Held {
+		t.Errorf("OK transition held: %+v %+v", okRes, w)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/trailwatch/trailwatch"
@@ -72,7 +73,12 @@ func (s *Service) DescribeAlarmHistory(ctx context.Context, in *DescribeAlarmHis
 	if in.MaxRecords != nil {
 		limit = int(*in.MaxRecords)
 	}
-	q := storage.AlarmHistoryQuery{Account: c.AccountID, Region: c.Region, AlarmName: in.AlarmName, AlarmTypes: in.AlarmTypes,
+	types := in.AlarmTypes
+	if len(types) == 0 {
+		// "If you omit this parameter, only metric alarms are returned."
+		types = []string{"MetricAlarm"}
+	}
+	q := storage.AlarmHistoryQuery{Account: c.AccountID, Region: c.Region, AlarmName: in.AlarmName, AlarmTypes: types,
 		ItemType: in.HistoryItemType, Start: in.StartDate, End: in.EndDate, Oldest: in.ScanBy == "TimestampAscending", Limit: limit + 1}
 	if in.NextToken != "" {
 		var tok historyToken
@@ -112,8 +118,10 @@ func resourceNotFound(format string, args ...any) *awserr.Error {
 	return awserr.New("ResourceNotFound", http.StatusNotFound, format, args...)
 }
 
-// SetAlarmState sets an alarm's state until its next evaluation; a change
-// fires the new state's actions and is recorded (§9.2).
+// SetAlarmState sets an alarm's state until its next evaluation (for a
+// composite alarm, until a child changes or its configuration is
+// updated); a change fires the new state's actions, is recorded and moves
+// the composite alarms above it (§9.2, §14).
 func (s *Service) SetAlarmState(ctx context.Context, in *SetAlarmStateInput) (*SetAlarmStateOutput, error) {
 	store, err := s.alarmStore()
 	if err != nil {
@@ -134,8 +142,14 @@ func (s *Service) SetAlarmState(ctx context.Context, in *SetAlarmStateInput) (*S
 			return nil, err
 		}
 		d := &r.Def
-		res = alarm.SetState(d.Name, "MetricAlarm", d.ActionsEnabled, d.OKActions, d.AlarmActions, d.InsufficientDataActions,
+		res = alarm.SetState(d.Name, r.alarmType(), d.ActionsEnabled, d.OKActions, d.AlarmActions, d.InsufficientDataActions,
 			r.State, alarm.StateValue(in.StateValue), in.StateReason, in.StateReasonData, now)
+		if r.Composite != nil && res.Changed {
+			if r.Composite.Suppressor != "" {
+				r.Composite.Suppression.Transitioned(r.Composite.suppressor(), &res, now)
+			}
+			r.Composite.PreviousValue = r.State.Value
+		}
 		r.State = res.State
 		rec = r
 		return encodeAlarm(r), nil
@@ -149,6 +163,16 @@ func (s *Service) SetAlarmState(ctx context.Context, in *SetAlarmStateInput) (*S
 	if err := s.afterTransition(ctx, c.AccountID, c.Region, rec, res); err != nil {
 		return nil, err
 	}
+	if res.Changed {
+		// The composites above the alarm follow it at once (§14).
+		g, err := s.loadRegion(ctx, c.AccountID, c.Region)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.settle(ctx, g, []string{in.AlarmName}, now); err != nil {
+			return nil, err
+		}
+	}
 	return &SetAlarmStateOutput{}, nil
 }
 
@@ -161,7 +185,11 @@ type DeleteAlarmsInput struct {
 type DeleteAlarmsOutput struct{}
 
 // DeleteAlarms deletes the named alarms; unknown names are skipped (§9.2).
-// Their history stays.
+// Their history stays. At most one of them may be a composite alarm, and
+// an alarm that a composite alarm's rule references cannot be deleted
+// unless that composite goes in the same call: then nothing is deleted
+// and the error names them, as AWS words it ("Cannot delete a,b as there
+// are composite alarm(s) depending on them.").
 func (s *Service) DeleteAlarms(ctx context.Context, in *DeleteAlarmsInput) (*DeleteAlarmsOutput, error) {
 	store, err := s.alarmStore()
 	if err != nil {
@@ -169,8 +197,43 @@ func (s *Service) DeleteAlarms(ctx context.Context, in *DeleteAlarmsInput) (*Del
 	}
 	c := trailwatch.CallerFromContext(ctx)
 	now := s.now().UTC()
+	g, err := s.loadRegion(ctx, c.AccountID, c.Region)
+	if err != nil {
+		return nil, err
+	}
+	names := slices.Compact(slices.Sorted(slices.Values(in.AlarmNames)))
+	var (
+		composites int
+		blocked    []string
+	)
+	for _, name := range names {
+		r, ok := g.recs[name]
+		if !ok {
+			continue
+		}
+		if r.Composite != nil {
+			composites++
+		}
+		for _, p := range g.parents[name] {
+			if !slices.Contains(names, p) {
+				blocked = append(blocked, name)
+				break
+			}
+		}
+	}
+	if composites > 1 {
+		// The limit is documented; the wording is unverified.
+		return nil, validationError("You can delete at most one composite alarm in one request.")
+	}
+	if len(blocked) > 0 {
+		word := "it"
+		if len(blocked) > 1 {
+			word = "them"
+		}
+		return nil, validationError("Cannot delete %s as there are composite alarm(s) depending on %s.", strings.Join(blocked, ","), word)
+	}
 	var hist []storage.AlarmHistoryRecord
-	for _, name := range slices.Compact(slices.Sorted(slices.Values(in.AlarmNames))) {
+	for _, name := range names {
 		a, err := store.GetAlarm(ctx, c.AccountID, c.Region, name)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue

@@ -12,9 +12,12 @@ import (
 	"github.com/trailwatch/trailwatch/storage"
 )
 
-// EvaluateAlarms evaluates every alarm of every account at now with
-// alarm.Evaluate over the datapoints storage holds (§10), stores changed
-// states with their history and runs the actions. Alarms are evaluated
+// EvaluateAlarms evaluates every metric alarm of every account at now
+// with alarm.Evaluate over the datapoints storage holds (§10), stores
+// changed states with their history and runs the actions; then the
+// composite alarms above the alarms that changed follow, and composites
+// run the actions they held while suppressed once that has run out (§14).
+// changed counts both kinds. Alarms are evaluated
 // every minute whatever their period (§10.1). An alarm that fails to
 // evaluate does not stop the others; the first error is returned.
 func (s *Service) EvaluateAlarms(ctx context.Context, now time.Time) (evaluated, changed int, err error) {
@@ -23,8 +26,9 @@ func (s *Service) EvaluateAlarms(ctx context.Context, now time.Time) (evaluated,
 		return 0, 0, err
 	}
 	var (
-		after    storage.AlarmKey
-		firstErr error
+		after             storage.AlarmKey
+		firstErr          error
+		moved, composites []storage.AlarmKey
 	)
 	for {
 		batch, err := store.AllAlarms(ctx, after, alarmPage)
@@ -33,6 +37,11 @@ func (s *Service) EvaluateAlarms(ctx context.Context, now time.Time) (evaluated,
 		}
 		for _, a := range batch {
 			after = storage.AlarmKey{Account: a.Account, Region: a.Region, Name: a.Name}
+			if isComposite(a.Data) {
+				// Composites move with their children, below.
+				composites = append(composites, after)
+				continue
+			}
 			ch, err := s.evaluateAlarm(ctx, a, now)
 			if err != nil {
 				if firstErr == nil {
@@ -43,10 +52,15 @@ func (s *Service) EvaluateAlarms(ctx context.Context, now time.Time) (evaluated,
 			evaluated++
 			if ch {
 				changed++
+				moved = append(moved, after)
 			}
 		}
 		if len(batch) < alarmPage {
-			return evaluated, changed, firstErr
+			n, err := s.compositesAfterPass(ctx, moved, composites, now)
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			return evaluated, changed + n, firstErr
 		}
 	}
 }
@@ -146,10 +160,7 @@ func (s *Service) alarmDatapoints(ctx context.Context, account, region string, d
 	return out, nil
 }
 
-// afterTransition records a state change and runs its actions. Only SNS
-// actions can be run here; the others (EC2, Auto Scaling, Lambda, Systems
-// Manager) name resources trailwatch does not have and are recorded as
-// failed.
+// afterTransition records a state change and runs its actions.
 func (s *Service) afterTransition(ctx context.Context, account, region string, rec *alarmRecord, res alarm.Result) error {
 	if res.History == nil {
 		return nil
@@ -158,16 +169,37 @@ func (s *Service) afterTransition(ctx context.Context, account, region string, r
 	items := []storage.AlarmHistoryRecord{{Account: account, Region: region, AlarmName: h.AlarmName, AlarmType: h.AlarmType,
 		Time: h.Timestamp, ItemType: h.HistoryItemType, Summary: h.HistorySummary, Data: h.HistoryData}}
 	if len(res.Actions) > 0 {
-		msg, subject := notification(account, region, rec, res)
-		for _, arn := range res.Actions {
-			err := fmt.Errorf("action %s is not supported by this server", arn)
-			if strings.HasPrefix(arn, "arn:aws:sns:") && s.publish != nil {
-				err = s.publish(ctx, account, arn, subject, msg)
-			}
-			items = append(items, actionHistory(account, region, rec, arn, msg, err, s.now().UTC()))
+		old := ""
+		// "Alarm updated from OLD to NEW"
+		if f := strings.Fields(h.HistorySummary); len(f) == 6 {
+			old = f[3]
 		}
+		items = append(items, s.runActions(ctx, account, region, rec, res.State, old, res.Actions)...)
 	}
 	return s.alarms.AddAlarmHistory(ctx, items)
+}
+
+// runActions runs the actions of an alarm now in state st (which it
+// entered from old) and returns their Action history items. Only SNS
+// actions can be run here; the others (EC2, Auto Scaling, Lambda, Systems
+// Manager) name resources trailwatch does not have and are recorded as
+// failed.
+func (s *Service) runActions(ctx context.Context, account, region string, rec *alarmRecord, st alarm.State, old string, actions []string) []storage.AlarmHistoryRecord {
+	var msg, subject string
+	if rec.Composite != nil {
+		msg, subject = compositeNotification(account, region, rec, st, old)
+	} else {
+		msg, subject = notification(account, region, rec, st, old)
+	}
+	var items []storage.AlarmHistoryRecord
+	for _, arn := range actions {
+		err := fmt.Errorf("action %s is not supported by this server", arn)
+		if strings.HasPrefix(arn, "arn:aws:sns:") && s.publish != nil {
+			err = s.publish(ctx, account, arn, subject, msg)
+		}
+		items = append(items, actionHistory(account, region, rec, arn, msg, err, s.now().UTC()))
+	}
+	return items
 }
 
 // actionHistory is the Action item of one executed action. The summary is
@@ -183,7 +215,7 @@ func actionHistory(account, region string, rec *alarmRecord, arn, msg string, er
 		summary = "Failed to execute action " + arn
 	}
 	b, _ := json.Marshal(data)
-	return storage.AlarmHistoryRecord{Account: account, Region: region, AlarmName: rec.Def.Name, AlarmType: "MetricAlarm",
+	return storage.AlarmHistoryRecord{Account: account, Region: region, AlarmName: rec.Def.Name, AlarmType: rec.alarmType(),
 		Time: now, ItemType: "Action", Summary: summary, Data: string(b)}
 }
 
@@ -214,9 +246,9 @@ func regionName(r string) string {
 
 func notifyDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000-0700") }
 
-// notification is the SNS message and subject of a state change (§13.1).
-// Field order follows AWS's recorded messages.
-func notification(account, region string, rec *alarmRecord, res alarm.Result) (msg, subject string) {
+// notification is the SNS message and subject of a metric alarm's state
+// change (§13.1). Field order follows AWS's recorded messages.
+func notification(account, region string, rec *alarmRecord, st alarm.State, old string) (msg, subject string) {
 	d := &rec.Def
 	type dim struct {
 		Value string `json:"value"`
@@ -253,13 +285,6 @@ func notification(account, region string, rec *alarmRecord, res alarm.Result) (m
 	for _, x := range d.Dimensions {
 		t.Dimensions = append(t.Dimensions, dim{Value: x.Value, Name: x.Name})
 	}
-	old := ""
-	if res.History != nil {
-		// "Alarm updated from OLD to NEW"
-		if f := strings.Fields(res.History.HistorySummary); len(f) == 6 {
-			old = f[3]
-		}
-	}
 	body := struct {
 		AlarmName                          string   `json:"AlarmName"`
 		AlarmDescription                   *string  `json:"AlarmDescription"`
@@ -277,7 +302,7 @@ func notification(account, region string, rec *alarmRecord, res alarm.Result) (m
 		Trigger                            trigger  `json:"Trigger"`
 	}{
 		AlarmName: d.Name, AWSAccountID: account, AlarmConfigurationUpdatedTimestamp: notifyDate(rec.ConfigUpdated),
-		NewStateValue: string(res.State.Value), NewStateReason: res.State.Reason, StateChangeTime: notifyDate(res.State.UpdatedTimestamp),
+		NewStateValue: string(st.Value), NewStateReason: st.Reason, StateChangeTime: notifyDate(st.UpdatedTimestamp),
 		Region: regionName(region), AlarmArn: d.ARN, OldStateValue: old,
 		OKActions: nonNil(d.OKActions), AlarmActions: nonNil(d.AlarmActions), InsufficientDataActions: nonNil(d.InsufficientDataActions),
 		Trigger: t,
@@ -292,12 +317,17 @@ func notification(account, region string, rec *alarmRecord, res alarm.Result) (m
 	if err := enc.Encode(body); err != nil {
 		panic("BUG: cloudwatch: encode notification: " + err.Error())
 	}
-	subject = string(res.State.Value) + `: "` + d.Name + `" in ` + regionName(region)
-	// SNS subjects are at most 100 characters.
+	return strings.TrimSuffix(b.String(), "\n"), notificationSubject(string(st.Value), d.Name, region)
+}
+
+// notificationSubject is `ALARM: "name" in US East (N. Virginia)`, cut
+// to SNS's 100 characters.
+func notificationSubject(state, name, region string) string {
+	subject := state + `: "` + name + `" in ` + regionName(region)
 	if r := []rune(subject); len(r) > 100 {
 		subject = string(r[:100])
 	}
-	return strings.TrimSuffix(b.String(), "\n"), subject
+	return subject
 }
 
 // upperSnake writes a statistic the way notifications do: SampleCount is

@@ -67,12 +67,6 @@ func toMetricAlarm(r *alarmRecord) MetricAlarm {
 	return m
 }
 
-// CompositeAlarm is a composite alarm as DescribeAlarms returns it; there
-// are none until PutCompositeAlarm exists.
-type CompositeAlarm struct {
-	AlarmName string `json:"AlarmName"`
-}
-
 // DescribeAlarmsInput is DescribeAlarms' request.
 type DescribeAlarmsInput struct {
 	AlarmNames          []string `json:"AlarmNames" max:"100"`
@@ -127,8 +121,11 @@ func hasActionPrefix(d *alarm.Definition, prefix string) bool {
 }
 
 // DescribeAlarms lists alarms by name. Without AlarmTypes only metric
-// alarms are returned (§9.2); composite alarms do not exist yet, so the
-// composite list and the ChildrenOf/ParentsOf queries are always empty.
+// alarms are returned (§9.2). ChildrenOfAlarmName lists the alarms a
+// composite's rule references (name, ARN, state and its time only),
+// ParentsOfAlarmName the composites whose rules reference an alarm (name
+// and ARN only); an alarm that does not exist has neither. MaxRecords
+// counts alarms of both kinds, and pages go by name across both.
 func (s *Service) DescribeAlarms(ctx context.Context, in *DescribeAlarmsInput) (*DescribeAlarmsOutput, error) {
 	store, err := s.alarmStore()
 	if err != nil {
@@ -146,9 +143,6 @@ func (s *Service) DescribeAlarms(ctx context.Context, in *DescribeAlarmsInput) (
 		return nil, invalidCombination("ChildrenOfAlarmName and ParentsOfAlarmName cannot be specified at the same time.")
 	}
 	out := &DescribeAlarmsOutput{CompositeAlarms: []CompositeAlarm{}, MetricAlarms: []MetricAlarm{}}
-	if in.ChildrenOfAlarmName != "" || in.ParentsOfAlarmName != "" || (len(in.AlarmTypes) > 0 && !slices.Contains(in.AlarmTypes, "MetricAlarm")) {
-		return out, nil
-	}
 	max := 50
 	if in.MaxRecords != nil {
 		max = int(*in.MaxRecords)
@@ -161,7 +155,56 @@ func (s *Service) DescribeAlarms(ctx context.Context, in *DescribeAlarmsInput) (
 		}
 		after = tok.After
 	}
+	now := s.now().UTC()
+	count, last := 0, ""
+	// add appends an alarm to the page; false once the page is full, when
+	// it sets the token instead.
+	add := func(name string, metric func() MetricAlarm, composite func() CompositeAlarm, isComposite bool) bool {
+		if count == max {
+			out.NextToken = encodeToken(alarmToken{After: last, Query: describeDigest(in)})
+			return false
+		}
+		if isComposite {
+			out.CompositeAlarms = append(out.CompositeAlarms, composite())
+		} else {
+			out.MetricAlarms = append(out.MetricAlarms, metric())
+		}
+		count, last = count+1, name
+		return true
+	}
+	if in.ChildrenOfAlarmName != "" || in.ParentsOfAlarmName != "" {
+		g, err := s.loadRegion(ctx, c.AccountID, c.Region)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		if in.ChildrenOfAlarmName != "" {
+			names = g.childrenOf(in.ChildrenOfAlarmName)
+		} else {
+			names = g.parentsOf(in.ParentsOfAlarmName, "")
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			if n <= after || n == in.ChildrenOfAlarmName {
+				continue
+			}
+			r := g.recs[n]
+			m, cm := summaryAlarm(r, in.ChildrenOfAlarmName != "")
+			if !add(n, func() MetricAlarm { return m }, func() CompositeAlarm { return cm }, r.Composite != nil) {
+				break
+			}
+		}
+		return out, nil
+	}
+	wantMetric, wantComposite := len(in.AlarmTypes) == 0, false
+	for _, t := range in.AlarmTypes {
+		wantMetric = wantMetric || t == "MetricAlarm"
+		wantComposite = wantComposite || t == "CompositeAlarm"
+	}
 	keep := func(r *alarmRecord) bool {
+		if r.Composite != nil && !wantComposite || r.Composite == nil && !wantMetric {
+			return false
+		}
 		return (in.StateValue == "" || string(r.State.Value) == in.StateValue) &&
 			(in.ActionPrefix == "" || hasActionPrefix(&r.Def, in.ActionPrefix))
 	}
@@ -171,8 +214,7 @@ func (s *Service) DescribeAlarms(ctx context.Context, in *DescribeAlarmsInput) (
 		slices.Sort(names)
 		names = slices.Compact(names)
 	}
-	// Read one more than asked to know whether a next page exists.
-	for len(out.MetricAlarms) <= max {
+	for {
 		var batch []storage.StoredAlarm
 		if names != nil {
 			for _, n := range names {
@@ -199,20 +241,16 @@ func (s *Service) DescribeAlarms(ctx context.Context, in *DescribeAlarmsInput) (
 			if err != nil {
 				return nil, err
 			}
-			if keep(r) {
-				if len(out.MetricAlarms) == max {
-					out.NextToken = encodeToken(alarmToken{After: out.MetricAlarms[max-1].AlarmName, Query: describeDigest(in)})
-					return out, nil
-				}
-				out.MetricAlarms = append(out.MetricAlarms, toMetricAlarm(r))
+			if keep(r) && !add(a.Name, func() MetricAlarm { return toMetricAlarm(r) },
+				func() CompositeAlarm { return toCompositeAlarm(r, now) }, r.Composite != nil) {
+				return out, nil
 			}
 			after = a.Name
 		}
 		if names != nil || len(batch) < alarmPage {
-			break
+			return out, nil
 		}
 	}
-	return out, nil
 }
 
 // DescribeAlarmsForMetricInput is DescribeAlarmsForMetric's request.

@@ -27,11 +27,13 @@ const (
 	historyPage        = 100
 )
 
-// alarmRecord is what storage keeps of a metric alarm (storage.StoredAlarm.Data).
+// alarmRecord is what storage keeps of an alarm (storage.StoredAlarm.Data).
 type alarmRecord struct {
 	Def           alarm.Definition
 	State         alarm.State
 	ConfigUpdated time.Time
+	// Composite is set for composite alarms (composite.go).
+	Composite *compositeRecord `json:",omitempty"`
 }
 
 func decodeAlarm(data []byte) (*alarmRecord, error) {
@@ -252,12 +254,19 @@ func (s *Service) PutMetricAlarm(ctx context.Context, in *PutMetricAlarmInput) (
 			if err != nil {
 				return nil, err
 			}
+			if prev.Composite != nil {
+				return nil, errKindChanged
+			}
 			// An update keeps the current state (§9.1).
 			rec.State = prev.State
 			return encodeAlarm(rec), nil
 		})
 	if errors.Is(err, storage.ErrLimitExceeded) {
 		return nil, awserr.New("LimitExceeded", http.StatusBadRequest, "The maximum number of alarms for this account has been reached.")
+	}
+	if errors.Is(err, errKindChanged) {
+		// Unverified wording.
+		return nil, validationError("The alarm %s is a composite alarm and cannot be updated by PutMetricAlarm.", in.AlarmName)
 	}
 	if err != nil {
 		return nil, err
@@ -276,8 +285,8 @@ func (s *Service) PutMetricAlarm(ctx context.Context, in *PutMetricAlarmInput) (
 // delete. The summary follows the console's "Alarm "x" created"; the
 // HistoryData layout is unverified.
 func configHistory(c *trailwatch.Caller, rec *alarmRecord, kind, verb string, now time.Time) storage.AlarmHistoryRecord {
-	data, _ := json.Marshal(map[string]any{"version": "1.0", "type": kind, verb + "Alarm": toMetricAlarm(rec)})
-	return storage.AlarmHistoryRecord{Account: c.AccountID, Region: c.Region, AlarmName: rec.Def.Name, AlarmType: "MetricAlarm",
+	data, _ := json.Marshal(map[string]any{"version": "1.0", "type": kind, verb + "Alarm": configHistoryData(rec, now)})
+	return storage.AlarmHistoryRecord{Account: c.AccountID, Region: c.Region, AlarmName: rec.Def.Name, AlarmType: rec.alarmType(),
 		Time: now, ItemType: "ConfigurationUpdate", Summary: `Alarm "` + rec.Def.Name + `" ` + verb, Data: string(data)}
 }
 

@@ -1,7 +1,8 @@
 // Package cloudwatch is the CloudWatch metrics service: PutMetricData,
 // GetMetricStatistics, GetMetricData and ListMetrics
-// (reference/cloudwatch-metrics.md §1–§8), and metric alarms (§9–§13,
-// alarms.go and its neighbours; evaluation in package alarm), served on the query, AWS JSON
+// (reference/cloudwatch-metrics.md §1–§8), metric alarms (§9–§13,
+// alarms.go and its neighbours; evaluation in package alarm) and composite
+// alarms (§14, composite.go, compositeeval.go), served on the query, AWS JSON
 // 1.0 and Smithy RPC v2 CBOR protocols at once. Data points are kept as
 // per-bucket aggregates with sketches (storage.Metrics, storage/metric_sketch.go).
 // No HTTP, no SQL.
@@ -116,6 +117,7 @@ func (s *Service) API() *awsapi.Service {
 		awsapi.Op(awsapi.Def[GetMetricDataInput, GetMetricDataOutput]{Name: "GetMetricData", ReadOnly: true, Handle: s.GetMetricData}),
 		awsapi.Op(awsapi.Def[ListMetricsInput, ListMetricsOutput]{Name: "ListMetrics", ReadOnly: true, Handle: s.ListMetrics}),
 		awsapi.Op(awsapi.Def[PutMetricAlarmInput, PutMetricAlarmOutput]{Name: "PutMetricAlarm", Handle: s.PutMetricAlarm}),
+		awsapi.Op(awsapi.Def[PutCompositeAlarmInput, PutCompositeAlarmOutput]{Name: "PutCompositeAlarm", Handle: s.PutCompositeAlarm}),
 		awsapi.Op(awsapi.Def[DescribeAlarmsInput, DescribeAlarmsOutput]{Name: "DescribeAlarms", ReadOnly: true, Handle: s.DescribeAlarms}),
 		awsapi.Op(awsapi.Def[DescribeAlarmsForMetricInput, DescribeAlarmsForMetricOutput]{Name: "DescribeAlarmsForMetric", ReadOnly: true, Handle: s.DescribeAlarmsForMetric}),
 		awsapi.Op(awsapi.Def[DescribeAlarmHistoryInput, DescribeAlarmHistoryOutput]{Name: "DescribeAlarmHistory", ReadOnly: true, Handle: s.DescribeAlarmHistory}),

@@ -1,8 +1,10 @@
-// Package alarms is the background job that evaluates CloudWatch metric
-// alarms: every minute, as CloudWatch does for alarms with periods of a
-// minute or more (reference/cloudwatch-metrics.md §10.1), it evaluates
-// every alarm over the metric data in storage, stores state changes with
-// their history and runs their SNS actions (cloudwatch.Service.EvaluateAlarms).
+// Package alarms is the background job that evaluates CloudWatch alarms:
+// every minute, as CloudWatch does for alarms with periods of a minute or
+// more (reference/cloudwatch-metrics.md §10.1), it evaluates every metric
+// alarm over the metric data in storage, moves the composite alarms above
+// those that changed, runs the actions composites held while suppressed
+// once that has run out, stores state changes with their history and runs
+// their SNS actions (cloudwatch.Service.EvaluateAlarms).
 // It also drops history older than AWS's two weeks. On several nodes
 // sharing one database, a lease lets one node at a time evaluate, so an
 // alarm's actions run once.
