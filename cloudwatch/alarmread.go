@@ -20,7 +20,7 @@ type MetricAlarm struct {
 	AlarmArn                           string      `json:"AlarmArn"`
 	AlarmDescription                   string      `json:"AlarmDescription"`
 	AlarmConfigurationUpdatedTimestamp time.Time   `json:"AlarmConfigurationUpdatedTimestamp"`
-	ActionsEnabled                     bool        `json:"ActionsEnabled"`
+	ActionsEnabled                     *bool       `json:"ActionsEnabled"` // a pointer: false must be written
 	OKActions                          []string    `json:"OKActions"`
 	AlarmActions                       []string    `json:"AlarmActions"`
 	InsufficientDataActions            []string    `json:"InsufficientDataActions"`
@@ -48,7 +48,7 @@ func toMetricAlarm(r *alarmRecord) MetricAlarm {
 	d := &r.Def
 	m := MetricAlarm{
 		AlarmName: d.Name, AlarmArn: d.ARN, AlarmDescription: d.Description,
-		AlarmConfigurationUpdatedTimestamp: r.ConfigUpdated, ActionsEnabled: d.ActionsEnabled,
+		AlarmConfigurationUpdatedTimestamp: r.ConfigUpdated, ActionsEnabled: &d.ActionsEnabled,
 		OKActions: nonNil(d.OKActions), AlarmActions: nonNil(d.AlarmActions), InsufficientDataActions: nonNil(d.InsufficientDataActions),
 		StateValue: string(r.State.Value), StateReason: r.State.Reason, StateReasonData: r.State.ReasonData,
 		StateUpdatedTimestamp: r.State.UpdatedTimestamp, MetricName: d.MetricName, Namespace: d.Namespace,

@@ -184,8 +184,8 @@ func TestSDKPutAndDescribeAlarms(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _ = cw.DescribeAlarms(ctx, &awscw.DescribeAlarmsInput{AlarmNames: []string{"web-errors"}})
-	if aws.ToBool(out.MetricAlarms[0].ActionsEnabled) {
-		t.Error("actions still enabled")
+	if e := out.MetricAlarms[0].ActionsEnabled; e == nil || *e {
+		t.Errorf("ActionsEnabled = %v after DisableAlarmActions, want false", e)
 	}
 	if _, err := cw.EnableAlarmActions(ctx, &awscw.EnableAlarmActionsInput{AlarmNames: []string{"web-errors"}}); err != nil {
 		t.Fatal(err)

@@ -19,24 +19,30 @@ const debianCLI = "/usr/bin/aws"
 // decodes its JSON output into out (when non-nil).
 func cli(t *testing.T, p *proc, key, secret string, out any, args ...string) {
 	t.Helper()
-	b, err := cliCommandAs(t, p, key, secret, args...).Output()
-	if err != nil {
-		stderr := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("aws %s: %v\n%s%s", strings.Join(args, " "), err, b, stderr)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("aws %s: output is not JSON: %v\n%s", strings.Join(args, " "), err, b)
-		}
-	}
+	debian{}.run(t, p, key, secret, out, args...)
 }
 
 // cliCommandAs builds a Debian AWS CLI command against p, with a private
 // configuration so nothing of the machine's leaks in.
 func cliCommandAs(t *testing.T, p *proc, key, secret string, args ...string) *exec.Cmd {
+	t.Helper()
+	return debian{}.command(t, p, key, secret, args...)
+}
+
+// awsCLI is one AWS CLI installation. The machine has two that speak
+// different protocols to the same service (Debian's v2.9 predates
+// CloudWatch's JSON and CBOR protocols and sends query requests; the pip
+// v1.x sends Smithy RPC v2 CBOR), so important flows run with each.
+type awsCLI interface {
+	name() string
+	command(t *testing.T, p *proc, key, secret string, args ...string) *exec.Cmd
+}
+
+type debian struct{}
+
+func (debian) name() string { return "debian-v2" }
+
+func (debian) command(t *testing.T, p *proc, key, secret string, args ...string) *exec.Cmd {
 	t.Helper()
 	home := t.TempDir()
 	cfg := filepath.Join(home, "config")
@@ -51,6 +57,82 @@ func cliCommandAs(t *testing.T, p *proc, key, secret string, args ...string) *ex
 		"PYTHONUNBUFFERED=1",
 	}
 	return cmd
+}
+
+func (c debian) run(t *testing.T, p *proc, key, secret string, out any, args ...string) {
+	t.Helper()
+	runCLI(t, c, p, key, secret, out, args...)
+}
+
+// pip is the AWS CLI v1 first on PATH, when it is not Debian's.
+type pip struct{ path string }
+
+func (pip) name() string { return "pip-v1" }
+
+func (c pip) command(t *testing.T, p *proc, key, secret string, args ...string) *exec.Cmd {
+	t.Helper()
+	home := t.TempDir()
+	cmd := exec.Command(c.path, append([]string{"--endpoint-url", p.URL, "--output", "json"}, args...)...)
+	// The machine's environment stays (pyenv finds its Python through
+	// it); every AWS setting is replaced.
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "HOME="+home, "AWS_CONFIG_FILE="+filepath.Join(home, "none"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "none"), "AWS_ACCESS_KEY_ID="+key,
+		"AWS_SECRET_ACCESS_KEY="+secret, "AWS_DEFAULT_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_PAGER=")
+	return cmd
+}
+
+// awsCLIs returns Debian's CLI (required: scripts/test installs it) and
+// the pip CLI 1.x when one is on PATH (PyPI is out of reach here, so it
+// cannot be installed by the test script).
+func awsCLIs(t *testing.T) []awsCLI {
+	t.Helper()
+	_, err := os.Stat(debianCLI)
+	testenv.Require(t, "Debian AWS CLI ("+debianCLI+")", err == nil, "install the awscli package (scripts/test does)")
+	clis := []awsCLI{debian{}}
+	if path, err := exec.LookPath("aws"); err == nil && path != debianCLI {
+		if out, err := exec.Command(path, "--version").CombinedOutput(); err == nil && strings.HasPrefix(string(out), "aws-cli/1.") {
+			clis = append(clis, pip{path: path})
+		} else {
+			t.Logf("pip AWS CLI 1.x not on PATH; running with Debian's only")
+		}
+	}
+	return clis
+}
+
+// runCLI runs c against p and decodes its JSON output into out (when
+// non-nil).
+func runCLI(t *testing.T, c awsCLI, p *proc, key, secret string, out any, args ...string) {
+	t.Helper()
+	b, err := c.command(t, p, key, secret, args...).Output()
+	if err != nil {
+		stderr := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("%s: aws %s: %v\n%s%s", c.name(), strings.Join(args, " "), err, b, stderr)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s: aws %s: output is not JSON: %v\n%s", c.name(), strings.Join(args, " "), err, b)
+		}
+	}
+}
+
+// cliFails runs c against p, which must fail; it returns stderr.
+func cliFails(t *testing.T, c awsCLI, p *proc, key, secret string, args ...string) string {
+	t.Helper()
+	out, err := c.command(t, p, key, secret, args...).CombinedOutput()
+	if err == nil {
+		t.Fatalf("%s: aws %s succeeded, want an error:\n%s", c.name(), strings.Join(args, " "), out)
+	}
+	return string(out)
 }
 
 func TestAWSCLI(t *testing.T) {
