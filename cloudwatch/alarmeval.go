@@ -60,7 +60,12 @@ func (s *Service) evaluateAlarm(ctx context.Context, a storage.StoredAlarm, now 
 	if err != nil {
 		return false, err
 	}
-	dps, err := s.alarmDatapoints(ctx, a.Account, a.Region, &rec.Def, now)
+	var dps []alarm.Datapoint
+	if len(rec.Def.Metrics) > 0 {
+		dps, err = s.mathDatapoints(ctx, a.Account, a.Region, &rec.Def, now)
+	} else {
+		dps, err = s.alarmDatapoints(ctx, a.Account, a.Region, &rec.Def, now)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -274,7 +279,7 @@ func notification(account, region string, rec *alarmRecord, res alarm.Result) (m
 		OKActions                          []string `json:"OKActions"`
 		AlarmActions                       []string `json:"AlarmActions"`
 		InsufficientDataActions            []string `json:"InsufficientDataActions"`
-		Trigger                            trigger  `json:"Trigger"`
+		Trigger                            any      `json:"Trigger"`
 	}{
 		AlarmName: d.Name, AWSAccountID: account, AlarmConfigurationUpdatedTimestamp: notifyDate(rec.ConfigUpdated),
 		NewStateValue: string(res.State.Value), NewStateReason: res.State.Reason, StateChangeTime: notifyDate(res.State.UpdatedTimestamp),
@@ -284,6 +289,9 @@ func notification(account, region string, rec *alarmRecord, res alarm.Result) (m
 	}
 	if d.Description != "" {
 		body.AlarmDescription = &d.Description
+	}
+	if len(d.Metrics) > 0 {
+		body.Trigger = mathTrigger(d, int32(alarm.EvaluationRange(d, rec.State.UpdatedTimestamp).Period/time.Second))
 	}
 	// AWS writes <, > and & as they are.
 	var b strings.Builder
