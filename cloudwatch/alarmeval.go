@@ -74,7 +74,12 @@ func (s *Service) evaluateAlarm(ctx context.Context, a storage.StoredAlarm, now 
 	if err != nil {
 		return false, err
 	}
-	dps, err := s.alarmDatapoints(ctx, a.Account, a.Region, &rec.Def, now)
+	var dps []alarm.Datapoint
+	if len(rec.Def.Metrics) > 0 {
+		dps, err = s.mathDatapoints(ctx, a.Account, a.Region, &rec.Def, now)
+	} else {
+		dps, err = s.alarmDatapoints(ctx, a.Account, a.Region, &rec.Def, now)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -299,7 +304,7 @@ func notification(account, region string, rec *alarmRecord, st alarm.State, old 
 		OKActions                          []string `json:"OKActions"`
 		AlarmActions                       []string `json:"AlarmActions"`
 		InsufficientDataActions            []string `json:"InsufficientDataActions"`
-		Trigger                            trigger  `json:"Trigger"`
+		Trigger                            any      `json:"Trigger"`
 	}{
 		AlarmName: d.Name, AWSAccountID: account, AlarmConfigurationUpdatedTimestamp: notifyDate(rec.ConfigUpdated),
 		NewStateValue: string(st.Value), NewStateReason: st.Reason, StateChangeTime: notifyDate(st.UpdatedTimestamp),
@@ -309,6 +314,9 @@ func notification(account, region string, rec *alarmRecord, st alarm.State, old 
 	}
 	if d.Description != "" {
 		body.AlarmDescription = &d.Description
+	}
+	if len(d.Metrics) > 0 {
+		body.Trigger = mathTrigger(d, int32(alarm.EvaluationRange(d, rec.State.UpdatedTimestamp).Period/time.Second))
 	}
 	// AWS writes <, > and & as they are.
 	var b strings.Builder

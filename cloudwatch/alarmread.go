@@ -42,6 +42,10 @@ type MetricAlarm struct {
 	TreatMissingData                   string      `json:"TreatMissingData"`
 	EvaluateLowSampleCountPercentile   string      `json:"EvaluateLowSampleCountPercentile"`
 	StateTransitionedTimestamp         time.Time   `json:"StateTransitionedTimestamp"`
+	// Metrics and ThresholdMetricId are a metric math alarm's; such an
+	// alarm has no Period of its own.
+	Metrics           []MetricDataQuery `json:"Metrics"`
+	ThresholdMetricID string            `json:"ThresholdMetricId"`
 }
 
 func toMetricAlarm(r *alarmRecord) MetricAlarm {
@@ -60,6 +64,9 @@ func toMetricAlarm(r *alarmRecord) MetricAlarm {
 	}
 	if d.DatapointsToAlarm > 0 {
 		m.DatapointsToAlarm = &d.DatapointsToAlarm
+	}
+	if len(d.Metrics) > 0 {
+		m.Period, m.Metrics, m.ThresholdMetricID = nil, fromAlarmQueries(d.Metrics), d.ThresholdMetricID
 	}
 	for _, x := range d.Dimensions {
 		m.Dimensions = append(m.Dimensions, Dimension{Name: x.Name, Value: x.Value})

@@ -149,40 +149,61 @@ func (s *Service) PutMetricAlarm(ctx context.Context, in *PutMetricAlarmInput) (
 			return nil, invalidValue("The value %s for parameter AlarmName is invalid.", in.AlarmName)
 		}
 	}
-	switch {
-	case len(in.Metrics) > 0 && (in.MetricName != "" || in.Namespace != "" || in.Statistic != "" || in.ExtendedStatistic != "" || len(in.Dimensions) > 0 || in.Period != nil || in.Unit != ""):
-		return nil, invalidCombination("The parameters MetricName, Namespace, Statistic, ExtendedStatistic, Dimensions, Period and Unit cannot be specified together with Metrics.")
-	case len(in.Metrics) > 0:
-		// Metric math is not evaluated by this server (GetMetricData
-		// refuses expressions too), so math alarms are refused rather
-		// than left never evaluating.
-		return nil, invalidValue("The parameter Metrics is not supported by this server: metric math alarms are not supported.")
-	case len(in.EvaluationCriteria) > 0 || in.EvaluationInterval != nil:
+	if len(in.EvaluationCriteria) > 0 || in.EvaluationInterval != nil {
 		return nil, invalidValue("The parameter EvaluationCriteria is not supported by this server: PromQL alarms are not supported.")
-	case in.MetricName == "":
-		return nil, missing("The parameter MetricName is required.")
-	case in.Namespace == "":
-		return nil, missing("The parameter Namespace is required.")
-	case in.Statistic != "" && in.ExtendedStatistic != "":
-		return nil, invalidCombination("The parameters Statistic and ExtendedStatistic are mutually exclusive and you have specified both.")
-	case in.Statistic == "" && in.ExtendedStatistic == "":
-		return nil, missing("The parameter Statistic or ExtendedStatistic is required.")
-	case in.Period == nil:
-		return nil, missing("The parameter Period is required.")
+	}
+	var (
+		queries []alarm.MetricDataQuery
+		period  int32
+		stat    = in.ExtendedStatistic
+	)
+	if len(in.Metrics) > 0 {
+		if f := mathConflict(in); f != "" {
+			return nil, validationError("%s %s", f, singleFieldsWithMath)
+		}
+		var err error
+		if queries, period, stat, err = checkAlarmMetrics(in); err != nil {
+			return nil, err
+		}
+		for _, a := range in.AlarmActions {
+			if isEC2Action(a) {
+				// Reference §10.4; wording unverified.
+				return nil, validationError("EC2 actions are not supported for alarms based on metric math expressions.")
+			}
+		}
+	} else {
+		switch {
+		case in.MetricName == "":
+			return nil, missing("The parameter MetricName is required.")
+		case in.Namespace == "":
+			return nil, missing("The parameter Namespace is required.")
+		case in.Statistic != "" && in.ExtendedStatistic != "":
+			return nil, invalidCombination("The parameters Statistic and ExtendedStatistic are mutually exclusive and you have specified both.")
+		case in.Statistic == "" && in.ExtendedStatistic == "":
+			return nil, missing("The parameter Statistic or ExtendedStatistic is required.")
+		case in.Period == nil:
+			return nil, missing("The parameter Period is required.")
+		}
+		if in.ExtendedStatistic != "" {
+			if _, ok := storage.ParseExtendedStatistic(in.ExtendedStatistic); !ok {
+				return nil, invalidValue("The value %s for parameter ExtendedStatistic is invalid.", in.ExtendedStatistic)
+			}
+		}
+		period = *in.Period
+		if !validAlarmPeriod(period) {
+			return nil, validationError("Period must be 10, 20, 30 or a multiple of 60")
+		}
+		if in.ThresholdMetricID != "" {
+			return nil, invalidCombination("The parameter ThresholdMetricId can only be used with Metrics.")
+		}
+	}
+	switch {
 	case in.EvaluationPeriods == nil:
 		return nil, missing("The parameter EvaluationPeriods is required.")
 	case in.ComparisonOperator == "":
 		return nil, missing("The parameter ComparisonOperator is required.")
 	}
-	if in.ExtendedStatistic != "" {
-		if _, ok := storage.ParseExtendedStatistic(in.ExtendedStatistic); !ok {
-			return nil, invalidValue("The value %s for parameter ExtendedStatistic is invalid.", in.ExtendedStatistic)
-		}
-	}
-	period, n := *in.Period, *in.EvaluationPeriods
-	if !validAlarmPeriod(period) {
-		return nil, validationError("Period must be 10, 20, 30 or a multiple of 60")
-	}
+	n := *in.EvaluationPeriods
 	limit := int64(maxEvalSeconds)
 	if period >= 3600 {
 		limit = maxEvalSecondsLong
@@ -203,14 +224,11 @@ func (s *Service) PutMetricAlarm(ctx context.Context, in *PutMetricAlarmInput) (
 	switch in.ComparisonOperator {
 	case alarm.LessThanLowerOrGreaterThanUpperThreshold, alarm.LessThanLowerThreshold, alarm.GreaterThanUpperThreshold:
 		// Anomaly bands come from an ANOMALY_DETECTION_BAND expression,
-		// which needs Metrics.
+		// which trailwatch does not evaluate.
 		return nil, validationError("Comparison operator %s is only supported for anomaly detection alarms.", in.ComparisonOperator)
 	}
 	if in.Threshold == nil {
 		return nil, missing("The parameter Threshold is required.")
-	}
-	if in.ThresholdMetricID != "" {
-		return nil, invalidCombination("The parameter ThresholdMetricId can only be used with Metrics.")
 	}
 	switch in.TreatMissingData {
 	case "", alarm.MissingDataMissing, alarm.MissingDataIgnore, alarm.MissingDataBreaching, alarm.MissingDataNotBreaching:
@@ -220,7 +238,7 @@ func (s *Service) PutMetricAlarm(ctx context.Context, in *PutMetricAlarmInput) (
 	switch in.EvaluateLowSampleCountPercentile {
 	case "":
 	case alarm.LowSampleEvaluate, alarm.LowSampleIgnore:
-		if in.ExtendedStatistic == "" || !strings.HasPrefix(in.ExtendedStatistic, "p") {
+		if !strings.HasPrefix(stat, "p") {
 			return nil, validationError("EvaluateLowSampleCountPercentile can only be used with a percentile statistic.")
 		}
 	default:
@@ -238,11 +256,17 @@ func (s *Service) PutMetricAlarm(ctx context.Context, in *PutMetricAlarmInput) (
 		ActionsEnabled: in.ActionsEnabled == nil || *in.ActionsEnabled,
 		OKActions:      nonNil(in.OKActions), AlarmActions: nonNil(in.AlarmActions), InsufficientDataActions: nonNil(in.InsufficientDataActions),
 		Namespace: in.Namespace, MetricName: in.MetricName, Statistic: in.Statistic, ExtendedStatistic: in.ExtendedStatistic,
-		Unit: in.Unit, Period: period, EvaluationPeriods: n, Threshold: *in.Threshold, ComparisonOperator: in.ComparisonOperator,
+		Unit: in.Unit, EvaluationPeriods: n, Threshold: *in.Threshold, ComparisonOperator: in.ComparisonOperator,
 		TreatMissingData: in.TreatMissingData, EvaluateLowSampleCountPercentile: in.EvaluateLowSampleCountPercentile,
 	}
 	if in.DatapointsToAlarm != nil {
 		def.DatapointsToAlarm = m
+	}
+	if len(queries) > 0 {
+		// A math alarm's period is its returned query's (alarm.EvaluationRange).
+		def.Metrics = queries
+	} else {
+		def.Period = period
 	}
 	for _, d := range toStorage(in.Dimensions) {
 		def.Dimensions = append(def.Dimensions, alarm.Dimension{Name: d.Name, Value: d.Value})

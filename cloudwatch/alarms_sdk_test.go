@@ -235,7 +235,7 @@ func TestSDKPutMetricAlarmErrors(t *testing.T) {
 		{"math", func(in *awscw.PutMetricAlarmInput) {
 			in.Namespace, in.MetricName, in.Statistic, in.Period, in.Dimensions = nil, nil, "", nil, nil
 			in.Metrics = []types.MetricDataQuery{{Id: aws.String("e1"), Expression: aws.String("m1*2")}}
-		}, "InvalidParameterValue", ""},
+		}, "ValidationError", "Error in expression 'e1': Unrecognized metric or expression id 'm1'"},
 		{"missing data", func(in *awscw.PutMetricAlarmInput) { in.TreatMissingData = aws.String("sometimes") }, "ValidationError", ""},
 		{"no threshold", func(in *awscw.PutMetricAlarmInput) { in.Threshold = nil }, "MissingParameter", ""},
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/internal/awserr"
+	"github.com/trailwatch/trailwatch/metricmath"
 	"github.com/trailwatch/trailwatch/storage"
 )
 
@@ -77,8 +78,13 @@ var reQueryID = regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
 
 const defaultMaxDatapoints = 100800
 
-// GetMetricData evaluates MetricStat queries. Metric math expressions are
-// refused with InvalidParameterValue: trailwatch does not evaluate them.
+// GetMetricData evaluates MetricStat queries and metric math expressions
+// (package metricmath). Expression queries with ReturnData false are
+// computed but not returned; an expression yielding an array of time
+// series returns one result per series, all with the expression's Id.
+// Metrics Insights queries and the metric math functions trailwatch does
+// not evaluate (SEARCH, ANOMALY_DETECTION_BAND…) are refused with
+// ValidationError.
 func (s *Service) GetMetricData(ctx context.Context, in *GetMetricDataInput) (*GetMetricDataOutput, error) {
 	c := trailwatch.CallerFromContext(ctx)
 	if !in.StartTime.Before(in.EndTime) {
@@ -103,7 +109,10 @@ func (s *Service) GetMetricData(ctx context.Context, in *GetMetricDataInput) (*G
 		case q.MetricStat == nil && q.Expression == "":
 			return nil, missing("The parameter %s.MetricStat is required.", path)
 		case q.Expression != "":
-			return nil, invalidValue("The value %s for parameter %s.Expression is invalid: metric math is not supported by this server.", q.Expression, path)
+			if q.Period != nil && !validPeriod(*q.Period) {
+				return nil, invalidValue("The parameter %s.Period must be 1, 5, 10, 20, 30, or a multiple of 60.", path)
+			}
+			continue
 		}
 		ms := q.MetricStat
 		if !validPeriod(*ms.Period) {
@@ -114,6 +123,30 @@ func (s *Service) GetMetricData(ctx context.Context, in *GetMetricDataInput) (*G
 				return nil, invalidValue("The value %s for parameter %s.MetricStat.Stat is invalid.", ms.Stat, path)
 			}
 		}
+	}
+	labels := defaultLabels(in.MetricDataQueries)
+	for i, q := range in.MetricDataQueries {
+		if q.Label != "" {
+			labels[i] = q.Label
+		}
+	}
+	mq := make([]metricmath.Query, len(in.MetricDataQueries))
+	defaultPeriod := int64(0)
+	for i, q := range in.MetricDataQueries {
+		mq[i] = metricmath.Query{ID: q.ID, Expression: q.Expression, Label: labels[i]}
+		switch {
+		case q.MetricStat != nil:
+			mq[i].Period = int64(*q.MetricStat.Period)
+			if defaultPeriod == 0 {
+				defaultPeriod = mq[i].Period
+			}
+		case q.Period != nil:
+			mq[i].Period = int64(*q.Period)
+		}
+	}
+	prog, err := compileMath(mq)
+	if err != nil {
+		return nil, err
 	}
 	offset := 0
 	if in.NextToken != "" {
@@ -129,18 +162,68 @@ func (s *Service) GetMetricData(ctx context.Context, in *GetMetricDataInput) (*G
 		limit = int(*in.MaxDatapoints)
 	}
 	desc := in.ScanBy != "TimestampAscending"
-	labels := defaultLabels(in.MetricDataQueries)
 	now := s.now()
-	out := &GetMetricDataOutput{MetricDataResults: []MetricDataResult{}, Messages: []MessageData{}}
-	pos, taken := 0, 0
-	for i, q := range in.MetricDataQueries {
-		if q.ReturnData != nil && !*q.ReturnData {
+
+	// Every metric is read: METRICS() may use those not returned.
+	series := map[string]metricmath.Series{}
+	for _, q := range in.MetricDataQueries {
+		if q.MetricStat == nil {
 			continue
 		}
 		ts, vs, err := s.series(ctx, c, q.MetricStat, in.StartTime, in.EndTime, now)
 		if err != nil {
 			return nil, err
 		}
+		series[q.ID] = toMathSeries(ts, vs, int(*q.MetricStat.Period))
+	}
+	anchor := func(p int64) int64 {
+		t, _ := alignStart(in.StartTime, int(p), now)
+		return t.Unix()
+	}
+	math := prog.Run(metricmath.Env{Start: anchor(60), End: in.EndTime.Unix(), Period: defaultPeriod, Anchor: anchor}, series)
+
+	// The results in request order, before paging.
+	type pending struct {
+		id, label string
+		ts        []time.Time
+		vs        []float64
+		messages  []MessageData
+	}
+	var results []pending
+	for i, q := range in.MetricDataQueries {
+		if q.ReturnData != nil && !*q.ReturnData {
+			continue
+		}
+		if q.MetricStat != nil {
+			m := series[q.ID]
+			results = append(results, pending{id: q.ID, label: labels[i], ts: fromUnix(m.Timestamps), vs: m.Values, messages: []MessageData{}})
+			continue
+		}
+		r := math[q.ID]
+		msgs := []MessageData{}
+		if r.Dropped {
+			msgs = append(msgs, arithmeticMessage)
+		}
+		for _, m := range r.Series {
+			label := labels[i]
+			if r.Kind == metricmath.Array {
+				// The User Guide's legend rule for an expression
+				// yielding several series: "Expression-Label
+				// Metric-Label", or the metric's label alone when the
+				// expression has none.
+				label = m.Label
+				if q.Label != "" {
+					label = q.Label + " " + m.Label
+				}
+			}
+			results = append(results, pending{id: q.ID, label: label, ts: fromUnix(m.Timestamps), vs: append([]float64(nil), m.Values...), messages: msgs})
+		}
+	}
+
+	out := &GetMetricDataOutput{MetricDataResults: []MetricDataResult{}, Messages: []MessageData{}}
+	pos, taken := 0, 0
+	for _, r := range results {
+		ts, vs := r.ts, r.vs
 		sortPoints(ts, vs, desc)
 		// Points before offset were returned on earlier pages.
 		skip := min(max(offset-pos, 0), len(ts))
@@ -152,12 +235,8 @@ func (s *Service) GetMetricData(ctx context.Context, in *GetMetricDataInput) (*G
 			ts, vs, status = ts[:room], vs[:room], "PartialData"
 		}
 		taken += len(ts)
-		label := labels[i]
-		if q.Label != "" {
-			label = q.Label
-		}
 		out.MetricDataResults = append(out.MetricDataResults, MetricDataResult{
-			ID: q.ID, Label: label, Timestamps: ts, Values: vs, StatusCode: status, Messages: []MessageData{},
+			ID: r.id, Label: r.label, Timestamps: ts, Values: vs, StatusCode: status, Messages: r.messages,
 		})
 	}
 	if offset+taken < pos {
@@ -175,7 +254,8 @@ func isBasic(stat string) bool {
 	return false
 }
 
-// series computes one MetricStat's values per period.
+// series computes one MetricStat's values per period of [start, end),
+// the first period starting at start rounded as its age requires.
 func (s *Service) series(ctx context.Context, c *trailwatch.Caller, ms *MetricStat, start, end, now time.Time) ([]time.Time, []float64, error) {
 	period := int(*ms.Period)
 	ts, vs := []time.Time{}, []float64{}
@@ -184,32 +264,12 @@ func (s *Service) series(ctx context.Context, c *trailwatch.Caller, ms *MetricSt
 		return ts, vs, nil
 	}
 	m := storage.Metric{Namespace: ms.Metric.Namespace, Name: ms.Metric.MetricName, Dimensions: toStorage(ms.Metric.Dimensions)}
-	buckets, err := s.metrics.ReadMetric(ctx, c.AccountID, c.Region, m, from, end)
+	pts, err := s.statPoints(ctx, c.AccountID, c.Region, m, period, ms.Stat, ms.Unit, from, end)
 	if err != nil {
 		return nil, nil, err
 	}
-	// One series per query: without a unit, units are merged, as a
-	// MetricStat yields a single time series.
-	var byPeriod []group
-	if ms.Unit != "" {
-		byPeriod = aggregate(buckets, from, period, ms.Unit)
-	} else {
-		for i := range buckets {
-			buckets[i].Unit = ""
-		}
-		byPeriod = aggregate(buckets, from, period, "")
-	}
-	var ext storage.ExtendedStatistic
-	basicStat := isBasic(ms.Stat)
-	if !basicStat {
-		ext, _ = storage.ParseExtendedStatistic(ms.Stat)
-	}
-	for _, g := range byPeriod {
-		if basicStat {
-			ts, vs = append(ts, g.start), append(vs, basic(ms.Stat, g.agg))
-		} else if v, ok := ext.Eval(g.agg); ok {
-			ts, vs = append(ts, g.start), append(vs, v)
-		}
+	for _, p := range pts {
+		ts, vs = append(ts, p.t), append(vs, p.v)
 	}
 	return ts, vs, nil
 }
