@@ -232,6 +232,16 @@ func TestSNSEndToEnd(t *testing.T) {
 		t.Errorf("counts = %+v, want 2 delivered (confirmation and notification)", got)
 	}
 
+	// "{}" removes the filter policy, as the SNS guide's example does.
+	if _, err := c.SetSubscriptionAttributes(ctx, &awssns.SetSubscriptionAttributesInput{SubscriptionArn: &subARN,
+		AttributeName: aws.String("FilterPolicy"), AttributeValue: aws.String(" { } ")}); err != nil {
+		t.Fatalf("remove the filter policy: %v", err)
+	}
+	attrs, err = c.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: &subARN})
+	if _, ok := attrs.Attributes["FilterPolicy"]; err != nil || ok {
+		t.Errorf("after FilterPolicy {}: attributes %v, %v; want no FilterPolicy", attrs.Attributes, err)
+	}
+
 	// Publish errors.
 	_, err = c.Publish(ctx, &awssns.PublishInput{TopicArn: &arn, Message: aws.String(strings.Repeat("x", 262145))})
 	wantCode(t, err, "InvalidParameter", "Invalid parameter: Message too long")

@@ -2,6 +2,7 @@ package sns
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -38,7 +39,7 @@ var subscriptionAttributes = map[string]func(sub *trailwatch.Subscription, v str
 		return validSubscriptionDeliveryPolicy(v)
 	},
 	"FilterPolicy": func(sub *trailwatch.Subscription, v string) error {
-		if v == "" {
+		if v == "" || emptyPolicy(v) {
 			return nil
 		}
 		scope := sub.Attributes["FilterPolicyScope"]
@@ -83,7 +84,7 @@ func setSubscriptionAttribute(sub *trailwatch.Subscription, name, value, prefix 
 		}
 		return err
 	}
-	if value == "" && name != "FilterPolicyScope" {
+	if value == "" && name != "FilterPolicyScope" || name == "FilterPolicy" && emptyPolicy(value) {
 		delete(sub.Attributes, name)
 		return nil
 	}
@@ -98,6 +99,14 @@ func setSubscriptionAttribute(sub *trailwatch.Subscription, name, value, prefix 
 		}
 	}
 	return nil
+}
+
+// emptyPolicy reports whether v is the empty JSON object, which removes a
+// subscription's filter policy (the SNS guide's set-subscription-attributes
+// example sets "{}" to do so).
+func emptyPolicy(v string) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal([]byte(v), &m) == nil && m != nil && len(m) == 0
 }
 
 // Subscribe subscribes an endpoint to a topic. HTTP/HTTPS endpoints are
