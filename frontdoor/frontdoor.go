@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/internal/awserr"
@@ -51,14 +52,19 @@ type Options struct {
 	MaxBodyBytes int64
 	// ClockSkew is the SigV4 time window; 0 means 15 minutes.
 	ClockSkew time.Duration
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// Registerer, when set, receives the request counters and latency
+	// histogram (trailwatch_http_requests_total,
+	// trailwatch_http_request_duration_seconds).
+	Registerer prometheus.Registerer
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
 
 // Handler is the front door. It is safe for concurrent use.
 type Handler struct {
 	opt      Options
 	services *services
+	metrics  *requestMetrics // nil without Options.Registerer
 }
 
 // New returns a Handler for opt.
@@ -72,7 +78,11 @@ func New(opt Options) *Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Handler{opt: opt, services: newServices(opt.Services)}
+	h := &Handler{opt: opt, services: newServices(opt.Services)}
+	if opt.Registerer != nil {
+		h.metrics = newRequestMetrics(opt.Registerer, opt.Services)
+	}
+	return h
 }
 
 // call is the state of one request as it moves through the door.
@@ -90,6 +100,10 @@ type call struct {
 	resources []trailwatch.Resource // what the call acts on, once known
 	output    any
 	err       *awserr.Error
+	// began (monotonic, whatever Options.Now says) and sw serve the
+	// request metrics, when they are on.
+	began time.Time
+	sw    statusWriter
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -99,6 +113,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{r: r, requestID: newRequestID(), start: h.opt.Now()}
+	if h.metrics != nil {
+		c.began = time.Now()
+		c.sw.ResponseWriter = w
+		w = &c.sw
+	}
 	hdr := w.Header()
 	hdr.Set("x-amzn-RequestId", c.requestID)
 	// Clients correct their clocks from Date (reference/protocols.md §0.5).
@@ -366,9 +385,12 @@ func (h *Handler) finish(w http.ResponseWriter, c *call) {
 			h.opt.Logger.Warn("request failed", "request_id", c.requestID, "code", c.err.Code)
 		}
 		c.codec.error(w, c.rt.svc, c.err, c.requestID)
-		return
+	} else {
+		c.codec.output(w, c.rt.svc, c.rt.opName, c.output, c.requestID)
 	}
-	c.codec.output(w, c.rt.svc, c.rt.opName, c.output, c.requestID)
+	if h.metrics != nil {
+		h.metrics.observe(c, c.sw.status, time.Since(c.began))
+	}
 }
 
 // gunzip decompresses a gzip request body, bounded by limit.

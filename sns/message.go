@@ -27,6 +27,10 @@ type Delivery struct {
 	Subject  string            `json:"subject,omitempty"` // email
 	From     string            `json:"from,omitempty"`    // email display name (the topic's DisplayName)
 	Retry    RetryPolicy       `json:"retry"`
+	// Confirmation marks a SubscriptionConfirmation or
+	// UnsubscribeConfirmation: SNS's notification metrics count only
+	// published messages.
+	Confirmation bool `json:"confirmation,omitempty"`
 }
 
 // DecodeDelivery reads an outbox payload.
@@ -158,7 +162,7 @@ func (s *Service) confirmationDelivery(t trailwatch.Topic, sub trailwatch.Subscr
 	if err != nil {
 		return trailwatch.SNSDelivery{}, err
 	}
-	d := Delivery{Protocol: sub.Protocol, Endpoint: sub.Endpoint, From: t.Attributes["DisplayName"]}
+	d := Delivery{Protocol: sub.Protocol, Endpoint: sub.Endpoint, From: t.Attributes["DisplayName"], Confirmation: true}
 	switch sub.Protocol {
 	case "http", "https":
 		retry, contentType := httpPolicy(t.Attributes["DeliveryPolicy"], sub.Attributes["DeliveryPolicy"])

@@ -209,6 +209,7 @@ func (s *Service) Publish(ctx context.Context, in *PublishInput) (*PublishOutput
 		return nil, fmt.Errorf("queue deliveries: %w", err)
 	}
 	s.wake()
+	s.published(t.ARN, m.size())
 	out := &PublishOutput{MessageId: id}
 	if t.Attributes["FifoTopic"] == "true" {
 		out.SequenceNumber = s.sequenceNumber()
@@ -260,6 +261,7 @@ func (s *Service) PublishBatch(ctx context.Context, in *PublishBatchInput) (*Pub
 	}
 	out := &PublishBatchOutput{Successful: []PublishBatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
 	var rows []trailwatch.SNSDelivery
+	var sizes []int // of the messages accepted
 	for _, e := range entries {
 		m := &message{text: e.Message, subject: e.Subject, structure: e.MessageStructure,
 			attributes: e.MessageAttributes, dedupID: e.MessageDeduplicationId, groupID: e.MessageGroupId}
@@ -278,6 +280,7 @@ func (s *Service) PublishBatch(ctx context.Context, in *PublishBatchInput) (*Pub
 			return nil, err
 		}
 		rows = append(rows, r...)
+		sizes = append(sizes, m.size())
 		res := PublishBatchResultEntry{Id: e.Id, MessageId: id}
 		if t.Attributes["FifoTopic"] == "true" {
 			res.SequenceNumber = s.sequenceNumber()
@@ -288,6 +291,9 @@ func (s *Service) PublishBatch(ctx context.Context, in *PublishBatchInput) (*Pub
 		return nil, fmt.Errorf("queue deliveries: %w", err)
 	}
 	s.wake()
+	for _, n := range sizes {
+		s.published(t.ARN, n)
+	}
 	return out, nil
 }
 

@@ -36,6 +36,11 @@ type Options struct {
 	// Wake, when set, is called after deliveries are queued, so the
 	// delivery worker need not wait for its next poll.
 	Wake func()
+	// Published, when set, is told of each message a Publish or
+	// PublishBatch accepted, once it is queued: its topic and its size
+	// (the message and its attributes, as the 256 KB limit counts them),
+	// for the AWS/SNS NumberOfMessagesPublished and PublishSize metrics.
+	Published func(topicARN string, size int)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -47,6 +52,7 @@ type Service struct {
 	publicURL string
 	certURL   string
 	wake      func()
+	published func(topicARN string, size int)
 	now       func() time.Time
 }
 
@@ -62,9 +68,12 @@ func New(opts Options) *Service {
 	if opts.Wake == nil {
 		opts.Wake = func() {}
 	}
+	if opts.Published == nil {
+		opts.Published = func(string, int) {}
+	}
 	base := strings.TrimSuffix(opts.PublicURL, "/")
 	return &Service{store: opts.Store, signer: opts.Signer, publicURL: base, certURL: base + opts.CertPath,
-		wake: opts.Wake, now: opts.Now}
+		wake: opts.Wake, published: opts.Published, now: opts.Now}
 }
 
 // API returns SNS's operation table for the front door.

@@ -35,6 +35,7 @@ import (
 	"github.com/trailwatch/trailwatch/storage/sqlite"
 	"github.com/trailwatch/trailwatch/sts"
 	"github.com/trailwatch/trailwatch/trailkeys"
+	"github.com/trailwatch/trailwatch/vendedmetrics"
 	"github.com/trailwatch/trailwatch/worker/alarms"
 	"github.com/trailwatch/trailwatch/worker/delivery"
 	"github.com/trailwatch/trailwatch/worker/logretention"
@@ -114,6 +115,11 @@ type Config struct {
 	// stopped while the other workers run: passes are then made only by
 	// EvaluateAlarms, which tests drive.
 	AlarmInterval time.Duration
+	// VendedMetricsInterval is how often the AWS/Logs and AWS/SNS
+	// metrics counted in memory are written to the metric store; 0 means
+	// vendedmetrics.DefaultInterval. A crash loses at most this much of
+	// them.
+	VendedMetricsInterval time.Duration
 	// NoWorkers leaves the background workers stopped (admin commands).
 	NoWorkers bool
 	// NodeID names this node in leases; defaults to host name and pid.
@@ -165,9 +171,15 @@ type Server struct {
 
 	snsWorker *snsdelivery.Worker
 	alarms    *alarms.Worker
+	metrics   *metrics
+	vended    *vendedmetrics.Publisher
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // background workers
+	// vendedCancel and vendedDone stop the vended metrics publisher,
+	// after the workers, so that its last flush holds their counts.
+	vendedCancel context.CancelFunc
+	vendedDone   chan struct{}
 }
 
 // Open opens the backend, bootstraps the default account and starts the
@@ -203,7 +215,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: store, archive: router, local: local}
+	s := &Server{cfg: cfg, archive: router, local: local, metrics: newMetrics(), vendedDone: make(chan struct{})}
+	s.vended = vendedmetrics.New(vendedmetrics.Options{Put: store.Metrics().PutMetricData,
+		Interval: cfg.VendedMetricsInterval, Now: cfg.Now, Logger: cfg.Logger})
+	s.store = instrument(store, s.metrics, s.vended)
+	store = s.store
 	if err := s.bootstrap(ctx); err != nil {
 		store.Close()
 		return nil, err
@@ -245,9 +261,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		publicURL = "http://127.0.0.1:4566"
 	}
 	s.snsWorker = snsdelivery.New(snsdelivery.Options{Store: store.SNS(), Leases: store.Leases(), Holder: cfg.NodeID,
-		Interval: cfg.SNSPollInterval, SMTP: cfg.SMTP, Now: cfg.Now, Logger: cfg.Logger})
+		Interval: cfg.SNSPollInterval, SMTP: cfg.SMTP, Now: cfg.Now, Logger: cfg.Logger,
+		Attempted: func(a snsdelivery.Attempt) { s.metrics.snsAttempt(s.vended, a) }})
 	snsSvc := sns.New(sns.Options{Store: store.SNS(), Signer: snsKey, PublicURL: publicURL, CertPath: SNSCertPath,
-		Wake: s.snsWorker.Wake, Now: cfg.Now})
+		Wake: s.snsWorker.Wake, Now: cfg.Now,
+		Published: func(topicARN string, size int) {
+			s.metrics.snsPublished.Inc()
+			s.vended.MessagePublished(topicARN, size)
+		}})
 	cwSvc := cloudwatch.New(cloudwatch.Options{Metrics: store.Metrics(), Alarms: store.Alarms(), Now: cfg.Now,
 		Publish: func(ctx context.Context, account, topicARN, subject, message string) error {
 			// An alarm publishes on behalf of its account, in the topic's
@@ -261,7 +282,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			_, err = snsSvc.Publish(ctx, &sns.PublishInput{TopicArn: topicARN, Subject: &subject, Message: message})
 			return err
 		}})
-	s.alarms = alarms.New(alarms.Options{Evaluator: cwSvc, Alarms: store.Alarms(), Leases: store.Leases(), Holder: cfg.NodeID,
+	s.alarms = alarms.New(alarms.Options{Evaluator: countingEvaluator{cwSvc, s.metrics}, Alarms: store.Alarms(), Leases: store.Leases(), Holder: cfg.NodeID,
 		Interval: max(cfg.AlarmInterval, 0), Now: cfg.Now, Logger: cfg.Logger})
 
 	s.recorder = frontdoor.NewRecorder(store.Events().PutEvents, 512)
@@ -279,16 +300,26 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		Record:       s.recorder.Record,
 		SelectData:   newDataTrails(store.Trails(), cfg.Now).Select,
 		MaxBodyBytes: cfg.MaxBodyBytes,
+		Registerer:   s.metrics.reg,
 		Now:          cfg.Now,
 		Logger:       cfg.Logger,
 	})
 	s.handler = &snsLinks{svc: snsSvc, cert: snsCert, next: s.handler}
+	s.handler = newMetricsEndpoint(s.metrics.reg, s.handler)
 
 	wctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	if cfg.NoWorkers {
+		s.vendedCancel = func() {}
+		close(s.vendedDone)
 		return s, nil
 	}
+	vctx, vcancel := context.WithCancel(context.Background())
+	s.vendedCancel = vcancel
+	go func() {
+		defer close(s.vendedDone)
+		_ = s.vended.Run(vctx) // flushes once more when stopped
+	}()
 	ret := retention.New(retention.Options{
 		Events: store.Events(), Leases: store.Leases(), Holder: cfg.NodeID,
 		Retention: retain, Interval: cfg.RetentionInterval, Now: cfg.Now, Logger: cfg.Logger,
@@ -334,6 +365,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	deliver := delivery.New(delivery.Options{
 		Store: store, Buckets: s.archive, Keys: s.TrailKeys, Holder: cfg.NodeID,
 		Interval: cfg.DeliveryInterval, DigestInterval: cfg.DigestInterval, Now: cfg.Now, Logger: cfg.Logger,
+		Delivered: func(target string, records int, lag time.Duration) {
+			s.metrics.trailRecords.WithLabelValues(target).Add(float64(records))
+			s.metrics.trailLag.WithLabelValues(target).Observe(lag.Seconds())
+		},
+		Failed: func(target string) { s.metrics.trailErrors.WithLabelValues(target).Inc() },
 		Notify: func(ctx context.Context, account, topicARN, message string) error {
 			// CloudTrail publishes as the service, in the topic's region.
 			a, err := trailwatch.ParseARN(topicARN)
@@ -368,6 +404,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 func (s *Server) EvaluateAlarms(ctx context.Context) (alarms.Pass, error) {
 	return s.alarms.RunOnce(ctx)
 }
+
+// FlushVendedMetrics writes the AWS/Logs and AWS/SNS metrics counted so
+// far to the metric store now, as the publisher does every
+// VendedMetricsInterval; tests use it rather than wait.
+func (s *Server) FlushVendedMetrics(ctx context.Context) error { return s.vended.Flush(ctx) }
 
 // SNSCounts returns a topic's delivery outcomes since the server started
 // (NumberOfNotificationsDelivered and NumberOfNotificationsFailed).
@@ -452,6 +493,8 @@ func (s *Server) Store() storage.Store { return s.store }
 func (s *Server) Close() error {
 	s.cancel()
 	s.wg.Wait()
+	s.vendedCancel()
+	<-s.vendedDone
 	s.recorder.Close()
 	return s.store.Close()
 }

@@ -97,6 +97,11 @@ func (w *Worker) deliverLogs(ctx context.Context, t *trailwatch.Trail, st *state
 			if _, err := logs.PutLogEvents(ctx, account, region, group, stream, now.UnixMilli(), batch); err != nil {
 				return false, w.logsFailed(ctx, t, now, "InternalFailure", err)
 			}
+			oldest := batch[0].Timestamp
+			for _, e := range batch {
+				oldest = min(oldest, e.Timestamp)
+			}
+			w.opts.Delivered(TargetLogs, len(batch), now.Sub(time.UnixMilli(oldest)))
 		}
 	}
 	p := c.Plan
@@ -169,6 +174,7 @@ func (w *Worker) holds(ctx context.Context, account, region, group, stream strin
 
 // logsFailed records a failed log group delivery and returns err.
 func (w *Worker) logsFailed(ctx context.Context, t *trailwatch.Trail, now time.Time, code string, err error) error {
+	w.opts.Failed(TargetLogs)
 	w.recordFailure(ctx, t, now, func(d *trailwatch.TrailDelivery) { d.LatestCloudWatchLogsDeliveryError = code })
 	return fmt.Errorf("deliver to log group: %w", err)
 }

@@ -85,11 +85,27 @@ type Options struct {
 	Grace time.Duration
 	// Holder names this node in the lease; empty means host name and pid.
 	Holder string
+	// Delivered, when set, is told of each delivery of records: to
+	// TargetBucket (one log file) or TargetLogs (one batch of log events
+	// in the trail's log group), with the age of the oldest record when
+	// it went out.
+	Delivered func(target string, records int, lag time.Duration)
+	// Failed, when set, is told of each failed delivery to a target:
+	// TargetBucket, TargetDigest, TargetLogs or TargetTopic.
+	Failed func(target string)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives failures; nil discards.
 	Logger *slog.Logger
 }
+
+// Targets a trail delivers to, as Options.Delivered and Failed name them.
+const (
+	TargetBucket = "s3"     // log files
+	TargetDigest = "digest" // digest files
+	TargetLogs   = "logs"   // the CloudWatch Logs log group
+	TargetTopic  = "sns"    // the SNS notification of delivered files
+)
 
 // Worker delivers trails.
 type Worker struct {
@@ -129,6 +145,12 @@ func New(opts Options) *Worker {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Delivered == nil {
+		opts.Delivered = func(string, int, time.Duration) {}
+	}
+	if opts.Failed == nil {
+		opts.Failed = func(string) {}
 	}
 	w := &Worker{opts: opts, missing: map[int64]time.Time{}}
 	w.loop = worker.Loop{Name: "trail delivery", Lease: LeaseName, Holder: opts.Holder, Leases: opts.Store.Leases(),
@@ -371,6 +393,7 @@ func (w *Worker) execute(ctx context.Context, t *trailwatch.Trail, p *plan, now 
 			}
 		}
 		if err != nil {
+			w.opts.Failed(TargetBucket)
 			w.recordFailure(ctx, t, now, func(d *trailwatch.TrailDelivery) {
 				d.LatestDeliveryAttemptTime, d.LatestDeliveryError = now, deliveryError(err)
 			})
@@ -393,8 +416,15 @@ func (w *Worker) execute(ctx context.Context, t *trailwatch.Trail, p *plan, now 
 		}
 		return nil
 	})
-	if err != nil || len(refs) == 0 || t.SnsTopicARN == "" || w.opts.Notify == nil {
+	if err != nil {
 		return err
+	}
+	for _, f := range files {
+		oldest, _ := time.Parse(time.RFC3339, f.oldest)
+		w.opts.Delivered(TargetBucket, len(f.records), now.Sub(oldest))
+	}
+	if len(refs) == 0 || t.SnsTopicARN == "" || w.opts.Notify == nil {
+		return nil
 	}
 	w.notify(ctx, t, refs, now)
 	return nil
@@ -423,6 +453,7 @@ func (w *Worker) notify(ctx context.Context, t *trailwatch.Trail, refs []trailfi
 		d.LatestNotificationTime, d.LatestNotificationError = now, ""
 	})
 	if err != nil {
+		w.opts.Failed(TargetTopic)
 		w.opts.Logger.Warn("trail delivery notification failed", "trail", t.ARN(), "topic", t.SnsTopicARN, "err", err)
 	}
 }
@@ -541,6 +572,7 @@ func (w *Worker) digests(ctx context.Context, t *trailwatch.Trail, now time.Time
 			}
 			next, err := w.writeDigest(ctx, t, region, c, end)
 			if err != nil {
+				w.opts.Failed(TargetDigest)
 				w.recordFailure(ctx, t, now, func(d *trailwatch.TrailDelivery) { d.LatestDigestDeliveryError = deliveryError(err) })
 				return fmt.Errorf("digest for %s: %w", region, err)
 			}

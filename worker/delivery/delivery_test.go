@@ -381,12 +381,26 @@ func TestLogGroupDelivery(t *testing.T) {
 		tr.CloudWatchLogsLogGroupARN = "arn:aws:logs:us-east-1:" + acct + ":log-group:ct-group:*"
 		tr.CloudWatchLogsRoleARN = "arn:aws:iam::" + acct + ":role/ct"
 	})
+	// The worker reports what it delivered where, and how late.
+	var reports []string
+	f.w = delivery.New(delivery.Options{Store: f.db, Buckets: f.store, Keys: oneKey{f.key},
+		Interval: time.Minute, DigestInterval: time.Hour, Grace: time.Minute, Now: func() time.Time { return f.now },
+		Delivered: func(target string, records int, lag time.Duration) {
+			reports = append(reports, fmt.Sprintf("%s %d %s", target, records, lag))
+		},
+		Failed: func(target string) { reports = append(reports, "failed "+target) }})
 	f.now = t0.Add(time.Second)
 	ids := f.put(t, acct+"/us-east-1/w", acct+"/us-east-1/r", other+"/us-east-1/w")[:2]
 	f.now = t0.Add(time.Minute)
 	if err := f.w.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Both records are in one log file and one batch, recorded at
+	// t0+1s and delivered by the pass at t0+1m.
+	if want := []string{"s3 2 59s", "logs 2 59s"}; !slices.Equal(reports, want) {
+		t.Errorf("reports %q, want %q", reports, want)
+	}
+	reports = nil
 	stream := func() []string {
 		evs, err := f.db.Logs().ReadLogStream(ctx, storage.StreamRead{AccountID: acct, Region: home, Group: "ct-group",
 			Stream: acct + "_CloudTrail_us-east-1", From: math.MinInt64, To: math.MaxInt64, Limit: 100})
@@ -437,6 +451,9 @@ func TestLogGroupDelivery(t *testing.T) {
 	}
 	if got := stream(); !slices.Equal(got, ids) {
 		t.Errorf("after the replay the log stream holds %v, want %v once each", got, ids)
+	}
+	if len(reports) != 0 {
+		t.Errorf("the replay reported %q; it delivered nothing", reports)
 	}
 }
 

@@ -52,14 +52,39 @@ type Options struct {
 	// Client sends HTTP/HTTPS deliveries; a client with SNS's 15 s
 	// timeout when nil.
 	Client *http.Client
-	Now    func() time.Time
-	Logger *slog.Logger
+	// Attempted, when set, is told of every delivery attempt's outcome,
+	// from the sending goroutine.
+	Attempted func(Attempt)
+	Now       func() time.Time
+	Logger    *slog.Logger
 }
 
-// Counts are a topic's delivery outcomes since the server started.
+// Attempt is the outcome of one delivery attempt.
+type Attempt struct {
+	TopicARN, SubscriptionARN string
+	Protocol                  string // http, https, email, email-json
+	// Confirmation marks a subscription or unsubscribe confirmation,
+	// which SNS's metrics do not count.
+	Confirmation bool
+	Delivered    bool
+	// Final is true when the attempt ended the delivery: it succeeded,
+	// or it failed and the retry policy is spent.
+	Final bool
+}
+
+// CountsAsFailed reports whether SNS counts the attempt in
+// NumberOfNotificationsFailed: every failed attempt to an HTTP/HTTPS
+// endpoint, retries included, and for other endpoints the failure that
+// ends the retries (the metric's definition in the SNS Developer Guide).
+func (a Attempt) CountsAsFailed() bool {
+	return !a.Delivered && (a.Final || a.Protocol == "http" || a.Protocol == "https")
+}
+
+// Counts are a topic's notification outcomes since the server started,
+// counted as SNS counts its metrics: confirmations are left out.
 type Counts struct {
 	Delivered int64 // NumberOfNotificationsDelivered
-	Failed    int64 // NumberOfNotificationsFailed: retries spent
+	Failed    int64 // NumberOfNotificationsFailed (Attempt.CountsAsFailed)
 }
 
 // Worker sends deliveries.
@@ -116,16 +141,24 @@ func (w *Worker) Counts(topicARN string) Counts {
 	return w.counts[topicARN]
 }
 
-func (w *Worker) count(topic string, ok bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	c := w.counts[topic]
-	if ok {
-		c.Delivered++
-	} else {
-		c.Failed++
+// count tells Options.Attempted of an attempt, then records it in the
+// counters, so that whoever sees the counters move knows Attempted has
+// heard.
+func (w *Worker) count(a Attempt) {
+	if w.opts.Attempted != nil {
+		w.opts.Attempted(a)
 	}
-	w.counts[topic] = c
+	if !a.Confirmation && (a.Delivered || a.CountsAsFailed()) {
+		w.mu.Lock()
+		c := w.counts[a.TopicARN]
+		if a.Delivered {
+			c.Delivered++
+		} else {
+			c.Failed++
+		}
+		w.counts[a.TopicARN] = c
+		w.mu.Unlock()
+	}
 }
 
 // RunOnce sends every due delivery, if this node holds the lease.
@@ -169,14 +202,17 @@ func (w *Worker) deliver(ctx context.Context, id int64, topic, sub string, attem
 		sendErr = w.mail(d)
 	}
 	attempts++
+	a := Attempt{TopicARN: topic, SubscriptionARN: sub, Protocol: d.Protocol, Confirmation: d.Confirmation,
+		Delivered: sendErr == nil, Final: sendErr == nil}
 	if sendErr == nil {
-		w.count(topic, true)
+		w.count(a)
 		w.opts.Logger.Info("sns delivery succeeded", "topic", topic, "subscription", sub, "protocol", d.Protocol, "attempts", attempts)
 		return w.opts.Store.DeleteDelivery(ctx, id)
 	}
 	delay, retry := d.Retry.Delay(attempts)
+	a.Final = !retry
+	w.count(a)
 	if !retry {
-		w.count(topic, false)
 		w.opts.Logger.Warn("sns delivery failed; retries spent", "topic", topic, "subscription", sub, "protocol", d.Protocol,
 			"attempts", attempts, "err", sendErr)
 		return w.opts.Store.DeleteDelivery(ctx, id)
