@@ -112,7 +112,7 @@ func (s *Service) API() *awsapi.Service {
 		QueryCompatible: true,
 		ErrorType:       ErrorType,
 	},
-		awsapi.Op(awsapi.Def[PutMetricDataInput, PutMetricDataOutput]{Name: "PutMetricData", Handle: s.PutMetricData}),
+		awsapi.Op(awsapi.Def[PutMetricDataInput, PutMetricDataOutput]{Name: "PutMetricData", Data: true, Handle: s.PutMetricData}),
 		awsapi.Op(awsapi.Def[GetMetricStatisticsInput, GetMetricStatisticsOutput]{Name: "GetMetricStatistics", ReadOnly: true, Handle: s.GetMetricStatistics}),
 		awsapi.Op(awsapi.Def[GetMetricDataInput, GetMetricDataOutput]{Name: "GetMetricData", ReadOnly: true, Handle: s.GetMetricData}),
 		awsapi.Op(awsapi.Def[ListMetricsInput, ListMetricsOutput]{Name: "ListMetrics", ReadOnly: true, Handle: s.ListMetrics}),

@@ -158,7 +158,7 @@ func (s *Service) API() *awsapi.Service {
 			},
 		}),
 		awsapi.Op(awsapi.Def[PublishInput, PublishOutput]{
-			Name: "Publish", Handle: s.Publish,
+			Name: "Publish", Data: true, Handle: s.Publish,
 			Resources: func(_ context.Context, in *PublishInput) ([]trailwatch.Resource, error) {
 				arn := in.TopicArn
 				if arn == "" {
@@ -168,7 +168,7 @@ func (s *Service) API() *awsapi.Service {
 			},
 		}),
 		awsapi.Op(awsapi.Def[PublishBatchInput, PublishBatchOutput]{
-			Name: "PublishBatch", Handle: s.PublishBatch,
+			Name: "PublishBatch", Data: true, Handle: s.PublishBatch,
 			Resources: func(_ context.Context, in *PublishBatchInput) ([]trailwatch.Resource, error) {
 				return topicResource(in.TopicArn), nil
 			},

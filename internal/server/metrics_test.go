@@ -115,10 +115,10 @@ func TestPrometheusMetrics(t *testing.T) {
 		`trailwatch_http_request_duration_seconds_count{operation="GetCallerIdentity",service="sts"}`:  2,
 		`trailwatch_http_request_duration_seconds_count{operation="DescribeLogGroups",service="logs"}`: 2,
 		// GetCallerIdentity twice, CreateLogGroup, CreateLogStream,
-		// DescribeLogGroups, CreateTopic, Publish; PutLogEvents is a
-		// data event no trail selects, and the calls refused before
+		// DescribeLogGroups, CreateTopic; PutLogEvents and Publish are
+		// data events no trail selects, and the calls refused before
 		// there was a caller have no record.
-		`trailwatch_recorded_events_total`:                                          7,
+		`trailwatch_recorded_events_total`:                                          6,
 		`trailwatch_log_events_ingested_total`:                                      3,
 		`trailwatch_log_bytes_ingested_total`:                                       6,
 		`trailwatch_storage_write_duration_seconds_count{operation="PutLogEvents"}`: 1,
