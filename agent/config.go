@@ -1,6 +1,8 @@
-// Package agent is `trailwatch agent`: it tails database audit logs,
-// turns each record into the structured JSON event of package auditlog and
-// ships it with PutLogEvents, to trailwatch or to CloudWatch Logs itself.
+// Package agent is `trailwatch agent`: it tails database audit logs and
+// receives syslog messages (UDP and TCP), turns each record into the
+// structured JSON event of package auditlog and ships it with
+// PutLogEvents, to trailwatch or to CloudWatch Logs itself. It also sends
+// host metrics (package hostmetrics) with PutMetricData.
 //
 // Delivery is at least once. Each source file's read position (offset and
 // inode identity) and the spool's read position live in an fsync'd state
