@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/trailwatch/trailwatch/auditlog"
 )
@@ -29,14 +31,23 @@ type Stats struct {
 	Filtered atomic.Int64 // records the source's filter left out
 	Shipped  atomic.Int64 // events PutLogEvents accepted
 	Rejected atomic.Int64 // events PutLogEvents rejected (too old, too new, expired)
+
+	Syslog        atomic.Int64 // syslog messages received and spooled
+	SyslogPlain   atomic.Int64 // of those, messages no source claimed, shipped as they came
+	SyslogDropped atomic.Int64 // UDP messages dropped because the spool was full
+	MetricsSent   atomic.Int64 // metric data PutMetricData accepted
 }
 
-// Agent tails the configured sources and ships their events.
+// Agent tails the configured sources, listens for syslog messages and
+// ships their events; it also sends host metrics.
 type Agent struct {
-	cfg    *Config
-	client *cwl.Client
-	logf   func(format string, args ...any)
-	Stats  Stats
+	cfg     *Config
+	client  *cwl.Client
+	metrics *cloudwatch.Client // nil unless cfg.Metrics is set
+	logf    func(format string, args ...any)
+	Stats   Stats
+
+	syslog *syslogServer // nil unless cfg.Syslog is set
 
 	parsers []*parser
 
@@ -58,10 +69,15 @@ type Agent struct {
 // that shipped data can be deleted a segment at a time.
 const spoolSegmentBytes = 8 << 20
 
-// New prepares an agent: it opens the state directory and repairs a spool
-// segment cut short by a crash. client may be nil for DryRun.
-func New(cfg *Config, client *cwl.Client, logger *log.Logger) (*Agent, error) {
-	a := &Agent{cfg: cfg, client: client, wake: make(chan struct{}, 1), lastSize: map[string]int64{}}
+// New prepares an agent: it opens the state directory, repairs a spool
+// segment cut short by a crash and opens the syslog listeners. logs ships
+// log events; metrics sends host metrics and may be nil when cfg.Metrics
+// is.
+func New(cfg *Config, logs *cwl.Client, metrics *cloudwatch.Client, logger *log.Logger) (*Agent, error) {
+	if cfg.Metrics != nil && metrics == nil {
+		return nil, errors.New("agent: metrics are configured but there is no CloudWatch client")
+	}
+	a := &Agent{cfg: cfg, client: logs, metrics: metrics, wake: make(chan struct{}, 1), lastSize: map[string]int64{}}
 	if logger == nil {
 		logger = log.New(os.Stderr, "trailwatch agent: ", log.LstdFlags)
 	}
@@ -100,6 +116,12 @@ func New(cfg *Config, client *cwl.Client, logger *log.Logger) (*Agent, error) {
 	}
 	if err := a.openWriteSegment(); err != nil {
 		return nil, err
+	}
+	if cfg.Syslog != nil {
+		if a.syslog, err = newSyslogServer(a); err != nil {
+			a.writeFile.Close()
+			return nil, err
+		}
 	}
 	return a, nil
 }
@@ -154,20 +176,48 @@ func (a *Agent) openWriteSegment() error {
 	return nil
 }
 
-// Run tails and ships until ctx ends.
+// Run tails, listens, ships and sends metrics until ctx ends or one of
+// them fails; then it stops the others and returns the first error.
 func (a *Agent) Run(ctx context.Context) error {
-	errc := make(chan error, 2)
-	go func() { errc <- a.tailLoop(ctx) }()
-	go func() { errc <- a.shipLoop(ctx) }()
-	err := <-errc
-	if err2 := <-errc; err == nil {
-		err = err2
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	loops := []func(context.Context) error{a.tailLoop, a.shipLoop}
+	if a.syslog != nil {
+		loops = append(loops, a.syslog.run)
+	}
+	if a.cfg.Metrics != nil {
+		loops = append(loops, a.metricsLoop)
+	}
+	errc := make(chan error, len(loops))
+	for _, loop := range loops {
+		go func() { errc <- loop(ctx) }()
+	}
+	var err error
+	for range loops {
+		e := <-errc
+		cancel()
+		if err == nil && !errors.Is(e, context.Canceled) {
+			err = e
+		}
 	}
 	a.writeFile.Close()
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
 	return err
+}
+
+// SyslogAddrs returns the addresses the syslog listeners are bound to
+// (nil for one not configured): useful when the configuration asked for
+// port 0.
+func (a *Agent) SyslogAddrs() (udp, tcp net.Addr) {
+	if a.syslog == nil {
+		return nil, nil
+	}
+	if a.syslog.udp != nil {
+		udp = a.syslog.udp.LocalAddr()
+	}
+	if a.syslog.tcp != nil {
+		tcp = a.syslog.tcp.Addr()
+	}
+	return udp, tcp
 }
 
 func (a *Agent) tailLoop(ctx context.Context) error {
@@ -197,6 +247,9 @@ type spoolRecord struct {
 func (a *Agent) pollOnce() error {
 	for i := range a.cfg.Sources {
 		src := &a.cfg.Sources[i]
+		if src.Path == "" {
+			continue // a syslog source
+		}
 		matches, err := filepath.Glob(src.Path)
 		if err != nil {
 			return err
@@ -395,6 +448,10 @@ type unparsedEvent struct {
 func (a *Agent) event(src *Source, p *parser, rec string, id string) (spoolRecord, bool) {
 	a.Stats.Records.Add(1)
 	r := spoolRecord{group: src.LogGroup, stream: src.LogStream}
+	if p.parse == nil {
+		r.ts, r.msg = time.Now().UnixMilli(), rec
+		return r, true
+	}
 	e, err := p.parse(rec)
 	var b []byte
 	if err != nil {
@@ -425,6 +482,9 @@ func DryRun(cfg *Config, w io.Writer) (*Stats, error) {
 	a := &Agent{cfg: cfg, logf: func(string, ...any) {}}
 	for i := range cfg.Sources {
 		src := &cfg.Sources[i]
+		if src.Path == "" {
+			continue // syslog messages are not read in a dry run
+		}
 		p, err := newParser(src)
 		if err != nil {
 			return nil, err

@@ -173,7 +173,7 @@ func TestShipFailedConnectThroughOutageAndRotation(t *testing.T) {
 	if cfg.Sources[0].LogGroup != "/aws/rds/instance/db1/audit" || cfg.Sources[0].LogStream != "db1" {
 		t.Fatalf("default names %q %q", cfg.Sources[0].LogGroup, cfg.Sources[0].LogStream)
 	}
-	a, err := New(cfg, cwl.NewFromConfig(agentCfg), nil)
+	a, err := New(cfg, cwl.NewFromConfig(agentCfg), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

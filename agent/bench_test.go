@@ -29,7 +29,7 @@ func BenchmarkParseAndShip(b *testing.B) {
 		cfg.Sources[0].Name = filepath.Base(dir)
 		cfg.Sources[0].LogGroup = ""
 		cfg.setDefaults()
-		a, err := New(cfg, client, nil)
+		a, err := New(cfg, client, nil, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

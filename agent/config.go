@@ -1,6 +1,8 @@
-// Package agent is `trailwatch agent`: it tails database audit logs,
-// turns each record into the structured JSON event of package auditlog and
-// ships it with PutLogEvents, to trailwatch or to CloudWatch Logs itself.
+// Package agent is `trailwatch agent`: it tails database audit logs and
+// receives syslog messages (UDP and TCP), turns each record into the
+// structured JSON event of package auditlog and ships it with
+// PutLogEvents, to trailwatch or to CloudWatch Logs itself. It also sends
+// host metrics (package hostmetrics) with PutMetricData.
 //
 // Delivery is at least once. Each source file's read position (offset and
 // inode identity) and the spool's read position live in an fsync'd state
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/auditlog"
+	"github.com/trailwatch/trailwatch/hostmetrics"
 )
 
 // Formats a source may name.
@@ -31,6 +34,8 @@ const (
 	FormatPostgresCSV    = "postgres-csv"    // csvlog
 	FormatPostgresJSON   = "postgres-json"   // jsonlog
 	FormatMongoDB        = "mongodb"         // MongoDB / DocumentDB audit JSON
+	FormatPostgresSyslog = "postgres-syslog" // PostgreSQL log_destination=syslog
+	FormatPlain          = "plain"           // shipped as is, one event a line or message
 )
 
 // Config is the agent's configuration file (JSON). docs/agent.md documents
@@ -50,6 +55,11 @@ type Config struct {
 
 	Sources []Source `json:"sources"`
 
+	// Syslog configures the syslog listeners; nil means none.
+	Syslog *SyslogConfig `json:"syslog"`
+	// Metrics configures host metrics; nil means none.
+	Metrics *MetricsConfig `json:"metrics"`
+
 	// PollInterval is how often files are checked for new lines. Default 200ms.
 	PollInterval Duration `json:"poll_interval"`
 	// BatchWait is how long events may wait to fill a batch. Default 1s.
@@ -67,12 +77,17 @@ type Config struct {
 	RetryMax Duration `json:"retry_max"`
 }
 
-// Source is one audit log: a file or a glob of files.
+// Source is one audit log: a file or a glob of files, or the syslog
+// messages of one program.
 type Source struct {
 	// Path is a file path or a glob (path.Match syntax), e.g.
 	// /var/lib/mysql/server_audit.log.
-	Path   string `json:"path"`
-	Format string `json:"format"`
+	Path string `json:"path"`
+	// SyslogApp, instead of Path, takes the messages the syslog
+	// listeners receive whose RFC 5424 APP-NAME or RFC 3164 program is
+	// this, e.g. mysql-server_auditing or postgres.
+	SyslogApp string `json:"syslog_app"`
+	Format    string `json:"format"`
 	// Name is the database instance (or cluster) name used in the default
 	// log group and stream names. Default: the host name.
 	Name string `json:"name"`
@@ -163,14 +178,34 @@ func (c *Config) setDefaults() error {
 	if c.RetryMax <= 0 {
 		c.RetryMax = Duration(30 * time.Second)
 	}
-	if len(c.Sources) == 0 {
-		return fmt.Errorf("no sources")
+	if len(c.Sources) == 0 && c.Syslog == nil && c.Metrics == nil {
+		return fmt.Errorf("no sources, syslog listeners or metrics")
 	}
 	host, _ := os.Hostname()
+	apps := map[string]bool{}
 	for i := range c.Sources {
 		s := &c.Sources[i]
-		if s.Path == "" {
-			return fmt.Errorf("source %d: no path", i)
+		switch {
+		case s.Path == "" && s.SyslogApp == "":
+			return fmt.Errorf("source %d: no path or syslog_app", i)
+		case s.Path != "" && s.SyslogApp != "":
+			return fmt.Errorf("source %d: both path and syslog_app", i)
+		case s.SyslogApp != "":
+			if c.Syslog == nil {
+				return fmt.Errorf("source %d: syslog_app %q without a syslog listener", i, s.SyslogApp)
+			}
+			if apps[s.SyslogApp] {
+				return fmt.Errorf("source %d: syslog_app %q is routed twice", i, s.SyslogApp)
+			}
+			apps[s.SyslogApp] = true
+			switch s.Format {
+			case FormatMariaDBSyslog, FormatPostgresSyslog, FormatPlain:
+			default:
+				return fmt.Errorf("source %d: format %q cannot read syslog messages (mariadb-syslog, postgres-syslog or plain)", i, s.Format)
+			}
+		}
+		if s.Format == FormatPlain && s.LogGroup == "" {
+			return fmt.Errorf("source %d: format plain needs a log_group", i)
 		}
 		if s.Name == "" {
 			s.Name = host
@@ -181,11 +216,21 @@ func (c *Config) setDefaults() error {
 		if s.LogStream == "" {
 			s.LogStream = s.Name
 		}
-		if s.Format == FormatPostgresStderr && s.LogLinePrefix == "" {
+		if (s.Format == FormatPostgresStderr || s.Format == FormatPostgresSyslog) && s.LogLinePrefix == "" {
 			s.LogLinePrefix = defaultPostgresP
 		}
 		if _, err := newParser(s); err != nil {
 			return fmt.Errorf("source %d (%s): %w", i, s.Path, err)
+		}
+	}
+	if c.Syslog != nil {
+		if err := c.Syslog.setDefaults(host); err != nil {
+			return fmt.Errorf("syslog: %w", err)
+		}
+	}
+	if c.Metrics != nil {
+		if err := c.Metrics.setDefaults(host); err != nil {
+			return fmt.Errorf("metrics: %w", err)
 		}
 	}
 	return nil
@@ -200,7 +245,7 @@ func defaultGroup(s *Source) string {
 	switch s.Format {
 	case FormatMongoDB:
 		return "/aws/docdb/" + s.Name + "/audit"
-	case FormatPostgresStderr, FormatPostgresCSV, FormatPostgresJSON:
+	case FormatPostgresStderr, FormatPostgresCSV, FormatPostgresJSON, FormatPostgresSyslog:
 		// RDS for PostgreSQL publishes pgaudit within its postgresql log.
 		return "/aws/rds/" + kind + "/" + s.Name + "/postgresql"
 	}
@@ -250,8 +295,95 @@ func newParser(s *Source) (*parser, error) {
 			return nil, err
 		}
 		p.parse = func(r string) (*auditlog.Event, error) { return auditlog.ParsePostgresStderr(r, prefix, popt) }
+	case FormatPostgresSyslog:
+		prefix, err := auditlog.NewPostgresPrefix(s.LogLinePrefix)
+		if err != nil {
+			return nil, err
+		}
+		p.parse = func(r string) (*auditlog.Event, error) { return auditlog.ParsePostgresSyslog(r, prefix, popt) }
+	case FormatPlain:
+		// No parser: the record is the message.
 	default:
 		return nil, fmt.Errorf("unknown format %q", s.Format)
 	}
 	return p, nil
+}
+
+// SyslogConfig configures the syslog listeners (docs/agent.md).
+type SyslogConfig struct {
+	// UDP and TCP are listen addresses (host:port); at least one is
+	// needed. Port 514 needs root or CAP_NET_BIND_SERVICE.
+	UDP string `json:"udp"`
+	TCP string `json:"tcp"`
+	// TimeZone is the zone of RFC 3164 timestamps, which carry none.
+	// Default UTC.
+	TimeZone string `json:"time_zone"`
+	// LogGroup and LogStream receive the messages no source's
+	// syslog_app claims, shipped as they arrived. Defaults
+	// /trailwatch/syslog and the host name.
+	LogGroup  string `json:"log_group"`
+	LogStream string `json:"log_stream"`
+	// MaxMessageBytes cuts longer messages (the rest is dropped).
+	// Default 65536.
+	MaxMessageBytes int `json:"max_message_bytes"`
+}
+
+func (c *SyslogConfig) setDefaults(host string) error {
+	if c.UDP == "" && c.TCP == "" {
+		return fmt.Errorf("no udp or tcp listen address")
+	}
+	if c.TimeZone != "" {
+		if _, err := time.LoadLocation(c.TimeZone); err != nil {
+			return err
+		}
+	}
+	if c.LogGroup == "" {
+		c.LogGroup = "/trailwatch/syslog"
+	}
+	if c.LogStream == "" {
+		c.LogStream = host
+	}
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = 64 << 10
+	}
+	return nil
+}
+
+// MetricsConfig configures host metrics (docs/agent.md).
+type MetricsConfig struct {
+	// Interval is how often metrics are collected and sent. Default
+	// 60s; below 60s they are sent as high-resolution metrics, as the
+	// CloudWatch agent does.
+	Interval Duration `json:"interval"`
+	// Namespace; default CWAgent.
+	Namespace string `json:"namespace"`
+	// Host is the host dimension's value; default the host name.
+	Host string `json:"host"`
+	// PerCPU adds per-core cpu_usage_* to the total's.
+	PerCPU bool `json:"per_cpu"`
+	// DiskPaths limits disk metrics to these mount points; default every
+	// filesystem whose type IgnoreFSTypes does not name.
+	DiskPaths []string `json:"disk_paths"`
+	// IgnoreFSTypes; default hostmetrics.DefaultIgnoreFSTypes.
+	IgnoreFSTypes []string `json:"ignore_fs_types"`
+	// Interfaces limits network metrics; default all but lo.
+	Interfaces []string `json:"interfaces"`
+	// ProcRoot is where procfs is mounted; default /proc.
+	ProcRoot string `json:"proc_root"`
+}
+
+func (c *MetricsConfig) setDefaults(host string) error {
+	if c.Interval == 0 {
+		c.Interval = Duration(time.Minute)
+	}
+	if c.Interval < Duration(time.Second) {
+		return fmt.Errorf("interval %v is below 1s", time.Duration(c.Interval))
+	}
+	if c.Namespace == "" {
+		c.Namespace = hostmetrics.Namespace
+	}
+	if c.Host == "" {
+		c.Host = host
+	}
+	return nil
 }

@@ -45,8 +45,9 @@ func spoolUnescape(s string) string {
 }
 
 // spoolAppend writes records to the spool durably, and only then records
-// the source file's new position: a crash in between reads the records
-// again (repeats with the same ids), never skips them.
+// the source file's new position (fs, nil for syslog messages): a crash
+// in between reads the records again (repeats with the same ids), never
+// skips them.
 func (a *Agent) spoolAppend(path string, recs []spoolRecord, fs *fileState) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -83,6 +84,9 @@ func (a *Agent) spoolAppend(path string, recs []spoolRecord, fs *fileState) erro
 		case a.wake <- struct{}{}:
 		default:
 		}
+	}
+	if fs == nil {
+		return nil // syslog messages: no source position to record
 	}
 	old := a.st.Files[path]
 	if old != nil && *old == *fs && len(recs) == 0 {

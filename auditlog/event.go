@@ -2,7 +2,8 @@
 // events: the MariaDB/MySQL server_audit plugin (file and syslog output),
 // the MySQL Enterprise and Percona JSON audit logs, PostgreSQL logs with
 // pgaudit lines and connection failures (stderr with a log_line_prefix,
-// csvlog, jsonlog), and MongoDB/DocumentDB audit JSON.
+// csvlog, jsonlog, syslog), and MongoDB/DocumentDB audit JSON. ParseSyslog
+// splits RFC 5424 and RFC 3164 messages.
 //
 // Each parser takes one record (one line, or one CSV/JSON record) and
 // returns an Event or a *ParseError. Parsing is pure: nothing here reads

@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -128,6 +129,41 @@ func FuzzParsePostgresJSON(f *testing.F) {
 	seed(f, "testdata/postgres_pgaudit_jsonlog.json")
 	f.Fuzz(func(t *testing.T, line string) {
 		e, err := ParsePostgresJSON(line, PostgresOptions{})
+		checkFuzzed(t, line, e, err)
+	})
+}
+
+func FuzzParseSyslog(f *testing.F) {
+	seed(f, "testdata/rsyslog_omfwd_tcp_rfc5424_octetcounted.txt")
+	seed(f, "testdata/syslog-ng_network_tcp_rfc3164_lf.txt")
+	f.Add(`<13>1 2026-11-22T02:38:22.795560+00:00 vm app - - [timeQuality tzKnown="1" isSynced="0"][tw@32473 user="al\]ice"] five`)
+	f.Add(`<174>2026-11-21T20:38:49.384696+00:00 vm mariadb-audit[4]: hello`)
+	now := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, line string) {
+		m, err := ParseSyslog(line, time.UTC, now)
+		if err != nil {
+			return
+		}
+		// The message is the line's tail, and every header field comes
+		// from the line.
+		if !strings.HasSuffix(line, m.Message) || !strings.Contains(line, m.StructuredData) || !strings.Contains(line, m.AppName) {
+			t.Fatalf("%q: %+v", line, m)
+		}
+		if m.Facility < 0 || m.Facility > 23 || m.Severity < 0 || m.Severity > 7 {
+			t.Fatalf("%q: priority %d.%d", line, m.Facility, m.Severity)
+		}
+	})
+}
+
+func FuzzParsePostgresSyslog(f *testing.F) {
+	f.Add(`<134>1 2026-11-21T20:35:33.510+00:00 db1 postgres 6873 - - [12-1] app@shop LOG:  AUDIT: SESSION,4,1,READ,SELECT,TABLE,public.orders,"SELECT 1;",<none>`, "%q%u@%d ")
+	f.Add(`<134>Nov 21 20:40:00 db1 postgres[77]: [3] 2026-11-21 20:35:41.500 UTC [77] FATAL:  password authentication failed for user "app"`, "%m [%p] ")
+	f.Fuzz(func(t *testing.T, line, prefix string) {
+		p, err := NewPostgresPrefix(prefix)
+		if err != nil {
+			return
+		}
+		e, err := ParsePostgresSyslog(line, p, PostgresOptions{})
 		checkFuzzed(t, line, e, err)
 	})
 }

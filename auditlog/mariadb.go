@@ -53,14 +53,14 @@ func ParseMariaDB(line string, opt MariaDBOptions) (*Event, error) {
 // own: the event's time is the syslog header's.
 func ParseMariaDBSyslog(line string, opt MariaDBOptions) (*Event, error) {
 	const format = "mariadb-syslog"
-	h, err := parseSyslog(line, opt.location(), opt.now())
+	h, err := ParseSyslog(line, opt.location(), opt.now())
 	if err != nil {
 		return nil, syntaxError(format, "%s", err.Error())
 	}
 	// A syslog daemon that tails the plugin's file (rsyslog imfile,
 	// syslog-ng file()) forwards file lines, timestamp included; those
 	// keep their own time.
-	if m := strings.TrimLeft(h.msg, " "); len(m) > 9 && isDigits(m[:8]) && m[8] == ' ' {
+	if m := strings.TrimLeft(h.Message, " "); len(m) > 9 && isDigits(m[:8]) && m[8] == ' ' {
 		e, err := ParseMariaDB(m, opt)
 		if err != nil {
 			return nil, err
@@ -68,14 +68,14 @@ func ParseMariaDBSyslog(line string, opt MariaDBOptions) (*Event, error) {
 		e.Raw = line
 		return e, nil
 	}
-	e, err := parseMariaDBSyslogMessage(h.msg, format)
+	e, err := parseMariaDBSyslogMessage(h.Message, format)
 	if err != nil {
 		return nil, err
 	}
-	if h.time.IsZero() {
+	if h.Time.IsZero() {
 		return nil, syntaxError(format, "syslog header has no timestamp")
 	}
-	e.Time = h.time
+	e.Time = h.Time
 	e.Raw = line
 	return e, nil
 }

@@ -102,7 +102,13 @@ func pgSeverityAt(s string) (sev string, rest string, ok bool) {
 // log_line_prefix, a severity and the message. A message that spans lines
 // must first be joined with a PostgresJoiner.
 func ParsePostgresStderr(record string, prefix *PostgresPrefix, opt PostgresOptions) (*Event, error) {
-	const format = "postgres-stderr"
+	return parsePostgresPrefixed(record, prefix, opt, "postgres-stderr", time.Time{})
+}
+
+// parsePostgresPrefixed parses a record of the stderr form; when the
+// prefix has no time, the record's time is t, or the record does not
+// parse when t is zero.
+func parsePostgresPrefixed(record string, prefix *PostgresPrefix, opt PostgresOptions, format string, t time.Time) (*Event, error) {
 	e := &Event{Source: SourcePostgres, Raw: record}
 	s := record
 	var remote string
@@ -171,6 +177,9 @@ func ParsePostgresStderr(record string, prefix *PostgresPrefix, opt PostgresOpti
 	sev, msg, ok := pgSeverityAt(s)
 	if !ok {
 		return nil, syntaxError(format, "no severity after the prefix")
+	}
+	if e.Time.IsZero() {
+		e.Time = t
 	}
 	if e.Time.IsZero() {
 		return nil, syntaxError(format, "log_line_prefix %q has no %%m, %%t or %%n: the line has no time", prefix.src)

@@ -9,12 +9,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/trailwatch/trailwatch/agent"
 )
 
-// runAgent is `trailwatch agent`: tail database audit logs and ship them
-// with PutLogEvents (docs/agent.md).
+// runAgent is `trailwatch agent`: tail database audit logs, receive
+// syslog, ship both with PutLogEvents and send host metrics with
+// PutMetricData (docs/agent.md).
 func runAgent(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("agent", flag.ExitOnError)
 	cfgPath := fs.String("config", "", "agent configuration file (JSON; see docs/agent.md)")
@@ -53,13 +55,24 @@ func runAgent(ctx context.Context, args []string) error {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
 	})
+	// Host metrics go to the same endpoint: trailwatch serves CloudWatch
+	// and CloudWatch Logs on one port.
+	var metrics *cloudwatch.Client
+	if cfg.Metrics != nil {
+		metrics = cloudwatch.NewFromConfig(awsCfg, func(o *cloudwatch.Options) {
+			if cfg.Endpoint != "" {
+				o.BaseEndpoint = aws.String(cfg.Endpoint)
+			}
+		})
+	}
 	logger := log.New(os.Stderr, "trailwatch agent: ", log.LstdFlags)
-	a, err := agent.New(cfg, client, logger)
+	a, err := agent.New(cfg, client, metrics, logger)
 	if err != nil {
 		return err
 	}
 	err = a.Run(ctx)
-	logger.Printf("records %d, unparsed %d, filtered out %d, shipped %d, rejected %d",
-		a.Stats.Records.Load(), a.Stats.Unparsed.Load(), a.Stats.Filtered.Load(), a.Stats.Shipped.Load(), a.Stats.Rejected.Load())
+	logger.Printf("records %d, unparsed %d, filtered out %d, shipped %d, rejected %d; syslog messages %d (plain %d, dropped %d); metric data sent %d",
+		a.Stats.Records.Load(), a.Stats.Unparsed.Load(), a.Stats.Filtered.Load(), a.Stats.Shipped.Load(), a.Stats.Rejected.Load(),
+		a.Stats.Syslog.Load(), a.Stats.SyslogPlain.Load(), a.Stats.SyslogDropped.Load(), a.Stats.MetricsSent.Load())
 	return err
 }
