@@ -96,7 +96,7 @@ func (s *smtpSink) serve(c net.Conn) {
 			if cur.Subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
 				cur.Subject = msg.Header.Get("Subject")
 			}
-			s.Mail <- cur
+			deliver(s.t, s.Mail, cur)
 			cur = email{}
 			reply("250 OK queued")
 		case "RSET":
