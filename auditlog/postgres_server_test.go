@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -195,4 +196,22 @@ log_timezone = 'UTC'
 		func(r string) (*Event, error) { return ParsePostgresCSV(r, PostgresOptions{}) })
 	check("jsonlog", readLines(t, filepath.Join(logDir, "postgresql.json")),
 		func(r string) (*Event, error) { return ParsePostgresJSON(r, PostgresOptions{}) })
+}
+
+// freeTCPPort returns a port nothing listens on right now.
+func freeTCPPort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -13,6 +13,7 @@ import (
 // machine: Debian's v2.9 speaks the query protocol to CloudWatch, the pip
 // v1.x Smithy RPC v2 CBOR, so one flow checks both wire formats.
 func TestCLICloudWatch(t *testing.T) {
+	t.Parallel() // its own server; overlaps the waiting alarm scenario
 	clis := awsCLIs(t)
 	p := startServer(t, t.TempDir())
 	for _, c := range clis {

@@ -14,12 +14,13 @@ import (
 // handshake, a filter policy, publish and publish-batch with each AWS CLI
 // on the machine.
 func TestCLISNS(t *testing.T) {
+	t.Parallel() // its own server and endpoint
 	clis := awsCLIs(t)
 	p := startServer(t, t.TempDir())
-	msgs := make(chan snsMessage, 16)
+	msgs := make(chan cliSNSMessage, 16)
 	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		var m snsMessage
+		var m cliSNSMessage
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Errorf("SNS message is not JSON: %s", b)
 		}
@@ -29,7 +30,7 @@ func TestCLISNS(t *testing.T) {
 		msgs <- m
 	}))
 	defer endpoint.Close()
-	next := func(t *testing.T, typ string) snsMessage {
+	next := func(t *testing.T, typ string) cliSNSMessage {
 		t.Helper()
 		select {
 		case m := <-msgs:
@@ -40,7 +41,7 @@ func TestCLISNS(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatalf("no %s within 30s", typ)
 		}
-		return snsMessage{}
+		return cliSNSMessage{}
 	}
 
 	for _, c := range clis {
@@ -144,6 +145,6 @@ func hasTopic(topics []struct{ TopicArn string }, arn string) bool {
 	return false
 }
 
-// snsMessage is what the test reads of an SNS HTTP message (signatures are
+// cliSNSMessage is what TestCLISNS reads of an SNS HTTP message (signatures are
 // checked by the sns package's SDK tests).
-type snsMessage struct{ Type, MessageId, TopicArn, Subject, Message, Token string }
+type cliSNSMessage struct{ Type, MessageId, TopicArn, Subject, Message, Token string }

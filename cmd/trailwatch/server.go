@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/server"
+	"github.com/trailwatch/trailwatch/worker/alarms"
 	"github.com/trailwatch/trailwatch/worker/delivery"
 	"github.com/trailwatch/trailwatch/worker/snsdelivery"
 )
@@ -38,6 +39,7 @@ func runServer(ctx context.Context, args []string) error {
 	retention := fs.String("history-retention", envOr("TRAILWATCH_HISTORY_RETENTION", "2160h"), "how long event history is kept (Go duration, e.g. 2160h = 90 days); 0 keeps it forever [TRAILWATCH_HISTORY_RETENTION]")
 	deliveryEvery := fs.String("delivery-interval", envOr("TRAILWATCH_DELIVERY_INTERVAL", delivery.DefaultInterval.String()), "how often trails deliver log files (Go duration) [TRAILWATCH_DELIVERY_INTERVAL]")
 	digestEvery := fs.String("digest-interval", envOr("TRAILWATCH_DIGEST_INTERVAL", delivery.DefaultDigestInterval.String()), "the period each digest file covers, with log file validation on (Go duration) [TRAILWATCH_DIGEST_INTERVAL]")
+	alarmEvery := fs.String("alarm-interval", envOr("TRAILWATCH_ALARM_INTERVAL", alarms.DefaultInterval.String()), "how often CloudWatch alarms are evaluated (Go duration) [TRAILWATCH_ALARM_INTERVAL]")
 	publicURL := fs.String("public-url", envOr("TRAILWATCH_PUBLIC_URL", ""), "base URL SNS endpoints reach this server at (SubscribeURL, UnsubscribeURL, SigningCertURL); default the listen address [TRAILWATCH_PUBLIC_URL]")
 	smtpAddr := fs.String("smtp-addr", envOr("TRAILWATCH_SMTP_ADDR", ""), "SMTP relay (host:port) SNS email subscriptions are delivered through [TRAILWATCH_SMTP_ADDR]")
 	smtpFrom := fs.String("smtp-from", envOr("TRAILWATCH_SMTP_FROM", "no-reply@sns.trailwatch.local"), "sender address of SNS email [TRAILWATCH_SMTP_FROM]")
@@ -57,8 +59,8 @@ func runServer(ctx context.Context, args []string) error {
 	if keep == 0 {
 		keep = -1 // forever
 	}
-	var every [2]time.Duration
-	for i, f := range []struct{ name, v string }{{"--delivery-interval", *deliveryEvery}, {"--digest-interval", *digestEvery}} {
+	var every [3]time.Duration
+	for i, f := range []struct{ name, v string }{{"--delivery-interval", *deliveryEvery}, {"--digest-interval", *digestEvery}, {"--alarm-interval", *alarmEvery}} {
 		if every[i], err = time.ParseDuration(f.v); err != nil || every[i] <= 0 {
 			return fmt.Errorf("%s: want a positive Go duration, got %q", f.name, f.v)
 		}
@@ -78,6 +80,7 @@ func runServer(ctx context.Context, args []string) error {
 		HistoryRetention:    keep,
 		DeliveryInterval:    every[0],
 		DigestInterval:      every[1],
+		AlarmInterval:       every[2],
 		RootAccountID:       os.Getenv("TRAILWATCH_ROOT_ACCOUNT_ID"),
 		RootAccessKeyID:     os.Getenv("TRAILWATCH_ROOT_ACCESS_KEY_ID"),
 		RootSecretAccessKey: os.Getenv("TRAILWATCH_ROOT_SECRET_ACCESS_KEY"),

@@ -1,5 +1,0 @@
-package auditlog
-
-import "syscall"
-
-const syscallTERM = syscall.SIGTERM
