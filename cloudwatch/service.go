@@ -1,10 +1,11 @@
 // Package cloudwatch is the CloudWatch metrics service: PutMetricData,
 // GetMetricStatistics, GetMetricData and ListMetrics
 // (reference/cloudwatch-metrics.md §1–§8), metric alarms (§9–§13,
-// alarms.go and its neighbours; evaluation in package alarm) and composite
-// alarms (§14, composite.go, compositeeval.go), served on the query, AWS JSON
-// 1.0 and Smithy RPC v2 CBOR protocols at once. Data points are kept as
-// per-bucket aggregates with sketches (storage.Metrics, storage/metric_sketch.go).
+// alarms.go and its neighbours; evaluation in package alarm), composite
+// alarms (§14, composite.go, compositeeval.go) and alarm tags (tags.go),
+// served on the query, AWS JSON 1.0 and Smithy RPC v2 CBOR protocols at
+// once. Data points are kept as per-bucket aggregates with sketches
+// (storage.Metrics, storage/metric_sketch.go).
 // No HTTP, no SQL.
 package cloudwatch
 
