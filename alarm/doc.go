@@ -22,8 +22,9 @@
 // JSON).
 //
 // Composite alarms: ParseRule reads the AlarmRule language (ALARM, OK,
-// INSUFFICIENT_DATA, AND, OR, NOT, TRUE, FALSE, parentheses, quoted or bare
-// alarm names and ARNs) with its limits, and EvaluateComposite turns the
+// INSUFFICIENT_DATA, AT_LEAST, AND, OR, NOT, TRUE, FALSE, parentheses,
+// quoted or bare alarm names and ARNs) with its limits and CloudWatch's
+// "Error in AlarmRule [...]" refusals, and EvaluateComposite turns the
 // children's states into the composite's state and reason.
 //
 // Where AWS's documentation and recorded responses are silent the behaviour

@@ -2,6 +2,7 @@ package alarm
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -22,10 +23,14 @@ type RuleError struct {
 
 func (e *RuleError) Error() string { return "alarm: " + e.Code + ": " + e.Message }
 
-// ruleErr builds the refusal of a malformed rule. AWS answers
-// ValidationError; the message wording is not published (unverified).
+// ruleErr builds the refusal of a malformed rule: ValidationError with
+// the detail in CloudWatch's envelope, "Error in AlarmRule [<detail>]".
+// Two details are published (aws-cdk issues 13953 and 34662):
+// "Unsupported token ')' at char 1" and "Unsupported token 'Oldest' at
+// char 67, must be: ')'"; unsupported() builds that form. Every other
+// detail's wording is unverified.
 func ruleErr(format string, args ...any) *RuleError {
-	return &RuleError{Code: "ValidationError", Message: fmt.Sprintf(format, args...)}
+	return &RuleError{Code: "ValidationError", Message: "Error in AlarmRule [" + fmt.Sprintf(format, args...) + "]"}
 }
 
 // Rule is a parsed AlarmRule.
@@ -43,53 +48,69 @@ const (
 	opNot
 	opAnd
 	opOr
+	opAtLeast
 )
 
 type ruleNode struct {
 	op    ruleOp
 	value bool       // opConst
-	state StateValue // opState
+	state StateValue // opState, opAtLeast
 	ref   string     // opState: the alarm name or ARN, unquoted
 	args  []ruleNode // opNot: one; opAnd, opOr: two or more
 	paren bool       // written inside parentheses
+
+	// opAtLeast: true when at least min of refs are in state (not in it
+	// when negate), min being a count, or a percentage of len(refs) when
+	// percent is set.
+	min     int
+	percent bool
+	negate  bool
+	refs    []string
 }
 
-// ParseRule reads an AlarmRule:
+// ParseRule reads an AlarmRule (the User Guide's "Composite alarms"):
 //
-//	rule  := or
-//	or    := and ( "OR" and )*
-//	and   := unary ( "AND" unary )*
-//	unary := "NOT" unary | "(" rule ")" | "TRUE" | "FALSE" | func
-//	func  := ("ALARM" | "OK" | "INSUFFICIENT_DATA") "(" ref ")"
-//	ref   := an alarm name or ARN, bare or in double quotes
+//	rule     := or
+//	or       := and ( "OR" and )*
+//	and      := unary ( "AND" unary )*
+//	unary    := "NOT" unary | "(" rule ")" | "TRUE" | "FALSE" | func | atleast
+//	func     := state "(" ref ")"
+//	atleast  := "AT_LEAST" "(" M "," [ "NOT" ] state "," "(" ref ( "," ref )* ")" ")"
+//	state    := "ALARM" | "OK" | "INSUFFICIENT_DATA"
+//	M        := a count (1 to the number of refs) or a percentage (1% to 100%)
+//	ref      := an alarm name or ARN, bare or in double quotes
 //
-// Keywords are upper case. A bare reference runs to the closing
-// parenthesis and is trimmed; a name holding parentheses or double quotes
-// must be quoted (and a quoted one cannot hold a double quote). The rule
-// may hold at most 100 distinct children and 500 elements (children,
-// TRUE/FALSE, parenthesised groups) and 1–10,240 characters.
+// Keywords are upper case. A bare reference cannot hold spaces,
+// parentheses, commas or double quotes; a quoted one writes a double
+// quote as \". The rule may hold at most 100 distinct children and 500
+// elements (references, TRUE/FALSE, parenthesised groups) and 1–10,240
+// characters. Errors are *RuleError.
 func ParseRule(s string) (*Rule, error) {
-	if n := utf8.RuneCountInString(s); n < 1 || n > MaxRuleLength {
+	if n := javaLength(s); n < 1 || n > MaxRuleLength {
 		constraint := "Member must have length greater than or equal to 1"
 		if n > MaxRuleLength {
 			constraint = "Member must have length less than or equal to 10240"
 		}
 		return nil, &RuleError{Code: "ValidationError", Message: "1 validation error detected: Value at 'alarmRule' failed to satisfy constraint: " + constraint}
 	}
-	p := &ruleParser{src: s, seen: map[string]bool{}}
+	p := &ruleParser{lex: lexer{src: s}, seen: map[string]bool{}}
 	root, err := p.or()
 	if err != nil {
 		return nil, err
 	}
-	p.skipSpace()
-	if p.pos < len(p.src) {
-		return nil, ruleErr("Error in alarm rule: unexpected %q at position %d.", p.rest(), p.pos+1)
+	t, err := p.lex.next()
+	if err != nil {
+		return nil, err
 	}
+	if t.kind != tokEOF {
+		return nil, p.unsupported(t, "")
+	}
+	// Wordings of the two limits unverified.
 	if p.elements > MaxRuleElements {
-		return nil, ruleErr("Alarm rule has %d elements; the maximum is %d.", p.elements, MaxRuleElements)
+		return nil, ruleErr("The alarm rule has %d elements; the maximum is %d", p.elements, MaxRuleElements)
 	}
 	if len(p.children) > MaxRuleChildren {
-		return nil, ruleErr("Alarm rule references %d alarms; the maximum is %d.", len(p.children), MaxRuleChildren)
+		return nil, ruleErr("The alarm rule references %d alarms; the maximum is %d", len(p.children), MaxRuleChildren)
 	}
 	return &Rule{root: root, children: p.children}, nil
 }
@@ -100,7 +121,7 @@ func (r *Rule) Children() []string { return append([]string(nil), r.children...)
 
 // Eval applies the rule to the children's states; state reports the
 // state of a referenced alarm and false when it does not exist, which
-// makes every function of it false.
+// makes every function of it false (and NOT of it true).
 func (r *Rule) Eval(state func(ref string) (StateValue, bool)) bool {
 	return evalNode(&r.root, state)
 }
@@ -128,17 +149,38 @@ func evalNode(n *ruleNode, state func(string) (StateValue, bool)) bool {
 			}
 		}
 		return false
+	case opAtLeast:
+		in := 0
+		for _, ref := range n.refs {
+			if n.counts(ref, state) {
+				in++
+			}
+		}
+		if n.percent {
+			// "At least 50% of 3" needs 2: in/len ≥ min/100, in integers.
+			return in*100 >= n.min*len(n.refs)
+		}
+		return in >= n.min
 	}
 	panic("BUG: unknown rule node")
+}
+
+// counts reports whether an AT_LEAST node counts ref: the alarm is in the
+// node's state, or with NOT is not in it. A missing alarm is in no state,
+// so NOT counts it, as NOT ALARM(missing) is true.
+func (n *ruleNode) counts(ref string, state func(string) (StateValue, bool)) bool {
+	v, ok := state(ref)
+	return (ok && v == n.state) != n.negate
 }
 
 // Witnesses lists the referenced children whose states decide the rule's
 // current value, each once, in order of first appearance: for a true OR
 // the true branches, for a false OR every branch, and the reverse for
-// AND; NOT swaps what is looked for. CloudWatch lists these as a
-// composite's triggering alarms: one child in ALARM when it raises an
-// OR-rule, every child when the OR-rule recovers (the shapes AWS sends;
-// the choice inside larger rules is unverified).
+// AND; NOT swaps what is looked for; a true AT_LEAST is decided by the
+// children it counts, a false one by those it does not. CloudWatch lists
+// these as a composite's triggering alarms: one child in ALARM when it
+// raises an OR-rule, every child when the OR-rule recovers (the shapes AWS
+// sends; the choice inside larger rules and for AT_LEAST is unverified).
 func (r *Rule) Witnesses(state func(ref string) (StateValue, bool)) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -169,6 +211,12 @@ func witness(n *ruleNode, want bool, state func(string) (StateValue, bool), add 
 				witness(&n.args[i], want, state, add)
 			}
 		}
+	case opAtLeast:
+		for _, ref := range n.refs {
+			if _, ok := state(ref); ok && n.counts(ref, state) == want {
+				add(ref)
+			}
+		}
 	}
 }
 
@@ -192,7 +240,7 @@ func writeNode(b *strings.Builder, n *ruleNode) {
 			b.WriteString("FALSE")
 		}
 	case opState:
-		b.WriteString(string(n.state) + `("` + n.ref + `")`)
+		b.WriteString(string(n.state) + "(" + quoteRef(n.ref) + ")")
 	case opNot:
 		b.WriteString("NOT ")
 		writeNode(b, &n.args[0])
@@ -207,6 +255,23 @@ func writeNode(b *strings.Builder, n *ruleNode) {
 			}
 			writeNode(b, &n.args[i])
 		}
+	case opAtLeast:
+		b.WriteString("AT_LEAST(" + strconv.Itoa(n.min))
+		if n.percent {
+			b.WriteString("%")
+		}
+		b.WriteString(", ")
+		if n.negate {
+			b.WriteString("NOT ")
+		}
+		b.WriteString(string(n.state) + ", (")
+		for i, ref := range n.refs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quoteRef(ref))
+		}
+		b.WriteString("))")
 	}
 	if n.paren {
 		b.WriteString(")")
@@ -214,8 +279,7 @@ func writeNode(b *strings.Builder, n *ruleNode) {
 }
 
 type ruleParser struct {
-	src      string
-	pos      int
+	lex      lexer
 	depth    int
 	elements int
 	children []string
@@ -225,33 +289,42 @@ type ruleParser struct {
 // maxRuleDepth bounds recursion; 500 elements cannot nest deeper.
 const maxRuleDepth = MaxRuleElements + 1
 
-func (p *ruleParser) skipSpace() {
-	for p.pos < len(p.src) {
-		switch p.src[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
+// unsupported is CloudWatch's refusal of token t where the grammar does
+// not allow it, naming what must come instead when only one thing may.
+// The end of the rule has no published wording (unverified).
+func (p *ruleParser) unsupported(t token, mustBe string) *RuleError {
+	at := charIndex(p.lex.src, t.pos)
+	suffix := ""
+	if mustBe != "" {
+		suffix = ", must be: " + mustBe
 	}
+	if t.kind == tokEOF {
+		return ruleErr("Unexpected end of AlarmRule at char %d%s", at, suffix)
+	}
+	return ruleErr("Unsupported token '%s' at char %d%s", t.text, at, suffix)
 }
 
-func (p *ruleParser) rest() string {
-	r := p.src[p.pos:]
-	if len(r) > 20 {
-		r = r[:20]
+// expect consumes a token of kind k, or fails naming it.
+func (p *ruleParser) expect(k tokenKind, name string) error {
+	t, err := p.lex.next()
+	if err != nil {
+		return err
 	}
-	return r
+	if t.kind != k {
+		return p.unsupported(t, name)
+	}
+	return nil
 }
 
-// word reads the keyword at the cursor without consuming it: a run of
-// letters and underscores.
-func (p *ruleParser) word() string {
-	i := p.pos
-	for i < len(p.src) && (p.src[i] >= 'A' && p.src[i] <= 'Z' || p.src[i] >= 'a' && p.src[i] <= 'z' || p.src[i] == '_') {
-		i++
+// keyword reports whether the next token is the word kw, consuming it if
+// so.
+func (p *ruleParser) keyword(kw string) (bool, error) {
+	t, err := p.lex.peek()
+	if err != nil || t.kind != tokWord || t.value != kw {
+		return false, err
 	}
-	return p.src[p.pos:i]
+	p.lex.next()
+	return true, nil
 }
 
 func (p *ruleParser) or() (ruleNode, error) {
@@ -269,11 +342,13 @@ func (p *ruleParser) binary(op ruleOp, kw string, next func() (ruleNode, error))
 	}
 	args := []ruleNode{first}
 	for {
-		p.skipSpace()
-		if p.word() != kw {
+		ok, err := p.keyword(kw)
+		if err != nil {
+			return ruleNode{}, err
+		}
+		if !ok {
 			break
 		}
-		p.pos += len(kw)
 		n, err := next()
 		if err != nil {
 			return n, err
@@ -290,114 +365,170 @@ func (p *ruleParser) unary() (ruleNode, error) {
 	p.depth++
 	defer func() { p.depth-- }()
 	if p.depth > maxRuleDepth {
-		return ruleNode{}, ruleErr("Alarm rule is nested too deeply.")
+		// Wording unverified.
+		return ruleNode{}, ruleErr("The alarm rule is nested too deeply")
 	}
-	p.skipSpace()
-	if p.pos >= len(p.src) {
-		return ruleNode{}, ruleErr("Error in alarm rule: unexpected end of rule.")
+	t, err := p.lex.next()
+	if err != nil {
+		return ruleNode{}, err
 	}
-	if p.src[p.pos] == '(' {
-		p.pos++
+	if t.kind == tokLParen {
 		p.elements++
 		n, err := p.or()
 		if err != nil {
 			return n, err
 		}
-		p.skipSpace()
-		if p.pos >= len(p.src) || p.src[p.pos] != ')' {
-			return ruleNode{}, ruleErr("Error in alarm rule: missing closing parenthesis.")
+		if err := p.expect(tokRParen, "')'"); err != nil {
+			return ruleNode{}, err
 		}
-		p.pos++
-		if n.paren {
-			// Redundant parentheses: keep one level in the tree so the
-			// canonical form stays parseable and equal.
-			return n, nil
-		}
+		// Redundant parentheses keep one level in the tree, so the
+		// canonical form stays parseable and equal.
 		n.paren = true
 		return n, nil
 	}
-	w := p.word()
-	switch w {
+	if t.kind != tokWord {
+		return ruleNode{}, p.unsupported(t, "")
+	}
+	switch t.value {
 	case "NOT":
-		p.pos += len(w)
 		n, err := p.unary()
 		if err != nil {
 			return n, err
 		}
 		return ruleNode{op: opNot, args: []ruleNode{n}}, nil
 	case "TRUE", "FALSE":
-		p.pos += len(w)
 		p.elements++
-		return ruleNode{op: opConst, value: w == "TRUE"}, nil
+		return ruleNode{op: opConst, value: t.value == "TRUE"}, nil
 	case "ALARM", "OK", "INSUFFICIENT_DATA":
-		p.pos += len(w)
-		return p.function(StateValue(w))
+		if err := p.expect(tokLParen, "'('"); err != nil {
+			return ruleNode{}, err
+		}
+		ref, err := p.ref()
+		if err != nil {
+			return ruleNode{}, err
+		}
+		if err := p.expect(tokRParen, "')'"); err != nil {
+			return ruleNode{}, err
+		}
+		return ruleNode{op: opState, state: StateValue(t.value), ref: ref}, nil
+	case "AT_LEAST":
+		return p.atLeast()
 	}
-	if w == "" {
-		return ruleNode{}, ruleErr("Error in alarm rule: unexpected %q at position %d.", p.rest(), p.pos+1)
-	}
-	return ruleNode{}, ruleErr("Error in alarm rule: unknown keyword %q at position %d.", w, p.pos+1)
+	return ruleNode{}, p.unsupported(t, "")
 }
 
-func (p *ruleParser) function(state StateValue) (ruleNode, error) {
-	p.skipSpace()
-	if p.pos >= len(p.src) || p.src[p.pos] != '(' {
-		return ruleNode{}, ruleErr("Error in alarm rule: %s must be followed by an alarm name in parentheses.", state)
-	}
-	p.pos++
-	p.skipSpace()
-	var ref string
-	if p.pos < len(p.src) && p.src[p.pos] == '"' {
-		end := strings.IndexByte(p.src[p.pos+1:], '"')
-		if end < 0 {
-			return ruleNode{}, ruleErr("Error in alarm rule: unterminated quoted alarm name.")
-		}
-		ref = p.src[p.pos+1 : p.pos+1+end]
-		p.pos += end + 2
-		p.skipSpace()
-		if p.pos >= len(p.src) || p.src[p.pos] != ')' {
-			return ruleNode{}, ruleErr("Error in alarm rule: missing closing parenthesis.")
-		}
-	} else {
-		end := strings.IndexAny(p.src[p.pos:], "()\"")
-		if end < 0 || p.src[p.pos+end] != ')' {
-			return ruleNode{}, ruleErr("Error in alarm rule: alarm names containing parentheses or quotes must be enclosed in double quotes.")
-		}
-		ref = strings.TrimRight(p.src[p.pos:p.pos+end], " \t\r\n")
-		p.pos += end
-	}
-	p.pos++ // ')'
-	if err := checkRef(ref); err != nil {
+// atLeast reads AT_LEAST's arguments, the keyword already consumed. The
+// threshold's bounds follow aws-cdk's AtLeastThreshold (a whole count from
+// 1 to the number of alarms, or a whole percentage from 1% to 100%); the
+// service's own bounds and wording are unverified.
+func (p *ruleParser) atLeast() (ruleNode, error) {
+	if err := p.expect(tokLParen, "'('"); err != nil {
 		return ruleNode{}, err
 	}
-	p.elements++
-	if !p.seen[ref] {
-		p.seen[ref] = true
-		p.children = append(p.children, ref)
+	mt, err := p.lex.next()
+	if err != nil {
+		return ruleNode{}, err
 	}
-	return ruleNode{op: opState, state: state, ref: ref}, nil
+	n := ruleNode{op: opAtLeast}
+	digits, percent := strings.CutSuffix(mt.value, "%")
+	m, convErr := strconv.Atoi(digits)
+	if mt.kind != tokWord || digits == "" || strings.TrimLeft(digits, "0123456789") != "" || convErr != nil {
+		return ruleNode{}, p.unsupported(mt, "a count or a percentage")
+	}
+	n.min, n.percent = m, percent
+	if err := p.expect(tokComma, "','"); err != nil {
+		return ruleNode{}, err
+	}
+	if n.negate, err = p.keyword("NOT"); err != nil {
+		return ruleNode{}, err
+	}
+	st, err := p.lex.next()
+	if err != nil {
+		return ruleNode{}, err
+	}
+	switch {
+	case st.kind == tokWord && (st.value == "ALARM" || st.value == "OK" || st.value == "INSUFFICIENT_DATA"):
+		n.state = StateValue(st.value)
+	default:
+		return ruleNode{}, p.unsupported(st, "ALARM, OK or INSUFFICIENT_DATA")
+	}
+	if err := p.expect(tokComma, "','"); err != nil {
+		return ruleNode{}, err
+	}
+	if err := p.expect(tokLParen, "'('"); err != nil {
+		return ruleNode{}, err
+	}
+	for {
+		ref, err := p.ref()
+		if err != nil {
+			return ruleNode{}, err
+		}
+		n.refs = append(n.refs, ref)
+		t, err := p.lex.next()
+		if err != nil {
+			return ruleNode{}, err
+		}
+		if t.kind == tokRParen {
+			break
+		}
+		if t.kind != tokComma {
+			return ruleNode{}, p.unsupported(t, "',' or ')'")
+		}
+	}
+	if err := p.expect(tokRParen, "')'"); err != nil {
+		return ruleNode{}, err
+	}
+	switch {
+	case n.percent && (n.min < 1 || n.min > 100):
+		return ruleNode{}, ruleErr("AT_LEAST threshold %d%% at char %d must be between 1%% and 100%%", n.min, charIndex(p.lex.src, mt.pos))
+	case !n.percent && (n.min < 1 || n.min > len(n.refs)):
+		return ruleNode{}, ruleErr("AT_LEAST threshold %d at char %d must be between 1 and the number of alarms, %d", n.min, charIndex(p.lex.src, mt.pos), len(n.refs))
+	}
+	return n, nil
+}
+
+// ref reads one alarm reference, bare or quoted, and records it as a
+// child and an element.
+func (p *ruleParser) ref() (string, error) {
+	t, err := p.lex.next()
+	if err != nil {
+		return "", err
+	}
+	if t.kind != tokWord && t.kind != tokQuoted {
+		return "", p.unsupported(t, "")
+	}
+	if err := checkRef(t.value, charIndex(p.lex.src, t.pos)); err != nil {
+		return "", err
+	}
+	p.elements++
+	if !p.seen[t.value] {
+		p.seen[t.value] = true
+		p.children = append(p.children, t.value)
+	}
+	return t.value, nil
 }
 
 // checkRef applies the AlarmName rules (1–255 characters, no control
-// characters) to names, and to ARNs the shape of an alarm ARN.
-func checkRef(ref string) error {
+// characters) to names, and to ARNs the shape of an alarm ARN. Wordings
+// unverified.
+func checkRef(ref string, at int) error {
 	if ref == "" {
-		return ruleErr("Error in alarm rule: empty alarm name.")
+		return ruleErr("Empty alarm name at char %d", at)
 	}
 	for _, r := range ref {
 		if r < 0x20 || r == 0x7f {
-			return ruleErr("Error in alarm rule: alarm name %q contains a control character.", ref)
+			return ruleErr("Alarm name at char %d contains a control character", at)
 		}
 	}
 	if strings.HasPrefix(ref, "arn:") {
 		parts := strings.SplitN(ref, ":", 7)
 		if len(parts) != 7 || parts[1] == "" || parts[2] != "cloudwatch" || parts[3] == "" || parts[4] == "" || parts[5] != "alarm" || parts[6] == "" {
-			return ruleErr("Error in alarm rule: %q is not an alarm ARN.", ref)
+			return ruleErr("'%s' at char %d is not an alarm ARN", ref, at)
 		}
 		ref = parts[6]
 	}
-	if !utf8.ValidString(ref) || utf8.RuneCountInString(ref) > 255 {
-		return ruleErr("Error in alarm rule: alarm name %q is longer than 255 characters or not UTF-8.", ref)
+	if !utf8.ValidString(ref) || javaLength(ref) > 255 {
+		return ruleErr("Alarm name at char %d is longer than 255 characters or not UTF-8", at)
 	}
 	return nil
 }

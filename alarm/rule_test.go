@@ -1,6 +1,7 @@
 package alarm
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,23 @@ func TestParseRule(t *testing.T) {
 		{"TRUE", "TRUE", nil},
 		{"FALSE", "FALSE", nil},
 		{`INSUFFICIENT_DATA( "my alarm (prod)" )`, `INSUFFICIENT_DATA("my alarm (prod)")`, []string{"my alarm (prod)"}},
-		{"ALARM(a b)  OR\tOK(a b)", `ALARM("a b") OR OK("a b")`, []string{"a b"}},
+		{"ALARM(\"a b\")  OR\tOK( \"a b\" )", `ALARM("a b") OR OK("a b")`, []string{"a b"}},
+		{`OK("say \"hi\"") OR ALARM("back\\slash") OR ALARM("odd\x")`, `OK("say \"hi\"") OR ALARM("back\\slash") OR ALARM("odd\\x")`, []string{`say "hi"`, `back\slash`, `odd\x`}},
+		{"ALARM( x )", `ALARM("x")`, []string{"x"}},
+		// AT_LEAST, the User Guide's examples and aws-cdk's rendering.
+		{"AT_LEAST(2, ALARM, (WebServer1CPU, WebServer2CPU, WebServer3CPU, WebServer4CPU))",
+			`AT_LEAST(2, ALARM, ("WebServer1CPU", "WebServer2CPU", "WebServer3CPU", "WebServer4CPU"))`,
+			[]string{"WebServer1CPU", "WebServer2CPU", "WebServer3CPU", "WebServer4CPU"}},
+		{"AT_LEAST(50%, OK, (DatabaseConnection1, DatabaseConnection2, DatabaseConnection3, DatabaseConnection4))",
+			`AT_LEAST(50%, OK, ("DatabaseConnection1", "DatabaseConnection2", "DatabaseConnection3", "DatabaseConnection4"))`,
+			[]string{"DatabaseConnection1", "DatabaseConnection2", "DatabaseConnection3", "DatabaseConnection4"}},
+		{"AT_LEAST(2, ALARM, (AZ1Health, AZ2Health, AZ3Health)) AND NOT ALARM(MaintenanceWindow)",
+			`AT_LEAST(2, ALARM, ("AZ1Health", "AZ2Health", "AZ3Health")) AND NOT ALARM("MaintenanceWindow")`,
+			[]string{"AZ1Health", "AZ2Health", "AZ3Health", "MaintenanceWindow"}},
+		{`(ALARM("a") OR OK("b")) AND AT_LEAST(60%, NOT OK, ("a", "b", "c"))`,
+			`(ALARM("a") OR OK("b")) AND AT_LEAST(60%, NOT OK, ("a", "b", "c"))`, []string{"a", "b", "c"}},
+		{"AT_LEAST(1,NOT INSUFFICIENT_DATA,(x))", `AT_LEAST(1, NOT INSUFFICIENT_DATA, ("x"))`, []string{"x"}},
+		{"AT_LEAST(100%, ALARM, (x, x))", `AT_LEAST(100%, ALARM, ("x", "x"))`, []string{"x"}},
 		{"NOT NOT TRUE", "NOT NOT TRUE", nil},
 		{"((ALARM(x)))", `(ALARM("x"))`, []string{"x"}},
 		{"ALARM(x) OR ALARM(y) AND ALARM(z)", `ALARM("x") OR ALARM("y") AND ALARM("z")`, []string{"x", "y", "z"}},
@@ -44,25 +61,61 @@ func TestParseRule(t *testing.T) {
 		}
 	}
 
+	// The first two messages are CloudWatch's own (aws-cdk issues 34662
+	// and 13953, the latter an unquoted ARN with spaces); the rest follow
+	// their form.
 	bad := []struct{ rule, msg string }{
+		{"()", "Error in AlarmRule [Unsupported token ')' at char 1]"},
+		{"(ALARM(arn:aws:cloudwatch:us-east-1:123456789012:alarm:SampleQueue Oldest Age Alarm) OR ALARM(b))",
+			"Error in AlarmRule [Unsupported token 'Oldest' at char 67, must be: ')']"},
 		{"", "1 validation error detected: Value at 'alarmRule' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{strings.Repeat("T", 10241), "1 validation error detected: Value at 'alarmRule' failed to satisfy constraint: Member must have length less than or equal to 10240"},
-		{"ALARM(x) AND", "Error in alarm rule: unexpected end of rule."},
-		{"ALARM(x", "Error in alarm rule: alarm names containing parentheses or quotes must be enclosed in double quotes."},
-		{"(ALARM(x)", "Error in alarm rule: missing closing parenthesis."},
-		{"ALARM(x))", `Error in alarm rule: unexpected ")" at position 9.`},
-		{"alarm(x)", `Error in alarm rule: unknown keyword "alarm" at position 1.`},
-		{"ALARM()", "Error in alarm rule: empty alarm name."},
-		{`ALARM("x)`, "Error in alarm rule: unterminated quoted alarm name."},
-		{"ALARM x", "Error in alarm rule: ALARM must be followed by an alarm name in parentheses."},
-		{"ALARM(a(b))", "Error in alarm rule: alarm names containing parentheses or quotes must be enclosed in double quotes."},
-		{"ALARM(arn:aws:sns:us-east-1:123456789012:topic)", `Error in alarm rule: "arn:aws:sns:us-east-1:123456789012:topic" is not an alarm ARN.`},
-		{"ALARM(" + strings.Repeat("n", 256) + ")", `Error in alarm rule: alarm name "` + strings.Repeat("n", 256) + `" is longer than 255 characters or not UTF-8.`},
-		{"TRUE FALSE", `Error in alarm rule: unexpected "FALSE" at position 6.`},
-		{"ALARM(x) ANDOK(y)", `Error in alarm rule: unexpected "ANDOK(y)" at position 10.`},
-		{manyChildren(101), "Alarm rule references 101 alarms; the maximum is 100."},
-		{strings.TrimSuffix(strings.Repeat("TRUE OR ", 501), " OR "), "Alarm rule has 501 elements; the maximum is 500."},
-		{strings.Repeat("NOT ", 600) + "TRUE", "Alarm rule is nested too deeply."},
+		{"ALARM(a b)", "Error in AlarmRule [Unsupported token 'b' at char 8, must be: ')']"},
+		{"ALARM(a,b)", "Error in AlarmRule [Unsupported token ',' at char 7, must be: ')']"},
+		{"ALARM(x) AND", "Error in AlarmRule [Unexpected end of AlarmRule at char 12]"},
+		{"ALARM(x", "Error in AlarmRule [Unexpected end of AlarmRule at char 7, must be: ')']"},
+		{"(ALARM(x)", "Error in AlarmRule [Unexpected end of AlarmRule at char 9, must be: ')']"},
+		{"(ALARM(x) TRUE)", "Error in AlarmRule [Unsupported token 'TRUE' at char 10, must be: ')']"},
+		{"ALARM(x))", "Error in AlarmRule [Unsupported token ')' at char 8]"},
+		{"alarm(x)", "Error in AlarmRule [Unsupported token 'alarm' at char 0]"},
+		{"ALARM()", "Error in AlarmRule [Unsupported token ')' at char 6]"},
+		{`ALARM("")`, "Error in AlarmRule [Empty alarm name at char 6]"},
+		{`ALARM("x)`, "Error in AlarmRule [Unterminated quoted alarm name at char 6]"},
+		{`ALARM("x\")`, "Error in AlarmRule [Unterminated quoted alarm name at char 6]"},
+		{"ALARM x", "Error in AlarmRule [Unsupported token 'x' at char 6, must be: '(']"},
+		{"ALARM(a(b))", "Error in AlarmRule [Unsupported token '(' at char 7, must be: ')']"},
+		{`ALARM(a"b")`, `Error in AlarmRule [Unsupported token '"b"' at char 7, must be: ')']`},
+		{"ALARM(arn:aws:sns:us-east-1:123456789012:topic)", "Error in AlarmRule ['arn:aws:sns:us-east-1:123456789012:topic' at char 6 is not an alarm ARN]"},
+		{"ALARM(" + strings.Repeat("n", 256) + ")", "Error in AlarmRule [Alarm name at char 6 is longer than 255 characters or not UTF-8]"},
+		{"ALARM(\"a\tb\")", "Error in AlarmRule [Alarm name at char 6 contains a control character]"},
+		{"TRUE FALSE", "Error in AlarmRule [Unsupported token 'FALSE' at char 5]"},
+		{"ALARM(x) ANDOK(y)", "Error in AlarmRule [Unsupported token 'ANDOK' at char 9]"},
+		{"ALARM(é) OR ALARM(𝄞 x)", "Error in AlarmRule [Unsupported token 'x' at char 21, must be: ')']"},
+		{manyChildren(101), "Error in AlarmRule [The alarm rule references 101 alarms; the maximum is 100]"},
+		{strings.TrimSuffix(strings.Repeat("TRUE OR ", 501), " OR "), "Error in AlarmRule [The alarm rule has 501 elements; the maximum is 500]"},
+		{strings.Repeat("NOT ", 600) + "TRUE", "Error in AlarmRule [The alarm rule is nested too deeply]"},
+		// AT_LEAST.
+		{"AT_LEAST 2", "Error in AlarmRule [Unsupported token '2' at char 9, must be: '(']"},
+		{"AT_LEAST(two, ALARM, (a))", "Error in AlarmRule [Unsupported token 'two' at char 9, must be: a count or a percentage]"},
+		{"AT_LEAST(-1, ALARM, (a))", "Error in AlarmRule [Unsupported token '-1' at char 9, must be: a count or a percentage]"},
+		{"AT_LEAST(1.5, ALARM, (a, b))", "Error in AlarmRule [Unsupported token '1.5' at char 9, must be: a count or a percentage]"},
+		{`AT_LEAST("50%", ALARM, (a))`, `Error in AlarmRule [Unsupported token '"50%"' at char 9, must be: a count or a percentage]`},
+		{"AT_LEAST(50 %, ALARM, (a))", "Error in AlarmRule [Unsupported token '%' at char 12, must be: ',']"},
+		{"AT_LEAST(1 ALARM, (a))", "Error in AlarmRule [Unsupported token 'ALARM' at char 11, must be: ',']"},
+		{"AT_LEAST(1, ALARMS, (a))", "Error in AlarmRule [Unsupported token 'ALARMS' at char 12, must be: ALARM, OK or INSUFFICIENT_DATA]"},
+		{"AT_LEAST(1, NOT NOT ALARM, (a))", "Error in AlarmRule [Unsupported token 'NOT' at char 16, must be: ALARM, OK or INSUFFICIENT_DATA]"},
+		{"AT_LEAST(1, ALARM, a)", "Error in AlarmRule [Unsupported token 'a' at char 19, must be: '(']"},
+		{"AT_LEAST(1, ALARM, ())", "Error in AlarmRule [Unsupported token ')' at char 20]"},
+		{"AT_LEAST(1, ALARM, (a b))", "Error in AlarmRule [Unsupported token 'b' at char 22, must be: ',' or ')']"},
+		{"AT_LEAST(1, ALARM, (a,))", "Error in AlarmRule [Unsupported token ')' at char 22]"},
+		{"AT_LEAST(1, ALARM, (a)", "Error in AlarmRule [Unexpected end of AlarmRule at char 22, must be: ')']"},
+		{"AT_LEAST(1, ALARM, (a), TRUE)", "Error in AlarmRule [Unsupported token ',' at char 22, must be: ')']"},
+		{"AT_LEAST(0, ALARM, (a))", "Error in AlarmRule [AT_LEAST threshold 0 at char 9 must be between 1 and the number of alarms, 1]"},
+		{"AT_LEAST(3, ALARM, (a, b))", "Error in AlarmRule [AT_LEAST threshold 3 at char 9 must be between 1 and the number of alarms, 2]"},
+		{"AT_LEAST(0%, ALARM, (a))", "Error in AlarmRule [AT_LEAST threshold 0% at char 9 must be between 1% and 100%]"},
+		{"AT_LEAST(101%, ALARM, (a))", "Error in AlarmRule [AT_LEAST threshold 101% at char 9 must be between 1% and 100%]"},
+		{"AT_LEAST(99999999999999999999, ALARM, (a))", "Error in AlarmRule [Unsupported token '99999999999999999999' at char 9, must be: a count or a percentage]"},
+		{"at_least(1, ALARM, (a))", "Error in AlarmRule [Unsupported token 'at_least' at char 0]"},
 	}
 	for _, c := range bad {
 		_, err := ParseRule(c.rule)
@@ -76,11 +129,20 @@ func TestParseRule(t *testing.T) {
 		}
 	}
 	// The limits themselves are allowed.
-	for _, rule := range []string{manyChildren(100), strings.TrimSuffix(strings.Repeat("TRUE OR ", 500), " OR ")} {
+	for _, rule := range []string{manyChildren(100), strings.TrimSuffix(strings.Repeat("TRUE OR ", 500), " OR "), atLeastOf(100), atLeastOf(250) + " OR " + atLeastOf(250)} {
 		if _, err := ParseRule(rule); err != nil {
 			t.Errorf("at the limit: %v", err)
 		}
 	}
+}
+
+// atLeastOf is an AT_LEAST rule over n distinct children (n elements).
+func atLeastOf(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = "c" + strconv.Itoa(i%100)
+	}
+	return "AT_LEAST(1, ALARM, (" + strings.Join(parts, ", ") + "))"
 }
 
 func manyChildren(n int) string {
@@ -112,6 +174,23 @@ func TestRuleEval(t *testing.T) {
 		{"ALARM(missing)", false},
 		{"NOT OK(missing)", true},
 		{"FALSE", false},
+		// AT_LEAST over a=ALARM, b=OK, c=INSUFFICIENT_DATA.
+		{"AT_LEAST(1, ALARM, (a, b, c))", true},
+		{"AT_LEAST(2, ALARM, (a, b, c))", false},
+		{"AT_LEAST(2, NOT ALARM, (a, b, c))", true},
+		{"AT_LEAST(3, NOT ALARM, (a, b, c))", false},
+		{"AT_LEAST(1, INSUFFICIENT_DATA, (a, b, c))", true},
+		{"AT_LEAST(2, NOT OK, (a, b, c))", true},
+		{"AT_LEAST(33%, ALARM, (a, b, c))", true},  // 1 of 3 is 33.3%
+		{"AT_LEAST(34%, ALARM, (a, b, c))", false}, // needs 2
+		{"AT_LEAST(50%, ALARM, (a, b))", true},
+		{"AT_LEAST(51%, ALARM, (a, b))", false},
+		{"AT_LEAST(100%, NOT INSUFFICIENT_DATA, (a, b))", true},
+		{"AT_LEAST(100%, NOT INSUFFICIENT_DATA, (a, b, c))", false},
+		{"AT_LEAST(2, ALARM, (a, a, b))", true}, // a listed twice counts twice
+		{"AT_LEAST(1, ALARM, (missing))", false},
+		{"AT_LEAST(1, NOT ALARM, (missing))", true}, // as NOT ALARM(missing)
+		{"NOT AT_LEAST(2, ALARM, (a, b)) AND OK(b)", true},
 	}
 	for _, c := range cases {
 		r, err := ParseRule(c.rule)
@@ -180,6 +259,8 @@ func FuzzParseRule(f *testing.F) {
 	for _, s := range []string{
 		"ALARM(a) AND NOT OK(b)", `(ALARM("x y") OR TRUE) AND FALSE`, "NOT NOT INSUFFICIENT_DATA(c)",
 		`ALARM("arn:aws:cloudwatch:us-east-1:123456789012:alarm:a")`, "((TRUE))", "ALARM(", `OK("`, "",
+		"AT_LEAST(2, ALARM, (a, b, c))", `AT_LEAST(50%, NOT OK, ("x y", "z\\"))`, "AT_LEAST(1,INSUFFICIENT_DATA,(a)) OR NOT AT_LEAST(100%, NOT ALARM, (b))",
+		"AT_LEAST(", "AT_LEAST(1, ALARM, (a,", `OK("a \"quoted\" name")`, "ALARM(a b)",
 	} {
 		f.Add(s)
 	}
@@ -194,6 +275,20 @@ func FuzzParseRule(f *testing.F) {
 		if len(r.Children()) > MaxRuleChildren {
 			t.Fatalf("%q: %d children accepted", s, len(r.Children()))
 		}
+		// Evaluation never panics, and witnesses are children.
+		look := func(ref string) (StateValue, bool) {
+			return []StateValue{StateAlarm, StateOK, StateInsufficientData}[len(ref)%3], len(ref)%4 != 0
+		}
+		r.Eval(look)
+		kids := map[string]bool{}
+		for _, c := range r.Children() {
+			kids[c] = true
+		}
+		for _, w := range r.Witnesses(look) {
+			if !kids[w] {
+				t.Fatalf("%q: witness %q is not a child", s, w)
+			}
+		}
 		canon := r.String()
 		r2, err := ParseRule(canon)
 		if err != nil {
@@ -203,6 +298,51 @@ func FuzzParseRule(f *testing.F) {
 			t.Fatalf("%q: canonical %q reparses as %q", s, canon, r2.String())
 		}
 	})
+}
+
+// TestEvaluateCompositeAtLeast moves a composite over three children
+// with AT_LEAST(2, ALARM, …) through ALARM and back.
+func TestEvaluateCompositeAtLeast(t *testing.T) {
+	arn := func(n string) string { return "arn:aws:cloudwatch:us-east-1:111122223333:alarm:" + n }
+	rule, err := ParseRule("AT_LEAST(2, ALARM, (az1, az2, az3))")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := &CompositeDefinition{Name: "zones", ARN: arn("zones"), Rule: rule, ActionsEnabled: true,
+		AlarmActions: []string{"page"}, OKActions: []string{"calm"}}
+	t0 := time.Date(2025, 11, 20, 9, 0, 0, 0, time.UTC)
+	children := map[string]ChildState{}
+	set := func(name string, v StateValue, at time.Time) {
+		children[name] = ChildState{ARN: arn(name), Value: v, TransitionedTimestamp: at}
+	}
+	for _, n := range []string{"az1", "az2", "az3"} {
+		set(n, StateOK, t0)
+	}
+	st := InitialState(t0)
+	step := func(at time.Time, want StateValue, changed bool, actions, reason string) {
+		t.Helper()
+		res := EvaluateComposite(def, st, at, children)
+		if res.State.Value != want || res.Changed != changed || strings.Join(res.Actions, ",") != actions {
+			t.Fatalf("at %s: %s changed=%v actions=%v, want %s %v %q", at.Format(time.TimeOnly), res.State.Value, res.Changed, res.Actions, want, changed, actions)
+		}
+		if changed && res.State.Reason != reason {
+			t.Errorf("at %s: reason %q, want %q", at.Format(time.TimeOnly), res.State.Reason, reason)
+		}
+		st = res.State
+	}
+	step(t0, StateOK, true, "calm", arn("az1")+" transitioned to OK at Thursday 20 November, 2025 09:00:00 UTC")
+	set("az2", StateAlarm, t0.Add(time.Minute)) // one of three: still OK
+	step(t0.Add(time.Minute), StateOK, false, "", "")
+	set("az3", StateAlarm, t0.Add(2*time.Minute)) // two of three: ALARM, named after the newest
+	step(t0.Add(2*time.Minute), StateAlarm, true, "page", arn("az3")+" transitioned to ALARM at Thursday 20 November, 2025 09:02:00 UTC")
+	if want := `{"triggeringAlarms":[{"arn":"` + arn("az3") + `","state":{"value":"ALARM","timestamp":"2025-11-20T09:02:00.000+0000"}},` +
+		`{"arn":"` + arn("az2") + `","state":{"value":"ALARM","timestamp":"2025-11-20T09:01:00.000+0000"}}]}`; st.ReasonData != want {
+		t.Errorf("reason data %s\nwant %s", st.ReasonData, want)
+	}
+	set("az1", StateInsufficientData, t0.Add(3*time.Minute)) // still two in ALARM
+	step(t0.Add(3*time.Minute), StateAlarm, false, "", "")
+	set("az2", StateOK, t0.Add(4*time.Minute)) // one left: OK
+	step(t0.Add(4*time.Minute), StateOK, true, "calm", arn("az2")+" transitioned to OK at Thursday 20 November, 2025 09:04:00 UTC")
 }
 
 func TestWitnesses(t *testing.T) {
@@ -218,6 +358,10 @@ func TestWitnesses(t *testing.T) {
 		{"ALARM(gone)", ""},
 		{"TRUE", ""},
 		{"(ALARM(a) OR ALARM(b)) AND OK(b)", "a|b"},
+		{"AT_LEAST(2, ALARM, (b, a, c, d))", "a|c"},        // raised by the ones it counts
+		{"AT_LEAST(3, ALARM, (b, a, c, d))", "b|d"},        // kept OK by the others
+		{"AT_LEAST(1, NOT ALARM, (a, b, d, gone))", "b|d"}, // missing children are never listed
+		{"NOT AT_LEAST(3, ALARM, (a, b, c))", "b"},
 	} {
 		r, err := ParseRule(c.rule)
 		if err != nil {

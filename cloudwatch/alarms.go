@@ -34,6 +34,8 @@ type alarmRecord struct {
 	ConfigUpdated time.Time
 	// Composite is set for composite alarms (composite.go).
 	Composite *compositeRecord `json:",omitempty"`
+	// Tags are the alarm's tags (tags.go), in the order first set.
+	Tags []tagRecord `json:",omitempty"`
 }
 
 func decodeAlarm(data []byte) (*alarmRecord, error) {
@@ -93,13 +95,6 @@ type PutMetricAlarmInput struct {
 	ThresholdMetricID                string            `json:"ThresholdMetricId" min:"1" max:"255"`
 	EvaluationCriteria               json.RawMessage   `json:"EvaluationCriteria"`
 	EvaluationInterval               *int32            `json:"EvaluationInterval"`
-}
-
-// Tag is a resource tag. Alarm tags are accepted on create; trailwatch has
-// no tagging API for alarms, so they are not kept.
-type Tag struct {
-	Key   string `json:"Key" required:"true" min:"1" max:"128"`
-	Value string `json:"Value" required:"true" max:"256"`
 }
 
 // PutMetricAlarmOutput is PutMetricAlarm's (empty) result.
@@ -247,8 +242,8 @@ func (s *Service) PutMetricAlarm(ctx context.Context, in *PutMetricAlarmInput) (
 	if err := checkActions(in.OKActions, in.AlarmActions, in.InsufficientDataActions); err != nil {
 		return nil, err
 	}
-	if len(in.Tags) > 50 {
-		return nil, validationError("The number of tags must not exceed 50.")
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
 	}
 	now := s.now().UTC()
 	def := alarm.Definition{
@@ -271,7 +266,7 @@ func (s *Service) PutMetricAlarm(ctx context.Context, in *PutMetricAlarmInput) (
 	for _, d := range toStorage(in.Dimensions) {
 		def.Dimensions = append(def.Dimensions, alarm.Dimension{Name: d.Name, Value: d.Value})
 	}
-	rec := &alarmRecord{Def: def, State: alarm.InitialState(now), ConfigUpdated: now}
+	rec := &alarmRecord{Def: def, State: alarm.InitialState(now), ConfigUpdated: now, Tags: createTags(in.Tags)}
 	created, err := store.PutAlarm(ctx, storage.StoredAlarm{Account: c.AccountID, Region: c.Region, Name: in.AlarmName, Data: encodeAlarm(rec)},
 		MaxAlarmsPerRegion, func(old []byte) ([]byte, error) {
 			prev, err := decodeAlarm(old)
@@ -281,8 +276,10 @@ func (s *Service) PutMetricAlarm(ctx context.Context, in *PutMetricAlarmInput) (
 			if prev.Composite != nil {
 				return nil, errKindChanged
 			}
-			// An update keeps the current state (§9.1).
+			// An update keeps the current state (§9.1) and the tags: Tags
+			// apply only on create.
 			rec.State = prev.State
+			rec.Tags = prev.Tags
 			return encodeAlarm(rec), nil
 		})
 	if errors.Is(err, storage.ErrLimitExceeded) {

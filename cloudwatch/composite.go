@@ -116,8 +116,8 @@ func (s *Service) PutCompositeAlarm(ctx context.Context, in *PutCompositeAlarmIn
 			}
 		}
 	}
-	if len(in.Tags) > 50 {
-		return nil, validationError("The number of tags must not exceed 50.")
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
 	}
 	comp := &compositeRecord{Rule: in.AlarmRule, Suppressor: in.ActionsSuppressor}
 	if in.ActionsSuppressor != "" {
@@ -179,7 +179,7 @@ func (s *Service) PutCompositeAlarm(ctx context.Context, in *PutCompositeAlarmIn
 		Name: in.AlarmName, ARN: alarmARN(c, in.AlarmName), Description: in.AlarmDescription,
 		ActionsEnabled: in.ActionsEnabled == nil || *in.ActionsEnabled,
 		OKActions:      nonNil(in.OKActions), AlarmActions: nonNil(in.AlarmActions), InsufficientDataActions: nonNil(in.InsufficientDataActions),
-	}, State: alarm.InitialState(now), ConfigUpdated: now, Composite: comp}
+	}, State: alarm.InitialState(now), ConfigUpdated: now, Composite: comp, Tags: createTags(in.Tags)}
 	created, err := store.PutAlarm(ctx, storage.StoredAlarm{Account: c.AccountID, Region: c.Region, Name: in.AlarmName, Data: encodeAlarm(rec)},
 		MaxAlarmsPerRegion, func(old []byte) ([]byte, error) {
 			prev, err := decodeAlarm(old)
@@ -192,6 +192,7 @@ func (s *Service) PutCompositeAlarm(ctx context.Context, in *PutCompositeAlarmIn
 			// An update keeps the state and what the suppression was
 			// doing (§9.1, §14).
 			rec.State = prev.State
+			rec.Tags = prev.Tags // Tags apply only on create.
 			rec.Composite.PreviousValue = prev.Composite.PreviousValue
 			held := prev.Composite.Suppression
 			held.SuppressorInAlarm = comp.Suppression.SuppressorInAlarm

@@ -451,3 +451,88 @@ func TestCompositeActionsAndSuppression(t *testing.T) {
 		c.SNSPollInterval = 50 * time.Millisecond
 	}))
 }
+
+// TestSDKCompositeAtLeast: a composite with AT_LEAST follows how many of
+// its children are in ALARM, a percentage one how many are not OK, and
+// malformed rules are refused in CloudWatch's words.
+func TestSDKCompositeAtLeast(t *testing.T) {
+	onBothBackends(t, func(t *testing.T, ts *testserver.Server) {
+		ctx := context.Background()
+		cw := awscw.NewFromConfig(ts.RootConfig())
+		arn := func(n string) string { return "arn:aws:cloudwatch:us-east-1:" + ts.Root.AccountID + ":alarm:" + n }
+		for _, n := range []string{"az1", "az2", "az3"} {
+			if _, err := cw.PutMetricAlarm(ctx, childAlarm(n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set := func(name string, v types.StateValue) {
+			t.Helper()
+			if _, err := cw.SetAlarmState(ctx, &awscw.SetAlarmStateInput{AlarmName: aws.String(name), StateValue: v,
+				StateReason: aws.String("test")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		states := func() string {
+			t.Helper()
+			out, err := cw.DescribeAlarms(ctx, &awscw.DescribeAlarmsInput{AlarmNames: []string{"zones", "degraded"},
+				AlarmTypes: []types.AlarmType{types.AlarmTypeCompositeAlarm}})
+			if err != nil || len(out.CompositeAlarms) != 2 {
+				t.Fatalf("DescribeAlarms = %+v, %v", out, err)
+			}
+			return string(out.CompositeAlarms[0].StateValue) + "," + string(out.CompositeAlarms[1].StateValue)
+		}
+		for _, n := range []string{"az1", "az2", "az3"} {
+			set(n, types.StateValueOk)
+		}
+		rules := map[string]string{
+			"zones":    `AT_LEAST(2, ALARM, (az1, "az2", "` + arn("az3") + `"))`,
+			"degraded": "AT_LEAST(50%, NOT OK, (az1, az2, az3))",
+		}
+		for _, name := range []string{"zones", "degraded"} {
+			if _, err := cw.PutCompositeAlarm(ctx, &awscw.PutCompositeAlarmInput{AlarmName: aws.String(name),
+				AlarmRule: aws.String(rules[name])}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// DescribeAlarms lists degraded before zones.
+		if got := states(); got != "OK,OK" {
+			t.Fatalf("initial %s", got)
+		}
+		set("az1", types.StateValueAlarm) // 1 of 3 in ALARM, 33% not OK
+		if got := states(); got != "OK,OK" {
+			t.Errorf("one in ALARM: %s", got)
+		}
+		set("az2", types.StateValueInsufficientData) // 67% not OK
+		if got := states(); got != "ALARM,OK" {
+			t.Errorf("one in ALARM, one INSUFFICIENT_DATA: %s", got)
+		}
+		set("az3", types.StateValueAlarm) // 2 of 3 in ALARM
+		if got := states(); got != "ALARM,ALARM" {
+			t.Errorf("two in ALARM: %s", got)
+		}
+		out, err := cw.DescribeAlarms(ctx, &awscw.DescribeAlarmsInput{AlarmNames: []string{"zones"}, AlarmTypes: []types.AlarmType{types.AlarmTypeCompositeAlarm}})
+		if err != nil || !strings.HasPrefix(aws.ToString(out.CompositeAlarms[0].StateReason), arn("az3")+" transitioned to ALARM at ") ||
+			aws.ToString(out.CompositeAlarms[0].AlarmRule) != rules["zones"] {
+			t.Errorf("zones = %+v, %v", out, err)
+		}
+		set("az1", types.StateValueOk)
+		set("az2", types.StateValueOk) // 1 of 3 in ALARM
+		if got := states(); got != "OK,OK" {
+			t.Errorf("back to one in ALARM: %s", got)
+		}
+		// AT_LEAST's children are children: they cannot be deleted while
+		// referenced, and unknown ones are refused.
+		if out, err := cw.DescribeAlarms(ctx, &awscw.DescribeAlarmsInput{ParentsOfAlarmName: aws.String("az2")}); err != nil || compositeNames(out) != "c:degraded,c:zones" {
+			t.Errorf("parents of az2 = %q, %v", compositeNames(out), err)
+		}
+		put := func(rule string) error {
+			_, err := cw.PutCompositeAlarm(ctx, &awscw.PutCompositeAlarmInput{AlarmName: aws.String("x"), AlarmRule: aws.String(rule)})
+			return err
+		}
+		wantCode(t, put("AT_LEAST(1, ALARM, (az1, nope))"), "ValidationError",
+			"Could not save the composite alarm as alarms [nope] in the alarm rule do not exist")
+		wantCode(t, put("ALARM(az 1)"), "ValidationError", "Error in AlarmRule [Unsupported token '1' at char 9, must be: ')']")
+		wantCode(t, put("()"), "ValidationError", "Error in AlarmRule [Unsupported token ')' at char 1]")
+		wantCode(t, put("AT_LEAST(4, ALARM, (az1, az2, az3))"), "ValidationError", "")
+	})
+}

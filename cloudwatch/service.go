@@ -1,10 +1,11 @@
 // Package cloudwatch is the CloudWatch metrics service: PutMetricData,
 // GetMetricStatistics, GetMetricData and ListMetrics
 // (reference/cloudwatch-metrics.md §1–§8), metric alarms (§9–§13,
-// alarms.go and its neighbours; evaluation in package alarm) and composite
-// alarms (§14, composite.go, compositeeval.go), served on the query, AWS JSON
-// 1.0 and Smithy RPC v2 CBOR protocols at once. Data points are kept as
-// per-bucket aggregates with sketches (storage.Metrics, storage/metric_sketch.go).
+// alarms.go and its neighbours; evaluation in package alarm), composite
+// alarms (§14, composite.go, compositeeval.go) and alarm tags (tags.go),
+// served on the query, AWS JSON 1.0 and Smithy RPC v2 CBOR protocols at
+// once. Data points are kept as per-bucket aggregates with sketches
+// (storage.Metrics, storage/metric_sketch.go).
 // No HTTP, no SQL.
 package cloudwatch
 
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/storage"
@@ -62,14 +64,16 @@ const (
 )
 
 var errorShapes = map[string]string{
-	codeInvalidParameterValue:       "InvalidParameterValueException",
-	codeInvalidParameterCombination: "InvalidParameterCombinationException",
-	codeMissingParameter:            "MissingRequiredParameterException",
-	codeInvalidNextToken:            "InvalidNextToken",
-	"InvalidFormat":                 "InvalidFormatFault",
-	"LimitExceeded":                 "LimitExceededFault",
-	"ResourceNotFound":              "ResourceNotFound",
-	"InternalServiceError":          "InternalServiceFault",
+	codeInvalidParameterValue:         "InvalidParameterValueException",
+	codeInvalidParameterCombination:   "InvalidParameterCombinationException",
+	codeMissingParameter:              "MissingRequiredParameterException",
+	codeInvalidNextToken:              "InvalidNextToken",
+	"InvalidFormat":                   "InvalidFormatFault",
+	"LimitExceeded":                   "LimitExceededFault",
+	"ResourceNotFound":                "ResourceNotFound",
+	"ResourceNotFoundException":       "ResourceNotFoundException",
+	"ConcurrentModificationException": "ConcurrentModificationException",
+	"InternalServiceError":            "InternalServiceFault",
 }
 
 // ErrorType is the __type a JSON or CBOR error body carries for a query
@@ -82,6 +86,18 @@ func ErrorType(code string) string {
 		return "com.amazonaws.cloudwatch#" + shape
 	}
 	return code
+}
+
+// ErrorMessageKey is the member a JSON or CBOR error body carries its
+// message in: the error shape's own, "Message" for the faults and
+// exceptions the model spells so (BC shapes; aws-sdk-go-v2 reads only
+// that member), "message" for the rest.
+func ErrorMessageKey(code string) string {
+	switch code {
+	case "ResourceNotFoundException", "ConcurrentModificationException", "InternalServiceError", "LimitExceededException":
+		return "Message"
+	}
+	return "message"
 }
 
 func invalidValue(format string, args ...any) *awserr.Error {
@@ -106,11 +122,12 @@ func (s *Service) API() *awsapi.Service {
 		Protocols:    []awsapi.Protocol{awsapi.Query, awsapi.JSON10, awsapi.RPCv2CBOR},
 		// JSON's X-Amz-Target prefix and CBOR's service path segment
 		// (reference/protocols.md §1).
-		TargetPrefixes:  []string{"GraniteServiceVersion20100801"},
-		XMLNamespace:    "http://monitoring.amazonaws.com/doc/2010-08-01/",
-		ValidationCode:  "ValidationError",
-		QueryCompatible: true,
-		ErrorType:       ErrorType,
+		TargetPrefixes:    []string{"GraniteServiceVersion20100801"},
+		XMLNamespace:      "http://monitoring.amazonaws.com/doc/2010-08-01/",
+		ValidationCode:    "ValidationError",
+		QueryCompatible:   true,
+		ErrorType:         ErrorType,
+		ErrorMessageKeyOf: ErrorMessageKey,
 	},
 		awsapi.Op(awsapi.Def[PutMetricDataInput, PutMetricDataOutput]{Name: "PutMetricData", Data: true, Handle: s.PutMetricData}),
 		awsapi.Op(awsapi.Def[GetMetricStatisticsInput, GetMetricStatisticsOutput]{Name: "GetMetricStatistics", ReadOnly: true, Handle: s.GetMetricStatistics}),
@@ -125,6 +142,18 @@ func (s *Service) API() *awsapi.Service {
 		awsapi.Op(awsapi.Def[DeleteAlarmsInput, DeleteAlarmsOutput]{Name: "DeleteAlarms", Handle: s.DeleteAlarms}),
 		awsapi.Op(awsapi.Def[AlarmNamesInput, AlarmActionsOutput]{Name: "EnableAlarmActions", Handle: s.EnableAlarmActions}),
 		awsapi.Op(awsapi.Def[AlarmNamesInput, AlarmActionsOutput]{Name: "DisableAlarmActions", Handle: s.DisableAlarmActions}),
+		awsapi.Op(awsapi.Def[TagResourceInput, TagResourceOutput]{Name: "TagResource", Handle: s.TagResource,
+			Resources: func(ctx context.Context, in *TagResourceInput) ([]trailwatch.Resource, error) {
+				return tagResource(ctx, in.ResourceARN)
+			}}),
+		awsapi.Op(awsapi.Def[UntagResourceInput, UntagResourceOutput]{Name: "UntagResource", Handle: s.UntagResource,
+			Resources: func(ctx context.Context, in *UntagResourceInput) ([]trailwatch.Resource, error) {
+				return tagResource(ctx, in.ResourceARN)
+			}}),
+		awsapi.Op(awsapi.Def[ListTagsForResourceInput, ListTagsForResourceOutput]{Name: "ListTagsForResource", ReadOnly: true, Handle: s.ListTagsForResource,
+			Resources: func(ctx context.Context, in *ListTagsForResourceInput) ([]trailwatch.Resource, error) {
+				return tagResource(ctx, in.ResourceARN)
+			}}),
 	)
 }
 

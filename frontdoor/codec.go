@@ -55,6 +55,7 @@ func (c jsonCodec) error(w http.ResponseWriter, svc *awsapi.Service, e *awserr.E
 	if svc != nil {
 		opt.QueryCompatible = svc.QueryCompatible
 		opt.TypeOf = svc.ErrorType
+		opt.MessageKeyOf = svc.ErrorMessageKeyOf
 	}
 	awsjson.WriteError(w, c.contentType, e, opt)
 }
@@ -125,6 +126,7 @@ func (cborCodec) error(w http.ResponseWriter, svc *awsapi.Service, e *awserr.Err
 	if svc != nil {
 		opt.TypeOf = svc.ErrorType
 		opt.QueryCompatible = svc.QueryCompatible
+		opt.MessageKeyOf = svc.ErrorMessageKeyOf
 	}
 	awscbor.WriteError(w, e, opt)
 }

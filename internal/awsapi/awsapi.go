@@ -48,6 +48,11 @@ type Service struct {
 	// ErrorMessageKey is the JSON error body's message member: "message"
 	// unless the service writes another ("Message" for CloudTrail).
 	ErrorMessageKey string
+	// ErrorMessageKeyOf, when set, names the message member per error
+	// code, for services whose error shapes differ (CloudWatch's
+	// ResourceNotFoundException has "Message", InvalidParameterValue
+	// "message"); "" falls back to ErrorMessageKey.
+	ErrorMessageKeyOf func(code string) string
 	// QueryCompatible marks an awsQueryCompatible service (CloudWatch):
 	// its JSON and CBOR errors carry x-amzn-query-error with the query
 	// code, from which clients take the error code.

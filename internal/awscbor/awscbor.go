@@ -403,6 +403,9 @@ type ErrorOptions struct {
 	// QueryCompatible adds x-amzn-query-error: Code;Sender|Receiver, from
 	// which clients of awsQueryCompatible services take the error code.
 	QueryCompatible bool
+	// MessageKeyOf, when set, names the message member for an error code
+	// (the error shape's own member); "" or nil means "message".
+	MessageKeyOf func(code string) string
 }
 
 // WriteError writes e as an rpcv2Cbor error: status e.HTTPStatus(), body a
@@ -414,7 +417,13 @@ func WriteError(w http.ResponseWriter, e *awserr.Error, opt ErrorOptions) {
 	}
 	m := map[string]any{"__type": typ}
 	if e.Message != "" {
-		m["message"] = e.Message
+		key := "message"
+		if opt.MessageKeyOf != nil {
+			if k := opt.MessageKeyOf(e.Code); k != "" {
+				key = k
+			}
+		}
+		m[key] = e.Message
 	}
 	body, err := encMode.Marshal(m)
 	if err != nil {

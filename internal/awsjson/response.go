@@ -35,6 +35,9 @@ type ErrorOptions struct {
 	// MessageKey is the body member holding the message: "message" when
 	// empty; CloudTrail answers with "Message".
 	MessageKey string
+	// MessageKeyOf, when set, names the message member for an error code;
+	// "" means MessageKey.
+	MessageKeyOf func(code string) string
 	// ShapeNamespace prefixes __type, e.g. "com.amazonaws.cloudwatch#"
 	// (awsJson1_0 servers should send the full shape id; clients keep the
 	// part after '#').
@@ -54,6 +57,11 @@ type ErrorOptions struct {
 // e.Message is empty. The caller sets x-amzn-RequestId and Date first.
 func WriteError(w http.ResponseWriter, contentType string, e *awserr.Error, opt ErrorOptions) {
 	key := opt.MessageKey
+	if opt.MessageKeyOf != nil {
+		if k := opt.MessageKeyOf(e.Code); k != "" {
+			key = k
+		}
+	}
 	if key == "" {
 		key = "message"
 	}

@@ -24,7 +24,9 @@ func (s alarmStore) PutAlarm(ctx context.Context, a storage.StoredAlarm, maxPerR
 	created := false
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
 		var old []byte
-		err := tx.QueryRow(ctx, `SELECT data FROM cw_alarms WHERE account_id = $1 AND region = $2 AND name = $3`,
+		// FOR UPDATE: under READ COMMITTED a plain read would let two
+		// writers both change the same old record and one change be lost.
+		err := tx.QueryRow(ctx, `SELECT data FROM cw_alarms WHERE account_id = $1 AND region = $2 AND name = $3 FOR UPDATE`,
 			a.Account, a.Region, a.Name).Scan(&old)
 		if err == nil {
 			data, err := update(old)
@@ -110,7 +112,8 @@ func (s alarmStore) AllAlarms(ctx context.Context, after storage.AlarmKey, limit
 func (s alarmStore) UpdateAlarm(ctx context.Context, account, region, name string, fn func([]byte) ([]byte, error)) error {
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
 		var old []byte
-		err := tx.QueryRow(ctx, `SELECT data FROM cw_alarms WHERE account_id = $1 AND region = $2 AND name = $3`,
+		// FOR UPDATE, as in PutAlarm: fn's change must not be lost.
+		err := tx.QueryRow(ctx, `SELECT data FROM cw_alarms WHERE account_id = $1 AND region = $2 AND name = $3 FOR UPDATE`,
 			account, region, name).Scan(&old)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return storage.ErrNotFound

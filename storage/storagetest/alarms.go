@@ -3,6 +3,7 @@ package storagetest
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,6 +76,25 @@ func testAlarms(t *testing.T, h *harness) {
 	}
 	if err := al.UpdateAlarm(ctx, acct, region, "nope", func(d []byte) ([]byte, error) { return d, nil }); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("UpdateAlarm missing: %v", err)
+	}
+	// Concurrent updates of one alarm are serialised: none is lost
+	// (tagging and the evaluation worker both rewrite the record).
+	const writers = 8
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := al.UpdateAlarm(ctx, acct, region, "a_2", func(d []byte) ([]byte, error) {
+				return append(d, byte('0'+i)), nil
+			}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if a, _ := al.GetAlarm(ctx, acct, region, "a_2"); len(a.Data) != len("v!")+writers {
+		t.Errorf("after %d concurrent UpdateAlarm data = %q", writers, a.Data)
 	}
 	if err := al.DeleteAlarm(ctx, acct, region, "a_2"); err != nil {
 		t.Error(err)
