@@ -133,8 +133,16 @@ func (s *Service) API() *awsapi.Service {
 		awsapi.Op(awsapi.Def[GetMetricStatisticsInput, GetMetricStatisticsOutput]{Name: "GetMetricStatistics", ReadOnly: true, Handle: s.GetMetricStatistics}),
 		awsapi.Op(awsapi.Def[GetMetricDataInput, GetMetricDataOutput]{Name: "GetMetricData", ReadOnly: true, Handle: s.GetMetricData}),
 		awsapi.Op(awsapi.Def[ListMetricsInput, ListMetricsOutput]{Name: "ListMetrics", ReadOnly: true, Handle: s.ListMetrics}),
-		awsapi.Op(awsapi.Def[PutMetricAlarmInput, PutMetricAlarmOutput]{Name: "PutMetricAlarm", Handle: s.PutMetricAlarm}),
-		awsapi.Op(awsapi.Def[PutCompositeAlarmInput, PutCompositeAlarmOutput]{Name: "PutCompositeAlarm", Handle: s.PutCompositeAlarm}),
+		awsapi.Op(awsapi.Def[PutMetricAlarmInput, PutMetricAlarmOutput]{Name: "PutMetricAlarm", Handle: s.PutMetricAlarm,
+			Resources: func(ctx context.Context, in *PutMetricAlarmInput) ([]trailwatch.Resource, error) {
+				return alarmResource(ctx, in.AlarmName), nil
+			},
+			Also: func(in *PutMetricAlarmInput) [][]string { return tagging(len(in.Tags)) }}),
+		awsapi.Op(awsapi.Def[PutCompositeAlarmInput, PutCompositeAlarmOutput]{Name: "PutCompositeAlarm", Handle: s.PutCompositeAlarm,
+			Resources: func(ctx context.Context, in *PutCompositeAlarmInput) ([]trailwatch.Resource, error) {
+				return alarmResource(ctx, in.AlarmName), nil
+			},
+			Also: func(in *PutCompositeAlarmInput) [][]string { return tagging(len(in.Tags)) }}),
 		awsapi.Op(awsapi.Def[DescribeAlarmsInput, DescribeAlarmsOutput]{Name: "DescribeAlarms", ReadOnly: true, Handle: s.DescribeAlarms}),
 		awsapi.Op(awsapi.Def[DescribeAlarmsForMetricInput, DescribeAlarmsForMetricOutput]{Name: "DescribeAlarmsForMetric", ReadOnly: true, Handle: s.DescribeAlarmsForMetric}),
 		awsapi.Op(awsapi.Def[DescribeAlarmHistoryInput, DescribeAlarmHistoryOutput]{Name: "DescribeAlarmHistory", ReadOnly: true, Handle: s.DescribeAlarmHistory}),

@@ -87,6 +87,26 @@ func tagResource(ctx context.Context, arn string) ([]trailwatch.Resource, error)
 	return []trailwatch.Resource{r}, nil
 }
 
+// alarmResource is the alarm an alarm put names, for authorisation.
+func alarmResource(ctx context.Context, name string) []trailwatch.Resource {
+	c := trailwatch.CallerFromContext(ctx)
+	if c == nil {
+		return nil
+	}
+	return []trailwatch.Resource{{ARN: alarmARN(c, name), AccountID: c.AccountID, Type: typeAlarm, Name: name}}
+}
+
+// tagging is what an alarm put with tags needs besides its own action:
+// "To be able to associate tags with the alarm when you create the
+// alarm, you must have the cloudwatch:TagResource permission" (API
+// reference). An update ignores its tags, but AWS asks all the same.
+func tagging(tags int) [][]string {
+	if tags == 0 {
+		return nil
+	}
+	return [][]string{{"cloudwatch:TagResource"}}
+}
+
 // alarmOfARN returns the alarm name an alarm ARN of the caller's account
 // and region names.
 func alarmOfARN(c *trailwatch.Caller, arn string) (string, bool) {

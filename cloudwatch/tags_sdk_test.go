@@ -303,3 +303,44 @@ func TestSDKAlarmTagAuthorization(t *testing.T) {
 	_, err = user.UntagResource(ctx, &awscw.UntagResourceInput{ResourceARN: aws.String(arn("web-errors")), TagKeys: []string{"k"}})
 	wantCode(t, err, "AccessDeniedException", "")
 }
+
+// TestSDKAlarmPutAuthorization: PutMetricAlarm is authorised against the
+// alarm's ARN, and with tags it needs cloudwatch:TagResource as well.
+func TestSDKAlarmPutAuthorization(t *testing.T) {
+	ts := testserver.Start(t)
+	ctx := context.Background()
+	ic := iam.NewFromConfig(ts.RootConfig())
+	if _, err := ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("oncall")}); err != nil {
+		t.Fatal(err)
+	}
+	policy := `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"cloudwatch:PutMetricAlarm","Resource":"arn:aws:cloudwatch:*:*:alarm:*"},
+		{"Effect":"Allow","Action":"cloudwatch:TagResource","Resource":"arn:aws:cloudwatch:*:*:alarm:web-*"}]}`
+	if _, err := ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("oncall"), PolicyName: aws.String("p"), PolicyDocument: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := ic.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("oncall")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := awscw.NewFromConfig(ts.Config(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey)))
+	if _, err := user.PutMetricAlarm(ctx, childAlarm("db-errors")); err != nil {
+		t.Fatalf("PutMetricAlarm without tags: %v", err)
+	}
+	in := childAlarm("db-latency")
+	in.Tags = tags("team", "db")
+	_, err = user.PutMetricAlarm(ctx, in)
+	wantCode(t, err, "AccessDeniedException", "")
+	arn := "arn:aws:cloudwatch:us-east-1:" + ts.Root.AccountID + ":alarm:db-latency"
+	if err == nil || !strings.Contains(err.Error(), "cloudwatch:TagResource on resource: "+arn) {
+		t.Errorf("denial names %v", err)
+	}
+	if out, err := awscw.NewFromConfig(ts.RootConfig()).DescribeAlarms(ctx, &awscw.DescribeAlarmsInput{AlarmNames: []string{"db-latency"}}); err != nil || len(out.MetricAlarms) != 0 {
+		t.Fatalf("the refused alarm: %+v, %v; want none", out, err)
+	}
+	in = childAlarm("web-latency")
+	in.Tags = tags("team", "web")
+	if _, err := user.PutMetricAlarm(ctx, in); err != nil {
+		t.Fatalf("PutMetricAlarm with tags it may set: %v", err)
+	}
+}

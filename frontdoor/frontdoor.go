@@ -312,17 +312,30 @@ func (h *Handler) authorize(ctx context.Context, c *call) *awserr.Error {
 		}
 	}
 	condCtx := h.conditionContext(c)
+	needs := append([][]string{{action}}, c.op.AlsoRequires(c.input)...)
 	for _, res := range resources {
-		switch policy.Evaluate(pols, policy.Request{Action: action, Resource: res, Context: condCtx}) {
-		case policy.Allow:
-			continue
-		case policy.ExplicitDeny:
-			return accessDenied(c.rt.protocol, c.caller.ARN, action, res, true)
-		default:
-			return accessDenied(c.rt.protocol, c.caller.ARN, action, res, false)
+		for _, anyOf := range needs {
+			if e := h.authorizeAnyOf(c, pols, anyOf, res, condCtx); e != nil {
+				return e
+			}
 		}
 	}
 	return nil
+}
+
+// authorizeAnyOf passes when the policies allow one of actions on res; the
+// refusal names the first action.
+func (h *Handler) authorizeAnyOf(c *call, pols []*policy.Policy, actions []string, res string, condCtx map[string][]string) *awserr.Error {
+	explicit := false
+	for _, a := range actions {
+		switch policy.Evaluate(pols, policy.Request{Action: a, Resource: res, Context: condCtx}) {
+		case policy.Allow:
+			return nil
+		case policy.ExplicitDeny:
+			explicit = explicit || a == actions[0]
+		}
+	}
+	return accessDenied(c.rt.protocol, c.caller.ARN, actions[0], res, explicit)
 }
 
 // conditionContext holds the global condition keys a policy may test.

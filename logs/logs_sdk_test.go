@@ -501,8 +501,9 @@ func TestSDKAuthorisation(t *testing.T) {
 		t.Fatal(err)
 	}
 	policy := `{"Version":"2012-10-17","Statement":[
-		{"Effect":"Allow","Action":["logs:PutLogEvents","logs:GetLogEvents","logs:FilterLogEvents","logs:CreateLogStream"],
+		{"Effect":"Allow","Action":["logs:PutLogEvents","logs:GetLogEvents","logs:FilterLogEvents","logs:CreateLogStream","logs:CreateLogGroup"],
 		 "Resource":"arn:aws:logs:*:*:log-group:/app/*:*"},
+		{"Effect":"Allow","Action":"logs:TagLogGroup","Resource":"arn:aws:logs:*:*:log-group:/app/tagged*"},
 		{"Effect":"Allow","Action":"logs:DescribeLogGroups","Resource":"*"}]}`
 	if _, err := ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("shipper"), PolicyName: aws.String("logs"), PolicyDocument: aws.String(policy)}); err != nil {
 		t.Fatal(err)
@@ -515,6 +516,16 @@ func TestSDKAuthorisation(t *testing.T) {
 
 	if _, err := c.PutLogEvents(ctx, &cwl.PutLogEventsInput{LogGroupName: aws.String("/app/web"), LogStreamName: aws.String("s"), LogEvents: sdkEvents(1)}); err != nil {
 		t.Errorf("PutLogEvents in /app/web: %v", err)
+	}
+	// Tags on CreateLogGroup need logs:TagResource or logs:TagLogGroup too.
+	if _, err := c.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String("/app/tagged"), Tags: map[string]string{"team": "web"}}); err != nil {
+		t.Errorf("CreateLogGroup with tags it may set: %v", err)
+	}
+	_, err = c.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String("/app/plain"), Tags: map[string]string{"team": "web"}})
+	wantSDKError(t, err, "AccessDeniedException", "User: arn:aws:iam::"+s.Root.AccountID+":user/shipper is not authorized to perform: logs:TagResource on resource: "+
+		"arn:aws:logs:us-east-1:"+s.Root.AccountID+":log-group:/app/plain:log-stream: because no identity-based policy allows the logs:TagResource action")
+	if _, err := c.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String("/app/plain")}); err != nil {
+		t.Errorf("CreateLogGroup without tags: %v", err)
 	}
 	if _, err := c.CreateLogStream(ctx, &cwl.CreateLogStreamInput{LogGroupName: aws.String("/app/web"), LogStreamName: aws.String("t")}); err != nil {
 		t.Errorf("CreateLogStream in /app/web: %v", err)

@@ -72,6 +72,14 @@ func (s *Service) API() *awsapi.Service {
 		// Log groups.
 		awsapi.Op(awsapi.Def[CreateLogGroupInput, CreateLogGroupOutput]{
 			Name: "CreateLogGroup", Handle: s.CreateLogGroup,
+			// "To assign tags when you create a log group, you must have
+			// either the logs:TagResource or logs:TagLogGroup permission."
+			Also: func(in *CreateLogGroupInput) [][]string {
+				if len(in.Tags) == 0 {
+					return nil
+				}
+				return [][]string{{"logs:TagResource", "logs:TagLogGroup"}}
+			},
 			Resources: resources(func(c *trailwatch.Caller, in *CreateLogGroupInput) []trailwatch.Resource {
 				return groupResource(c, in.LogGroupName)
 			}),

@@ -89,6 +89,14 @@ func (s *Service) API() *awsapi.Service {
 	},
 		awsapi.Op(awsapi.Def[CreateTopicInput, CreateTopicOutput]{
 			Name: "CreateTopic", Handle: s.CreateTopic,
+			// "To be able to tag a topic on creation, you must have the
+			// sns:CreateTopic and sns:TagResource permissions."
+			Also: func(in *CreateTopicInput) [][]string {
+				if len(in.Tags) == 0 {
+					return nil
+				}
+				return [][]string{{"sns:TagResource"}}
+			},
 			Resources: func(ctx context.Context, in *CreateTopicInput) ([]trailwatch.Resource, error) {
 				c, err := callerOf(ctx)
 				if err != nil {

@@ -112,6 +112,7 @@ type Operation struct {
 	newInput  func() any
 	call      func(context.Context, any) (any, error)
 	resources func(context.Context, any) ([]trailwatch.Resource, error)
+	also      func(any) [][]string
 }
 
 // Def defines an operation with input type I and output type O. Shapes are
@@ -131,6 +132,12 @@ type Def[I, O any] struct {
 	// An error (a storage failure while finding a resource's ARN) fails the
 	// call closed: authorisation never guesses.
 	Resources func(ctx context.Context, in *I) ([]trailwatch.Resource, error)
+	// Also lists the further IAM actions this input needs on the same
+	// resources, each entry satisfied by any one of its actions: AWS
+	// asks for cloudwatch:TagResource as well when PutMetricAlarm carries
+	// tags, and for logs:TagResource or logs:TagLogGroup when
+	// CreateLogGroup does.
+	Also func(in *I) [][]string
 }
 
 // Op builds an Operation from a typed definition.
@@ -159,6 +166,9 @@ func Op[I, O any](d Def[I, O]) *Operation {
 	if d.Resources != nil {
 		op.resources = func(ctx context.Context, in any) ([]trailwatch.Resource, error) { return d.Resources(ctx, in.(*I)) }
 	}
+	if d.Also != nil {
+		op.also = func(in any) [][]string { return d.Also(in.(*I)) }
+	}
 	return op
 }
 
@@ -175,6 +185,15 @@ func (op *Operation) Resources(ctx context.Context, in any) ([]trailwatch.Resour
 		return nil, nil
 	}
 	return op.resources(ctx, in)
+}
+
+// AlsoRequires returns the further IAM actions the call needs (see
+// Def.Also), nil for most calls.
+func (op *Operation) AlsoRequires(in any) [][]string {
+	if op.also == nil {
+		return nil
+	}
+	return op.also(in)
 }
 
 // Action is the IAM action name, prefix:Operation.
