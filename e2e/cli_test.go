@@ -75,17 +75,22 @@ func (c pip) command(t *testing.T, p *proc, key, secret string, args ...string) 
 	cmd := exec.Command(c.path, append([]string{"--endpoint-url", p.URL, "--output", "json"}, args...)...)
 	// The machine's environment stays (pyenv finds its Python through
 	// it); every AWS setting is replaced.
+	cmd.Env = append(cleanEnv(), "HOME="+home, "AWS_CONFIG_FILE="+filepath.Join(home, "none"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "none"), "AWS_ACCESS_KEY_ID="+key,
+		"AWS_SECRET_ACCESS_KEY="+secret, "AWS_DEFAULT_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_PAGER=")
+	return cmd
+}
+
+// cleanEnv is the machine's environment without its AWS settings.
+func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") {
 			env = append(env, kv)
 		}
 	}
-	cmd.Env = append(env, "HOME="+home, "AWS_CONFIG_FILE="+filepath.Join(home, "none"),
-		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "none"), "AWS_ACCESS_KEY_ID="+key,
-		"AWS_SECRET_ACCESS_KEY="+secret, "AWS_DEFAULT_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
-		"AWS_PAGER=")
-	return cmd
+	return env
 }
 
 // awsCLIs returns Debian's CLI (required: scripts/test installs it) and
