@@ -64,6 +64,7 @@ func BenchmarkMatch(b *testing.B) {
 		{"json/or", `{ $.service = "check*" || $.http_status >= 500 }`, jsonLogs},
 		{"delimited/http", `[ip, ident, user, timestamp, request = "*/api/*", status_code = 5*, bytes > 1000, ...]`, httpLogs},
 		{"delimited/ellipsis", `[..., status_code = 404, bytes, referer, agent, request_time]`, httpLogs},
+		{"delimited/fixed", `[ip, ident, user, ts, request, status = 5*, size, referer, agent, duration]`, mixed},
 		{"delimited/mixed", `[ip, ident, user, timestamp, request = "*/api/*", status_code = 5*, bytes > 1000, ...]`, mixed},
 	}
 	for _, tt := range tests {

@@ -151,46 +151,63 @@ type span struct{ start, end int }
 func splitFields(msg string, dst []span, limit int) []span {
 	i := 0
 	for len(dst) < limit {
-		for i < len(msg) && (msg[i] == ' ' || msg[i] == '\t') {
-			i++
-		}
-		if i >= len(msg) {
+		f, next, ok := nextField(msg, i)
+		if !ok {
 			return dst
 		}
-		if c := msg[i]; c == '"' || c == '[' {
-			closer := byte('"')
-			if c == '[' {
-				closer = ']'
-			}
-			if j := strings.IndexByte(msg[i+1:], closer); j >= 0 {
-				dst = append(dst, span{i + 1, i + 1 + j})
-				i += j + 2
-				continue
-			}
-		}
-		j := i
-		for j < len(msg) && msg[j] != ' ' && msg[j] != '\t' {
-			j++
-		}
-		dst = append(dst, span{i, j})
-		i = j
+		dst = append(dst, f)
+		i = next
 	}
 	return dst
+}
+
+// nextField finds the field of msg that starts at or after i (see
+// splitFields) and where the search for the one after it starts; ok is
+// false when no field is left.
+func nextField(msg string, i int) (f span, next int, ok bool) {
+	for i < len(msg) && (msg[i] == ' ' || msg[i] == '\t') {
+		i++
+	}
+	if i >= len(msg) {
+		return span{}, i, false
+	}
+	if c := msg[i]; c == '"' || c == '[' {
+		closer := byte('"')
+		if c == '[' {
+			closer = ']'
+		}
+		if j := strings.IndexByte(msg[i+1:], closer); j >= 0 {
+			return span{i + 1, i + 1 + j}, i + j + 2, true
+		}
+	}
+	j := i
+	for j < len(msg) && msg[j] != ' ' && msg[j] != '\t' {
+		j++
+	}
+	return span{i, j}, j, true
 }
 
 // match applies the pattern to one event. Without "..." the event must
 // have exactly as many fields as the pattern has elements: UG23's [w1=ERROR,
 // w2] matches "ERROR message" but not "ERROR WARN message".
 func (m *delimMatcher) match(msg string) bool {
-	var buf [32]span
-	// Without "..." one field more than the pattern has is enough to
-	// tell that the event does not match.
-	limit := len(msg)
 	if !m.ellipsis {
-		limit = len(m.elems) + 1
+		// Each field is tested as soon as it is split: most events fail
+		// an early element and need not be split any further (metric
+		// filters run this on every event ingested).
+		i := 0
+		for e := range m.elems {
+			f, next, ok := nextField(msg, i)
+			if !ok || !m.elems[e].test(msg[f.start:f.end]) {
+				return false
+			}
+			i = next
+		}
+		_, _, more := nextField(msg, i)
+		return !more
 	}
-	fields := splitFields(msg, buf[:0], limit)
-	return m.matchFields(msg, fields)
+	var buf [32]span
+	return m.matchFields(msg, splitFields(msg, buf[:0], len(msg)))
 }
 
 // matchFields is wildcard matching with "..." as the star: on a mismatch

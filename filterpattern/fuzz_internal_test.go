@@ -20,6 +20,7 @@ var fuzzPatterns = []string{
 	`{ ($.a != %^b% && $.b[0] = 2) || $.c.d <= -1e2 }`,
 	`{ $.a = "x" && $.b IS NULL || $.a = %y.z% && $.c.d = "*q" }`,
 	`[a, b, c]`,
+	`[ip, user = "-", ts, request = *GET*, status = 5*, size > 10]`,
 	`[..., status = 4*, bytes > 100]`,
 	`[first = ERROR || first = "[x", ..., last != 0, ...]`,
 }
@@ -71,6 +72,9 @@ func FuzzMatch(f *testing.F) {
 			}
 			if p.json != nil && p.json.eval(msg) != m {
 				t.Fatalf("%q on %q: the literal prefilter changed the answer", p, msg)
+			}
+			if d := p.delim; d != nil && d.matchFields(msg, splitFields(msg, nil, len(msg))) != m {
+				t.Fatalf("%q on %q: testing fields as they are split changed the answer", p, msg)
 			}
 		}
 
