@@ -72,6 +72,11 @@ func (l *Loop) Run(ctx context.Context) error {
 	t := time.NewTicker(l.Interval)
 	defer t.Stop()
 	for {
+		// A tick may be due at the same time as the stop; select would
+		// pick either, so the stop is checked first.
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if err := l.Pass(ctx); err != nil && ctx.Err() == nil {
 			l.Logger.Error(l.Name+" pass failed", "err", err)
 		}
