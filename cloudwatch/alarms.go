@@ -54,6 +54,17 @@ func encodeAlarm(r *alarmRecord) []byte {
 	return b
 }
 
+// checkAlarmName refuses control characters, which the length and the
+// model allow but AWS does not.
+func checkAlarmName(name string) error {
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return invalidValue("The value %s for parameter AlarmName is invalid.", name)
+		}
+	}
+	return nil
+}
+
 func alarmARN(c *trailwatch.Caller, name string) string {
 	return "arn:aws:cloudwatch:" + c.Region + ":" + c.AccountID + ":alarm:" + name
 }
@@ -139,10 +150,8 @@ func (s *Service) PutMetricAlarm(ctx context.Context, in *PutMetricAlarmInput) (
 		return nil, err
 	}
 	c := trailwatch.CallerFromContext(ctx)
-	for _, r := range in.AlarmName {
-		if r < 0x20 || r == 0x7f {
-			return nil, invalidValue("The value %s for parameter AlarmName is invalid.", in.AlarmName)
-		}
+	if err := checkAlarmName(in.AlarmName); err != nil {
+		return nil, err
 	}
 	if len(in.EvaluationCriteria) > 0 || in.EvaluationInterval != nil {
 		return nil, invalidValue("The parameter EvaluationCriteria is not supported by this server: PromQL alarms are not supported.")

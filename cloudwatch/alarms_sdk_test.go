@@ -270,45 +270,14 @@ func TestAlarmWorkerNotifies(t *testing.T) {
 	}))
 	ctx := context.Background()
 	cw := awscw.NewFromConfig(ts.RootConfig())
-	sn := awssns.NewFromConfig(ts.RootConfig())
-	got := make(chan []byte, 10)
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got <- b
-	}))
-	defer recv.Close()
-	wait := func() map[string]any {
-		t.Helper()
-		select {
-		case b := <-got:
-			var m map[string]any
-			if err := json.Unmarshal(b, &m); err != nil {
-				t.Fatalf("delivery %s: %v", b, err)
-			}
-			return m
-		case <-time.After(10 * time.Second):
-			t.Fatal("no delivery")
-		}
-		return nil
-	}
-	topic, err := sn.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("ops")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sn.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("http"), Endpoint: aws.String(recv.URL)}); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Get(wait()["SubscribeURL"].(string))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	sub := newSubscriber(t, ts, "ops")
+	wait := func() map[string]any { t.Helper(); return sub.wait(t) }
 
 	in := putAlarm("errors")
 	in.Statistic = types.StatisticMinimum
 	in.EvaluationPeriods = aws.Int32(1)
-	in.AlarmActions = []string{*topic.TopicArn}
-	in.OKActions = []string{*topic.TopicArn}
+	in.AlarmActions = []string{sub.topic}
+	in.OKActions = []string{sub.topic}
 	in.Unit = types.StandardUnitCount
 	if _, err := cw.PutMetricAlarm(ctx, in); err != nil {
 		t.Fatal(err)
@@ -360,16 +329,64 @@ func TestAlarmWorkerNotifies(t *testing.T) {
 	pass(1)
 	notification("OK", "ALARM")
 	select {
-	case b := <-got:
+	case b := <-sub.got:
 		t.Fatalf("unexpected delivery %s", b)
 	case <-time.After(200 * time.Millisecond):
 	}
 	h, err := cw.DescribeAlarmHistory(ctx, &awscw.DescribeAlarmHistoryInput{AlarmName: aws.String("errors"), HistoryItemType: types.HistoryItemTypeAction})
-	if err != nil || len(h.AlarmHistoryItems) != 2 || aws.ToString(h.AlarmHistoryItems[0].HistorySummary) != "Successfully executed action "+*topic.TopicArn {
+	if err != nil || len(h.AlarmHistoryItems) != 2 || aws.ToString(h.AlarmHistoryItems[0].HistorySummary) != "Successfully executed action "+sub.topic {
 		t.Errorf("Action history = %+v, %v", h, err)
 	}
 	out, err := cw.DescribeAlarms(ctx, &awscw.DescribeAlarmsInput{AlarmNames: []string{"errors"}})
 	if err != nil || out.MetricAlarms[0].StateValue != types.StateValueOk || out.MetricAlarms[0].StateTransitionedTimestamp == nil {
 		t.Errorf("alarm after OK = %+v, %v", out, err)
 	}
+}
+
+// subscriber is an HTTP endpoint subscribed, and confirmed, to a new SNS
+// topic: wait returns its next delivery, decoded.
+type subscriber struct {
+	topic string
+	got   chan []byte
+}
+
+func newSubscriber(t *testing.T, ts *testserver.Server, topicName string) *subscriber {
+	t.Helper()
+	ctx := context.Background()
+	sn := awssns.NewFromConfig(ts.RootConfig())
+	s := &subscriber{got: make(chan []byte, 10)}
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		s.got <- b
+	}))
+	t.Cleanup(recv.Close)
+	topic, err := sn.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String(topicName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.topic = *topic.TopicArn
+	if _, err := sn.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("http"), Endpoint: aws.String(recv.URL)}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(s.wait(t)["SubscribeURL"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return s
+}
+
+func (s *subscriber) wait(t *testing.T) map[string]any {
+	t.Helper()
+	select {
+	case b := <-s.got:
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("delivery %s: %v", b, err)
+		}
+		return m
+	case <-time.After(10 * time.Second):
+		t.Fatal("no delivery")
+	}
+	return nil
 }

@@ -91,10 +91,8 @@ func (s *Service) PutCompositeAlarm(ctx context.Context, in *PutCompositeAlarmIn
 		return nil, err
 	}
 	c := trailwatch.CallerFromContext(ctx)
-	for _, r := range in.AlarmName {
-		if r < 0x20 || r == 0x7f {
-			return nil, invalidValue("The value %s for parameter AlarmName is invalid.", in.AlarmName)
-		}
+	if err := checkAlarmName(in.AlarmName); err != nil {
+		return nil, err
 	}
 	rule, err := alarm.ParseRule(in.AlarmRule)
 	var re *alarm.RuleError

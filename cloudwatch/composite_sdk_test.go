@@ -3,9 +3,6 @@ package cloudwatch_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -15,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/trailwatch/trailwatch/internal/server"
 	"github.com/trailwatch/trailwatch/internal/testenv"
 	"github.com/trailwatch/trailwatch/internal/testserver"
@@ -300,47 +296,16 @@ func TestCompositeActionsAndSuppression(t *testing.T) {
 	onBothBackends(t, func(t *testing.T, ts *testserver.Server) {
 		ctx := context.Background()
 		cw := awscw.NewFromConfig(ts.RootConfig())
-		sn := awssns.NewFromConfig(ts.RootConfig())
-		got := make(chan []byte, 10)
-		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			b, _ := io.ReadAll(r.Body)
-			got <- b
-		}))
-		defer recv.Close()
-		wait := func() map[string]any {
-			t.Helper()
-			select {
-			case b := <-got:
-				var m map[string]any
-				if err := json.Unmarshal(b, &m); err != nil {
-					t.Fatalf("delivery %s: %v", b, err)
-				}
-				return m
-			case <-time.After(10 * time.Second):
-				t.Fatal("no delivery")
-			}
-			return nil
-		}
+		sub := newSubscriber(t, ts, "pager")
+		wait := func() map[string]any { t.Helper(); return sub.wait(t) }
 		quiet := func() {
 			t.Helper()
 			select {
-			case b := <-got:
+			case b := <-sub.got:
 				t.Fatalf("unexpected delivery %s", b)
 			case <-time.After(300 * time.Millisecond):
 			}
 		}
-		topic, err := sn.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("pager")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := sn.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("http"), Endpoint: aws.String(recv.URL)}); err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.Get(wait()["SubscribeURL"].(string))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
 		arn := func(n string) string { return "arn:aws:cloudwatch:us-east-1:" + ts.Root.AccountID + ":alarm:" + n }
 		set := func(name string, v types.StateValue) {
 			t.Helper()
@@ -395,7 +360,7 @@ func TestCompositeActionsAndSuppression(t *testing.T) {
 			}
 		}
 		if _, err := cw.PutCompositeAlarm(ctx, &awscw.PutCompositeAlarmInput{AlarmName: aws.String("svc"), AlarmRule: aws.String("ALARM(app)"),
-			AlarmActions: []string{*topic.TopicArn}, OKActions: []string{*topic.TopicArn},
+			AlarmActions: []string{sub.topic}, OKActions: []string{sub.topic},
 			ActionsSuppressor: aws.String("maintenance"), ActionsSuppressorWaitPeriod: aws.Int32(60), ActionsSuppressorExtensionPeriod: aws.Int32(120)}); err != nil {
 			t.Fatal(err)
 		}
@@ -443,7 +408,7 @@ func TestCompositeActionsAndSuppression(t *testing.T) {
 		for _, it := range h.AlarmHistoryItems {
 			actions = append(actions, aws.ToString(it.HistorySummary))
 		}
-		if err != nil || len(actions) != 3 || slices.ContainsFunc(actions, func(s string) bool { return s != "Successfully executed action "+*topic.TopicArn }) {
+		if err != nil || len(actions) != 3 || slices.ContainsFunc(actions, func(s string) bool { return s != "Successfully executed action "+sub.topic }) {
 			t.Errorf("action history = %q, %v", actions, err)
 		}
 	}, testserver.WithConfig(func(c *server.Config) {
