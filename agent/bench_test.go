@@ -127,11 +127,12 @@ func writeSampleCopies(tb testing.TB, path, format, sample string) int {
 		tb.Fatal(err)
 	}
 	a := &Agent{cfg: &Config{}, logf: func(string, ...any) {}}
-	recs, _ := a.frame(src, p, &fileState{}, []byte(s), true, true)
+	a.frame(src, p, &fileState{}, []byte(s), true, true, func(int64, []byte) {})
+	recs := int(a.Stats.Records.Load())
 	if int(a.Stats.Unparsed.Load()) != 0 {
 		tb.Fatalf("%s: %d records do not parse", sample, a.Stats.Unparsed.Load())
 	}
-	copies := (benchLines + len(recs) - 1) / len(recs)
+	copies := (benchLines + recs - 1) / recs
 	f, err := os.Create(path)
 	if err != nil {
 		tb.Fatal(err)
@@ -146,7 +147,7 @@ func writeSampleCopies(tb testing.TB, path, format, sample string) int {
 	if err := f.Close(); err != nil {
 		tb.Fatal(err)
 	}
-	return copies * len(recs)
+	return copies * recs
 }
 
 // serverProcess is a spawned `trailwatch server` and a client of it.
