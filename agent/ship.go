@@ -2,11 +2,12 @@ package agent
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,7 +155,10 @@ func (a *Agent) shipOnce(ctx context.Context) (bool, error) {
 			continue
 		}
 		// PutLogEvents wants each batch in time order.
-		sort.SliceStable(evs, func(i, j int) bool { return evs[i].ts < evs[j].ts })
+		byTime := func(a, b spoolEvent) int { return cmp.Compare(a.ts, b.ts) }
+		if !slices.IsSortedFunc(evs, byTime) {
+			slices.SortStableFunc(evs, byTime)
+		}
 		group, stream, _ := strings.Cut(a.shipStreams[i].key, "\t")
 		for _, b := range a.batches(evs) {
 			if err := a.put(ctx, group, stream, b); err != nil {

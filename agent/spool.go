@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -155,12 +156,14 @@ func spoolUnescape(s string) string {
 func appendSDKEscaped(dst, s []byte) []byte {
 	start := 0
 	for i := 0; i < len(s); {
+		for i < len(s) && sdkSafe[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if sdkSafe[c] {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch c {
 			case '\\', '"':
@@ -200,8 +203,9 @@ func appendSDKEscaped(dst, s []byte) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// sdkSafe is smithy-go's safeSet: the ASCII bytes written as they are.
-var sdkSafe = func() (t [utf8.RuneSelf]bool) {
+// sdkSafe is smithy-go's safeSet: the bytes written as they are without
+// a look (bytes of multi-byte characters are looked at).
+var sdkSafe = func() (t [256]bool) {
 	for c := 0x20; c < 0x7f; c++ {
 		t[c] = c != '"' && c != '\\'
 	}

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -66,6 +67,39 @@ func TestSpoolOfEarlierFormatShips(t *testing.T) {
 	for i, e := range out.Events {
 		if *e.Message != msgs[i] || *e.Timestamp != now+int64(i) {
 			t.Errorf("event %d: %q at %d, want %q at %d", i, *e.Message, *e.Timestamp, msgs[i], now+int64(i))
+		}
+	}
+}
+
+// BenchmarkSpoolBatchAdd spools the messages of the captured samples.
+func BenchmarkSpoolBatchAdd(b *testing.B) {
+	var msgs [][]byte
+	for _, c := range []struct{ format, sample string }{
+		{FormatMariaDB, "mariadb_server_audit.log"},
+		{FormatPostgresJSON, "postgres_pgaudit_jsonlog.json"},
+	} {
+		data, err := os.ReadFile(filepath.Join("..", "auditlog", "testdata", c.sample))
+		if err != nil {
+			b.Fatal(err)
+		}
+		src := &Source{Format: c.format}
+		p, err := newParser(src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a := &Agent{cfg: &Config{}}
+		a.frame(src, p, &fileState{}, data, true, true, func(_ int64, m []byte) { msgs = append(msgs, bytes.Clone(m)) })
+	}
+	n := 0
+	for _, m := range msgs {
+		n += len(m)
+	}
+	b.SetBytes(int64(n))
+	var batch spoolBatch
+	for b.Loop() {
+		batch.reset()
+		for _, m := range msgs {
+			batch.add("/aws/rds/instance/db1/audit", "db1", 1763766000000, m)
 		}
 	}
 }

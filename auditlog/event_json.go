@@ -88,12 +88,14 @@ func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		for i < len(s) && jsonSafe[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if jsonSafe[b] {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '\\', '"':
@@ -138,9 +140,9 @@ func AppendJSONString(dst []byte, s string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// jsonSafe is encoding/json's htmlSafeSet: the ASCII bytes written as
-// they are.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+// jsonSafe is encoding/json's htmlSafeSet: the bytes written as they are
+// without a look (bytes of multi-byte characters are looked at).
+var jsonSafe = func() (t [256]bool) {
 	for b := 0x20; b < utf8.RuneSelf; b++ {
 		t[b] = true
 	}
