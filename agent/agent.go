@@ -269,9 +269,11 @@ func fileID(fi os.FileInfo) (dev, ino uint64) {
 	return 0, 0
 }
 
-// readChunk bounds how much of a file one poll takes, so the spool bound
-// is checked often.
-const readChunk = 4 << 20
+// readChunk bounds how much of a file one read takes, so the spool bound
+// is checked often, and so memory: the chunk's events are built in one
+// buffer before one write and fsync, and an event's message is several
+// times its record (short server_audit lines grow fivefold).
+const readChunk = 1 << 20
 
 func (a *Agent) pollFile(src *Source, p *parser, path string) error {
 	fi, err := os.Stat(path)
