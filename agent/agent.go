@@ -3,7 +3,6 @@ package agent
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -62,7 +61,14 @@ type Agent struct {
 	wake      chan struct{}
 	lastSize  map[string]int64 // source file sizes at the last poll (tail goroutine only)
 	readBuf   []byte           // tail goroutine only
-	shipBuf   []byte           // ship goroutine only
+	readBatch spoolBatch       // tail goroutine only
+	shipBuf   []byte           // ship goroutine only; so are the next three
+	// shipConv holds the messages of spool lines of the earlier format,
+	// converted; shipStreams groups a window's events by stream, found
+	// by shipIndex.
+	shipConv    []byte
+	shipStreams []streamEvents
+	shipIndex   map[string]int
 }
 
 // spoolSegmentBytes is when the spool moves on to a new segment file, so
@@ -77,7 +83,8 @@ func New(cfg *Config, logs *cwl.Client, metrics *cloudwatch.Client, logger *log.
 	if cfg.Metrics != nil && metrics == nil {
 		return nil, errors.New("agent: metrics are configured but there is no CloudWatch client")
 	}
-	a := &Agent{cfg: cfg, client: logs, metrics: metrics, wake: make(chan struct{}, 1), lastSize: map[string]int64{}}
+	a := &Agent{cfg: cfg, client: logs, metrics: metrics, wake: make(chan struct{}, 1), lastSize: map[string]int64{},
+		shipIndex: map[string]int{}}
 	if logger == nil {
 		logger = log.New(os.Stderr, "trailwatch agent: ", log.LstdFlags)
 	}
@@ -235,14 +242,6 @@ func (a *Agent) tailLoop(ctx context.Context) error {
 	}
 }
 
-// spoolRecord is one event on its way: where it goes, its time and the
-// message to ship.
-type spoolRecord struct {
-	group, stream string
-	ts            int64 // milliseconds since the epoch
-	msg           string
-}
-
 // pollOnce reads what is new in every source into the spool.
 func (a *Agent) pollOnce() error {
 	for i := range a.cfg.Sources {
@@ -270,9 +269,11 @@ func fileID(fi os.FileInfo) (dev, ino uint64) {
 	return 0, 0
 }
 
-// readChunk bounds how much of a file one poll takes, so the spool bound
-// is checked often.
-const readChunk = 4 << 20
+// readChunk bounds how much of a file one read takes, so the spool bound
+// is checked often, and so memory: the chunk's events are built in one
+// buffer before one write and fsync, and an event's message is several
+// times its record (short server_audit lines grow fivefold).
+const readChunk = 1 << 20
 
 func (a *Agent) pollFile(src *Source, p *parser, path string) error {
 	fi, err := os.Stat(path)
@@ -338,7 +339,8 @@ func (a *Agent) drain(src *Source, p *parser, statePath, readPath string, fs *fi
 	if a.readBuf == nil {
 		a.readBuf = make([]byte, readChunk)
 	}
-	buf := a.readBuf
+	buf, batch := a.readBuf, &a.readBatch
+	emit := func(ts int64, msg []byte) { batch.add(src.LogGroup, src.LogStream, ts, msg) }
 	for {
 		if a.spoolFull() {
 			// Bounded buffer: the source files keep the rest.
@@ -352,8 +354,9 @@ func (a *Agent) drain(src *Source, p *parser, statePath, readPath string, fs *fi
 			return err
 		}
 		data := buf[:n]
-		recs, used := a.frame(src, p, fs, data, idle && n < len(buf), final && n < len(buf))
-		if err := a.spoolAppend(statePath, recs, &fileState{Dev: fs.Dev, Ino: fs.Ino, Offset: fs.Offset + int64(used)}); err != nil {
+		batch.reset()
+		used := a.frame(src, p, fs, data, idle && n < len(buf), final && n < len(buf), emit)
+		if err := a.spoolAppend(statePath, batch, &fileState{Dev: fs.Dev, Ino: fs.Ino, Offset: fs.Offset + int64(used)}); err != nil {
 			return err
 		}
 		fs = &fileState{Dev: fs.Dev, Ino: fs.Ino, Offset: fs.Offset + int64(used)}
@@ -369,24 +372,28 @@ func (a *Agent) spoolFull() bool {
 	return a.spoolSize >= a.cfg.BufferMaxBytes
 }
 
-// frame cuts data (starting at fs.Offset) into records and turns them into
-// spool records. It returns how many bytes the records took; the rest is
-// an incomplete record to be read again next time.
+// frame cuts data (starting at fs.Offset) into records, turns them into
+// events and hands each to emit. It returns how many bytes the records
+// took; the rest is an incomplete record to be read again next time.
 //
 // A PostgreSQL stderr record is complete once the next line has begun, or
 // when idle says the file has not grown since the last poll (PostgreSQL
 // writes a record's lines in one write). final says the file will not grow
 // at all: a last line without a newline is then a record too.
-func (a *Agent) frame(src *Source, p *parser, fs *fileState, data []byte, idle, final bool) ([]spoolRecord, int) {
-	var recs []spoolRecord
+func (a *Agent) frame(src *Source, p *parser, fs *fileState, data []byte, idle, final bool, emit emitFunc) int {
 	used := 0
 	start := 0 // start of the record being assembled
-	emit := func(end int) {
-		rec := string(bytes.TrimSuffix(data[start:end], []byte("\n")))
-		rec = strings.TrimSuffix(rec, "\r")
-		if rec != "" {
-			if r, ok := a.event(src, p, rec, eventID(fs, fs.Offset+int64(start))); ok {
-				recs = append(recs, r)
+	var scratch, id []byte
+	emitRecord := func(end int) {
+		rec := bytes.TrimSuffix(data[start:end], []byte("\n"))
+		rec = bytes.TrimSuffix(rec, []byte("\r"))
+		if len(rec) > 0 {
+			var ts int64
+			var ok bool
+			id = appendFileEventID(id[:0], fs, fs.Offset+int64(start))
+			ts, scratch, ok = a.event(src, p, rec, id, scratch[:0])
+			if ok {
+				emit(ts, scratch)
 			}
 		}
 		start, used = end, end
@@ -402,77 +409,89 @@ func (a *Agent) frame(src *Source, p *parser, fs *fileState, data []byte, idle, 
 		case FormatPostgresStderr:
 			// A line starting with a tab continues the record before it.
 			if pos > start && data[pos] != '\t' {
-				emit(pos)
+				emitRecord(pos)
 			}
 		case FormatPostgresCSV:
-			if auditlog.CSVRecordComplete(string(data[start:lineEnd])) {
+			// auditlog.CSVRecordComplete, without copying the lines.
+			if bytes.Count(data[start:lineEnd], []byte{'"'})%2 == 0 {
 				pos = lineEnd
-				emit(lineEnd)
+				emitRecord(lineEnd)
 				continue
 			}
 		default:
 			pos = lineEnd
-			emit(lineEnd)
+			emitRecord(lineEnd)
 			continue
 		}
 		pos = lineEnd
 	}
 	if (idle || final) && pos > start && p.format == FormatPostgresStderr {
-		emit(pos)
+		emitRecord(pos)
 	}
 	if final && len(data) > start {
-		emit(len(data))
+		emitRecord(len(data))
 	}
-	return recs, used
+	return used
 }
 
-// shipped is the JSON shape of a parsed record: the auditlog event with
-// the id that makes repeats recognisable.
-type shipped struct {
-	EventID string `json:"eventId"`
-	*auditlog.Event
-}
+// emitFunc receives an event: its time (milliseconds since the epoch) and
+// its message, which is valid only during the call.
+type emitFunc func(ts int64, msg []byte)
 
-// unparsedEvent is what a record that does not parse becomes: the line
-// kept whole in raw, with why it did not parse.
-type unparsedEvent struct {
-	EventID    string `json:"eventId"`
-	Source     string `json:"source"`
-	Unparsed   bool   `json:"unparsed"`
-	ParseError string `json:"parseError"`
-	Raw        string `json:"raw"`
-}
-
-// event parses one record. The event id is the file identity and the
-// record's offset, the same however often the record is read.
-func (a *Agent) event(src *Source, p *parser, rec string, id string) (spoolRecord, bool) {
+// event parses one record and appends the message to ship to scratch: the
+// auditlog event with the id that makes repeats recognisable,
+//
+//	{"eventId":"803-1a2b-1f40","source":"mariadb",...}
+//
+// (the members of auditlog.Event's JSON after the id), or, for a record
+// that does not parse, the record kept whole in raw with why it did not
+// parse:
+//
+//	{"eventId":"…","source":"mariadb","unparsed":true,"parseError":"…","raw":"…"}
+//
+// A plain source's record is the message as it is. ok is false when the
+// source's filter leaves the record out.
+func (a *Agent) event(src *Source, p *parser, rec []byte, id []byte, scratch []byte) (ts int64, msg []byte, ok bool) {
 	a.Stats.Records.Add(1)
-	r := spoolRecord{group: src.LogGroup, stream: src.LogStream}
 	if p.parse == nil {
-		r.ts, r.msg = time.Now().UnixMilli(), rec
-		return r, true
+		return time.Now().UnixMilli(), append(scratch, rec...), true
 	}
-	e, err := p.parse(rec)
-	var b []byte
-	if err != nil {
-		a.Stats.Unparsed.Add(1)
-		r.ts = time.Now().UnixMilli()
-		b, _ = json.Marshal(unparsedEvent{EventID: id, Source: p.format, Unparsed: true, ParseError: err.Error(), Raw: rec})
-	} else {
+	raw := string(rec)
+	e, err := p.parse(raw)
+	if err == nil {
 		if !p.filter.Match(e) {
 			a.Stats.Filtered.Add(1)
-			return r, false
+			return 0, scratch, false
 		}
-		r.ts = e.Time.UnixMilli()
-		b, _ = json.Marshal(shipped{EventID: id, Event: e})
+		msg = append(scratch, `{"eventId":"`...)
+		msg = append(msg, id...)
+		msg = append(msg, `",`...)
+		if msg, err = e.AppendJSONFields(msg); err == nil {
+			return e.Time.UnixMilli(), append(msg, '}'), true
+		}
+		// A time with no RFC 3339 form (a year past 9999): the record
+		// cannot be shipped as parsed.
 	}
-	r.msg = string(b)
-	return r, true
+	a.Stats.Unparsed.Add(1)
+	msg = append(scratch, `{"eventId":"`...)
+	msg = append(msg, id...)
+	msg = append(msg, `","source":`...)
+	msg = auditlog.AppendJSONString(msg, p.format)
+	msg = append(msg, `,"unparsed":true,"parseError":`...)
+	msg = auditlog.AppendJSONString(msg, err.Error())
+	msg = append(msg, `,"raw":`...)
+	msg = auditlog.AppendJSONString(msg, raw)
+	return time.Now().UnixMilli(), append(msg, '}'), true
 }
 
-// eventID names a record by the device, inode and offset where it starts.
-func eventID(fs *fileState, off int64) string {
-	return strconv.FormatUint(fs.Dev, 16) + "-" + strconv.FormatUint(fs.Ino, 16) + "-" + strconv.FormatInt(off, 16)
+// appendFileEventID appends the id of a file's record: the device, inode
+// and offset where it starts (hex), the same however often it is read.
+func appendFileEventID(dst []byte, fs *fileState, off int64) []byte {
+	dst = strconv.AppendUint(dst, fs.Dev, 16)
+	dst = append(dst, '-')
+	dst = strconv.AppendUint(dst, fs.Ino, 16)
+	dst = append(dst, '-')
+	return strconv.AppendInt(dst, off, 16)
 }
 
 // DryRun reads every source file from its start, as a first run would,
@@ -503,11 +522,14 @@ func DryRun(cfg *Config, w io.Writer) (*Stats, error) {
 				return nil, err
 			}
 			dev, ino := fileID(fi)
-			recs, _ := a.frame(src, p, &fileState{Dev: dev, Ino: ino}, data, true, true)
-			for _, r := range recs {
-				if _, err := fmt.Fprintf(w, "%s\n", r.msg); err != nil {
-					return nil, err
+			var werr error
+			a.frame(src, p, &fileState{Dev: dev, Ino: ino}, data, true, true, func(_ int64, msg []byte) {
+				if werr == nil {
+					_, werr = w.Write(append(msg, '\n'))
 				}
+			})
+			if werr != nil {
+				return nil, werr
 			}
 		}
 	}

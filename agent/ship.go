@@ -2,12 +2,12 @@ package agent
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"os"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,61 +16,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 )
 
-// Spool lines are "group\tstream\tmillis\tmessage\n"; log group and stream
-// names cannot hold a tab or newline, and the message has its backslashes,
-// newlines and carriage returns escaped.
-var spoolEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`)
-
-func spoolUnescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) {
-			i++
-			switch s[i] {
-			case 'n':
-				b.WriteByte('\n')
-			case 'r':
-				b.WriteByte('\r')
-			default:
-				b.WriteByte(s[i])
-			}
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
 // spoolAppend writes records to the spool durably, and only then records
 // the source file's new position (fs, nil for syslog messages): a crash
 // in between reads the records again (repeats with the same ids), never
 // skips them.
-func (a *Agent) spoolAppend(path string, recs []spoolRecord, fs *fileState) error {
+func (a *Agent) spoolAppend(path string, b *spoolBatch, fs *fileState) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(recs) > 0 {
-		var b bytes.Buffer
-		for _, r := range recs {
-			b.WriteString(r.group)
-			b.WriteByte('\t')
-			b.WriteString(r.stream)
-			b.WriteByte('\t')
-			b.WriteString(strconv.FormatInt(r.ts, 10))
-			b.WriteByte('\t')
-			spoolEscaper.WriteString(&b, r.msg)
-			b.WriteByte('\n')
-		}
-		if _, err := a.writeFile.Write(b.Bytes()); err != nil {
+	if b.n > 0 {
+		if _, err := a.writeFile.Write(b.buf); err != nil {
 			return err
 		}
 		if err := a.writeFile.Sync(); err != nil {
 			return err
 		}
-		a.writeSize += int64(b.Len())
-		a.spoolSize += int64(b.Len())
+		a.writeSize += int64(len(b.buf))
+		a.spoolSize += int64(len(b.buf))
 		if a.writeSize >= spoolSegmentBytes {
 			a.writeFile.Close()
 			a.writeSeg++
@@ -89,7 +50,7 @@ func (a *Agent) spoolAppend(path string, recs []spoolRecord, fs *fileState) erro
 		return nil // syslog messages: no source position to record
 	}
 	old := a.st.Files[path]
-	if old != nil && *old == *fs && len(recs) == 0 {
+	if old != nil && *old == *fs && b.n == 0 {
 		return nil
 	}
 	a.st.Files[path] = fs
@@ -164,30 +125,43 @@ func (a *Agent) shipOnce(ctx context.Context) (bool, error) {
 		}
 		return false, nil
 	}
-	streams := map[[2]string][]types.InputLogEvent{}
-	var order [][2]string
+	// Group the window's events by stream. The streams an agent writes
+	// to are few and the same from window to window, so their slices
+	// are kept for the next window.
+	a.shipConv = a.shipConv[:0]
+	for i := range a.shipStreams {
+		a.shipStreams[i].evs = a.shipStreams[i].evs[:0]
+	}
 	for len(data) > 0 {
 		nl := bytes.IndexByte(data, '\n')
-		line := string(data[:nl])
+		line := data[:nl]
 		data = data[nl+1:]
 		off += int64(nl + 1)
-		parts := strings.SplitN(line, "\t", 4)
-		if len(parts) != 4 {
+		ev, ok := parseSpoolLine(line, &a.shipConv)
+		if !ok {
 			continue
 		}
-		ts, _ := strconv.ParseInt(parts[2], 10, 64)
-		k := [2]string{parts[0], parts[1]}
-		if _, ok := streams[k]; !ok {
-			order = append(order, k)
+		i, ok := a.shipIndex[string(ev.key)]
+		if !ok {
+			i = len(a.shipStreams)
+			a.shipIndex[string(ev.key)] = i
+			a.shipStreams = append(a.shipStreams, streamEvents{key: string(ev.key)})
 		}
-		streams[k] = append(streams[k], types.InputLogEvent{Timestamp: aws.Int64(ts), Message: aws.String(spoolUnescape(parts[3]))})
+		a.shipStreams[i].evs = append(a.shipStreams[i].evs, ev)
 	}
-	for _, k := range order {
-		evs := streams[k]
+	for i := range a.shipStreams {
+		evs := a.shipStreams[i].evs
+		if len(evs) == 0 {
+			continue
+		}
 		// PutLogEvents wants each batch in time order.
-		sort.SliceStable(evs, func(i, j int) bool { return *evs[i].Timestamp < *evs[j].Timestamp })
+		byTime := func(a, b spoolEvent) int { return cmp.Compare(a.ts, b.ts) }
+		if !slices.IsSortedFunc(evs, byTime) {
+			slices.SortStableFunc(evs, byTime)
+		}
+		group, stream, _ := strings.Cut(a.shipStreams[i].key, "\t")
 		for _, b := range a.batches(evs) {
-			if err := a.put(ctx, k[0], k[1], b); err != nil {
+			if err := a.put(ctx, group, stream, b); err != nil {
 				return false, err
 			}
 		}
@@ -198,16 +172,23 @@ func (a *Agent) shipOnce(ctx context.Context) (bool, error) {
 	return true, a.st.save(a.statePath)
 }
 
+// streamEvents are a window's events for one stream; key is
+// "group TAB stream".
+type streamEvents struct {
+	key string
+	evs []spoolEvent
+}
+
 // batches splits time-ordered events within PutLogEvents' limits: the
 // event count, the size (message bytes plus 26 per event) and a 24-hour
 // span.
-func (a *Agent) batches(evs []types.InputLogEvent) [][]types.InputLogEvent {
-	var out [][]types.InputLogEvent
+func (a *Agent) batches(evs []spoolEvent) [][]spoolEvent {
+	var out [][]spoolEvent
 	start, size := 0, 0
 	for i := range evs {
-		n := len(*evs[i].Message) + eventOverhead
+		n := evs[i].size + eventOverhead
 		if i > start && (i-start >= a.cfg.BatchMaxEvents || size+n > a.cfg.BatchMaxBytes ||
-			*evs[i].Timestamp-*evs[start].Timestamp > maxBatchSpan.Milliseconds()) {
+			evs[i].ts-evs[start].ts > maxBatchSpan.Milliseconds()) {
 			out = append(out, evs[start:i])
 			start, size = i, 0
 		}
@@ -223,10 +204,17 @@ func (a *Agent) batches(evs []types.InputLogEvent) [][]types.InputLogEvent {
 // exist and retrying with exponential backoff until it is accepted or ctx
 // ends. Events PutLogEvents rejects (too old, too new, expired) cannot be
 // sent again: they are counted and logged.
-func (a *Agent) put(ctx context.Context, group, stream string, evs []types.InputLogEvent) error {
+func (a *Agent) put(ctx context.Context, group, stream string, evs []spoolEvent) error {
 	wait := 100 * time.Millisecond
+	// A new buffer each time: the HTTP transport may still be reading
+	// the last request's body after the call has returned.
+	n := len(group) + len(stream) + 64
+	for i := range evs {
+		n += len(evs[i].msg) + 48
+	}
+	body := appendPutLogEventsBody(make([]byte, 0, n), group, stream, evs)
 	for {
-		out, err := a.client.PutLogEvents(ctx, &cwl.PutLogEventsInput{LogGroupName: aws.String(group), LogStreamName: aws.String(stream), LogEvents: evs})
+		out, err := a.putLogEvents(ctx, group, stream, body)
 		if err == nil {
 			rejected := 0
 			if r := out.RejectedLogEventsInfo; r != nil {

@@ -277,7 +277,8 @@ func (s *syslogServer) receive(frames [][]byte) error {
 	}
 	a := s.a
 	now := time.Now()
-	recs := make([]spoolRecord, 0, len(frames))
+	var batch spoolBatch
+	var scratch, id []byte
 	for _, fr := range frames {
 		if len(fr) == 0 {
 			continue
@@ -290,20 +291,22 @@ func (s *syslogServer) receive(frames [][]byte) error {
 				src, p := &a.cfg.Sources[i], a.parsers[i]
 				if p.parse == nil {
 					a.Stats.Records.Add(1)
-					recs = append(recs, spoolRecord{group: src.LogGroup, stream: src.LogStream, ts: syslogTime(h, now), msg: line})
+					batch.add(src.LogGroup, src.LogStream, syslogTime(h, now), fr)
 					continue
 				}
-				id := s.idPrefix + strconv.FormatUint(s.seq.Add(1), 16)
-				if r, ok := a.event(src, p, line, id); ok {
-					recs = append(recs, r)
+				id = strconv.AppendUint(append(id[:0], s.idPrefix...), s.seq.Add(1), 16)
+				ts, msg, ok := a.event(src, p, fr, id, scratch[:0])
+				if ok {
+					batch.add(src.LogGroup, src.LogStream, ts, msg)
 				}
+				scratch = msg
 				continue
 			}
 		}
 		a.Stats.SyslogPlain.Add(1)
-		recs = append(recs, spoolRecord{group: s.cfg.LogGroup, stream: s.cfg.LogStream, ts: syslogTime(h, now), msg: line})
+		batch.add(s.cfg.LogGroup, s.cfg.LogStream, syslogTime(h, now), fr)
 	}
-	return a.spoolAppend("", recs, nil)
+	return a.spoolAppend("", &batch, nil)
 }
 
 // syslogTime is a message's time for CloudWatch Logs: the header's, or

@@ -1,7 +1,9 @@
 package auditlog
 
 import (
+	"encoding/csv"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,9 +23,11 @@ func checkFuzzed(t *testing.T, in string, e *Event, err error) {
 	if e.Raw != in || e.Source == "" || e.Operation == "" {
 		t.Fatalf("%q: %+v", in, e)
 	}
-	if _, err := json.Marshal(e); err != nil {
+	want, err := json.Marshal(e)
+	if err != nil {
 		t.Fatalf("%q: %v", in, err)
 	}
+	checkAppendJSON(t, e, want)
 }
 
 func seed(f *testing.F, path string) {
@@ -165,5 +169,52 @@ func FuzzParsePostgresSyslog(f *testing.F) {
 		}
 		e, err := ParsePostgresSyslog(line, p, PostgresOptions{})
 		checkFuzzed(t, line, e, err)
+	})
+}
+
+// FuzzPostgresJSONFast: where the fast jsonlog reader accepts a line,
+// json.Unmarshal accepts it too and decodes the same.
+func FuzzPostgresJSONFast(f *testing.F) {
+	seed(f, "testdata/postgres_pgaudit_jsonlog.json")
+	f.Add(`{"pid":-0,"PID":1,"x":[1],"message":"a\"\\\/\b\f\n\r\tb","y":1.5e+3,"z":true,"w":null}`)
+	f.Fuzz(func(t *testing.T, line string) {
+		var fast, std postgresJSON
+		if !decodePostgresJSONFast(line, &fast) {
+			return
+		}
+		if err := json.Unmarshal([]byte(line), &std); err != nil {
+			t.Fatalf("%q: fast reader accepts, json.Unmarshal: %v", line, err)
+		}
+		if fast != std {
+			t.Fatalf("%q:\nfast %+v\n std %+v", line, fast, std)
+		}
+	})
+}
+
+// FuzzPostgresCSVFast: where the fast csvlog reader accepts a record,
+// encoding/csv reads the same single record.
+func FuzzPostgresCSVFast(f *testing.F) {
+	for _, r := range csvRecords(readLines(f, "testdata/postgres_pgaudit_csvlog.csv")) {
+		f.Add(r)
+	}
+	f.Add(`a,"b ""c"" d","e` + "\n" + `f",,""`)
+	f.Fuzz(func(t *testing.T, record string) {
+		var fields [27]string
+		n, ok := readPostgresCSVFast(record, fields[:])
+		if !ok {
+			return
+		}
+		r := csv.NewReader(strings.NewReader(record))
+		r.FieldsPerRecord = -1
+		std, err := r.Read()
+		if err != nil {
+			t.Fatalf("%q: fast reader accepts, encoding/csv: %v", record, err)
+		}
+		if _, err := r.Read(); err == nil {
+			t.Fatalf("%q: fast reader accepts, encoding/csv reads more than one record", record)
+		}
+		if !slices.Equal(fields[:n], std) {
+			t.Fatalf("%q:\nfast %q\n std %q", record, fields[:n], std)
+		}
 	})
 }

@@ -521,16 +521,23 @@ const (
 // CSVRecordComplete).
 func ParsePostgresCSV(record string, opt PostgresOptions) (*Event, error) {
 	const format = "postgres-csv"
-	r := csv.NewReader(strings.NewReader(record))
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	f, err := r.Read()
-	if err != nil {
-		return nil, syntaxError(format, "%v", err)
+	var fields [27]string // one more than csvlog has, to tell too many
+	var f []string
+	if n, ok := readPostgresCSVFast(record, fields[:]); ok {
+		f = fields[:n]
+	} else {
+		r := csv.NewReader(strings.NewReader(record))
+		r.FieldsPerRecord = -1
+		r.ReuseRecord = true
+		var err error
+		if f, err = r.Read(); err != nil {
+			return nil, syntaxError(format, "%v", err)
+		}
+		if _, err := r.Read(); err == nil {
+			return nil, syntaxError(format, "more than one record")
+		}
 	}
-	if _, err := r.Read(); err == nil {
-		return nil, syntaxError(format, "more than one record")
-	}
+	var err error
 	if len(f) < csvMinColumns || len(f) > 26 {
 		return nil, syntaxError(format, "%d columns, want 23 to 26", len(f))
 	}
@@ -588,8 +595,11 @@ type postgresJSON struct {
 func ParsePostgresJSON(line string, opt PostgresOptions) (*Event, error) {
 	const format = "postgres-json"
 	var j postgresJSON
-	if err := json.Unmarshal([]byte(line), &j); err != nil {
-		return nil, syntaxError(format, "%v", err)
+	if !decodePostgresJSONFast(line, &j) {
+		j = postgresJSON{}
+		if err := json.Unmarshal([]byte(line), &j); err != nil {
+			return nil, syntaxError(format, "%v", err)
+		}
 	}
 	if j.Timestamp == "" || j.ErrorSeverity == "" {
 		return nil, syntaxError(format, "no timestamp or error_severity")
