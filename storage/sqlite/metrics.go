@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -18,76 +17,6 @@ type metrics struct{ db *DB }
 func (db *DB) Metrics() storage.Metrics { return metrics{db} }
 
 var _ storage.Metrics = metrics{}
-
-// seriesID returns the id of the series, creating it, and moves its
-// last_ts forward to ts.
-func seriesID(ctx context.Context, tx *sql.Tx, account, region, ns, name, dims string, ts int64) (int64, error) {
-	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO metric_series (account_id, region, namespace, name, dims, last_ts)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (account_id, region, namespace, name, dims) DO UPDATE SET last_ts = max(last_ts, excluded.last_ts)
-		RETURNING id`, account, region, ns, name, dims, ts).Scan(&id)
-	return id, err
-}
-
-// mergeBucket adds agg to the stored bucket (creating it).
-func mergeBucket(ctx context.Context, tx *sql.Tx, series int64, ts int64, res int, unit string, agg storage.Aggregate) error {
-	var (
-		count, sum, min, max float64
-		sketch               []byte
-	)
-	err := tx.QueryRowContext(ctx, `SELECT count, sum, min, max, sketch FROM metric_buckets
-		WHERE series_id = ? AND ts = ? AND resolution = ? AND unit = ?`, series, ts, res, unit).Scan(&count, &sum, &min, &max, &sketch)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return err
-	default:
-		cur, err := storage.DecodeBucket(count, sum, min, max, sketch)
-		if err != nil {
-			return err
-		}
-		cur.Merge(agg)
-		agg = cur
-	}
-	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO metric_buckets (series_id, ts, resolution, unit, count, sum, min, max, sketch)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, series, ts, res, unit, agg.SampleCount, agg.Sum, agg.Minimum, agg.Maximum, storage.EncodeSketch(agg))
-	return err
-}
-
-func (s metrics) PutMetricData(ctx context.Context, account, region string, data []storage.MetricDatum) error {
-	err := s.db.write(ctx, func(tx *sql.Tx) error { return putMetricRows(ctx, tx, account, region, data) })
-	if err != nil {
-		return fmt.Errorf("put metric data: %w", err)
-	}
-	return nil
-}
-
-// putMetricRows is PutMetricData within tx, which PutLogEvents shares to
-// store its metric filters' output with the events.
-func putMetricRows(ctx context.Context, tx *sql.Tx, account, region string, data []storage.MetricDatum) error {
-	merged := storage.MergeBucketRows(data)
-	type sk struct{ ns, name, dims string }
-	ids := map[sk]int64{}
-	newest := map[sk]int64{}
-	for k := range merged {
-		key := sk{k.Namespace, k.Name, k.Dims}
-		newest[key] = max(newest[key], k.Time)
-	}
-	for key, ts := range newest {
-		id, err := seriesID(ctx, tx, account, region, key.ns, key.name, key.dims, ts)
-		if err != nil {
-			return err
-		}
-		ids[key] = id
-	}
-	for k, d := range merged {
-		if err := mergeBucket(ctx, tx, ids[sk{k.Namespace, k.Name, k.Dims}], k.Time, k.Resolution, k.Unit, d.Agg); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func (s metrics) ReadMetric(ctx context.Context, account, region string, m storage.Metric, start, end time.Time) ([]storage.MetricBucket, error) {
 	rows, err := s.db.r.QueryContext(ctx, `SELECT b.unit, b.resolution, b.ts, b.count, b.sum, b.min, b.max, b.sketch
@@ -240,13 +169,22 @@ func (s metrics) RollUpMetrics(ctx context.Context, from, to int, before time.Ti
 				return err
 			}
 		}
+		c, err := s.db.metricCacheFor(ctx, tx)
+		if err != nil {
+			return err
+		}
+		merge := make([]bucketRow, 0, len(target))
 		for t, b := range target {
-			if err := mergeBucket(ctx, tx, t.series, t.ts, to, t.unit, *b); err != nil {
-				return err
+			merge = append(merge, bucketRow{bucketKey{t.series, t.ts, to, t.unit}, *b})
+		}
+		for _, k := range src {
+			if a, ok := c.buckets[bucketKey{k.series, k.ts, from, k.unit}]; ok {
+				c.bytes -= aggBytes(a)
+				delete(c.buckets, bucketKey{k.series, k.ts, from, k.unit})
 			}
 		}
 		moved = len(src)
-		return nil
+		return s.db.mergeBuckets(ctx, tx, c, merge)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("roll up metrics: %w", err)
@@ -266,6 +204,13 @@ func mod(a, b int64) int64 {
 func (s metrics) DeleteMetricData(ctx context.Context, resolution int, before time.Time, limit int) (int, error) {
 	var n int64
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		// Which buckets and series go is decided in SQL: the writer's
+		// cache starts over.
+		c, err := s.db.metricCacheFor(ctx, tx)
+		if err != nil {
+			return err
+		}
+		c.reset()
 		res, err := tx.ExecContext(ctx, `DELETE FROM metric_buckets WHERE (series_id, ts, resolution, unit) IN (
 			SELECT series_id, ts, resolution, unit FROM metric_buckets WHERE resolution = ? AND ts < ? LIMIT ?)`,
 			resolution, before.Unix(), limit)
