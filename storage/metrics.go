@@ -70,6 +70,14 @@ type MetricDatum struct {
 	Agg  Aggregate
 }
 
+// MetricRead asks ReadMetrics for the buckets of Metric in Account and
+// Region whose start lies in [Start, End).
+type MetricRead struct {
+	Account, Region string
+	Metric          Metric
+	Start, End      time.Time
+}
+
 // MetricBucket is one stored bucket of a metric.
 type MetricBucket struct {
 	Unit       string
@@ -127,6 +135,9 @@ type Metrics interface {
 	// ReadMetric returns the buckets of m, every unit and width, whose
 	// start lies in [start, end), ordered by time.
 	ReadMetric(ctx context.Context, account, region string, m Metric, start, end time.Time) ([]MetricBucket, error)
+	// ReadMetrics is ReadMetric for many metrics in one query, the alarm
+	// worker's read: out[i] holds the buckets of reads[i].
+	ReadMetrics(ctx context.Context, reads []MetricRead) ([][]MetricBucket, error)
 	// ListMetrics returns up to q.Limit metrics matching q and the position
 	// to continue from ("" when there are no more).
 	ListMetrics(ctx context.Context, q ListMetricsQuery) ([]Metric, string, error)

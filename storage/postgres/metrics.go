@@ -321,3 +321,58 @@ func (s metrics) DeleteMetricData(ctx context.Context, resolution int, before ti
 	}
 	return int(n), nil
 }
+
+func (s metrics) ReadMetrics(ctx context.Context, reads []storage.MetricRead) ([][]storage.MetricBucket, error) {
+	out := make([][]storage.MetricBucket, len(reads))
+	if len(reads) == 0 {
+		return out, nil
+	}
+	var (
+		accounts, regions, namespaces, names, dims = make([]string, len(reads)), make([]string, len(reads)),
+			make([]string, len(reads)), make([]string, len(reads)), make([]string, len(reads))
+		starts, ends = make([]int64, len(reads)), make([]int64, len(reads))
+	)
+	for i, r := range reads {
+		accounts[i], regions[i], namespaces[i], names[i] = r.Account, r.Region, r.Metric.Namespace, r.Metric.Name
+		dims[i] = storage.EncodeDimensions(r.Metric.Dimensions)
+		starts[i], ends[i] = r.Start.Unix(), r.End.Unix()
+		if r.End.Nanosecond() > 0 {
+			ends[i]++
+		}
+	}
+	rows, err := s.db.pool.Query(ctx, `SELECT q.i - 1, b.unit, b.resolution, b.ts, b.count, b.sum, b.min, b.max, b.sketch
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+			WITH ORDINALITY AS q(account_id, region, namespace, name, dims, start_ts, end_ts, i)
+		JOIN metric_series s ON s.account_id = q.account_id AND s.region = q.region AND s.namespace = q.namespace
+			AND s.name = q.name AND s.dims = q.dims
+		JOIN metric_buckets b ON b.series_id = s.id AND b.ts >= q.start_ts AND b.ts < q.end_ts
+		ORDER BY q.i, b.ts`, accounts, regions, namespaces, names, dims, starts, ends)
+	if err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			i                    int
+			b                    storage.MetricBucket
+			ts                   int64
+			count, sum, min, max float64
+			sketch               []byte
+		)
+		if err := rows.Scan(&i, &b.Unit, &b.Resolution, &ts, &count, &sum, &min, &max, &sketch); err != nil {
+			return nil, fmt.Errorf("read metrics: %w", err)
+		}
+		if i < 0 || i >= len(out) {
+			return nil, fmt.Errorf("read metrics: BUG: range %d of %d", i, len(out))
+		}
+		b.Time = time.Unix(ts, 0).UTC()
+		if b.Agg, err = storage.DecodeBucket(count, sum, min, max, sketch); err != nil {
+			return nil, fmt.Errorf("read metrics: %w", err)
+		}
+		out[i] = append(out[i], b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	return out, nil
+}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -226,4 +227,59 @@ func (s metrics) DeleteMetricData(ctx context.Context, resolution int, before ti
 		return 0, fmt.Errorf("delete metric data: %w", err)
 	}
 	return int(n), nil
+}
+
+// readMetricsSQL reads the buckets of many (account, region, namespace,
+// name, dims, start, end) ranges, a JSON array, in one statement; each row
+// carries the index of its range.
+const readMetricsSQL = `SELECT j.key, b.unit, b.resolution, b.ts, b.count, b.sum, b.min, b.max, b.sketch
+	FROM json_each(?) j CROSS JOIN metric_series s CROSS JOIN metric_buckets b
+	WHERE s.account_id = j.value->>0 AND s.region = j.value->>1 AND s.namespace = j.value->>2
+	AND s.name = j.value->>3 AND s.dims = j.value->>4
+	AND b.series_id = s.id AND b.ts >= j.value->>5 AND b.ts < j.value->>6
+	ORDER BY j.key, b.ts`
+
+func (s metrics) ReadMetrics(ctx context.Context, reads []storage.MetricRead) ([][]storage.MetricBucket, error) {
+	out := make([][]storage.MetricBucket, len(reads))
+	if len(reads) == 0 {
+		return out, nil
+	}
+	args := make([][7]any, len(reads))
+	for i, r := range reads {
+		args[i] = [7]any{r.Account, r.Region, r.Metric.Namespace, r.Metric.Name, storage.EncodeDimensions(r.Metric.Dimensions),
+			r.Start.Unix(), ceilSeconds(r.End)}
+	}
+	js, err := json.Marshal(args)
+	if err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	rows, err := s.db.r.QueryContext(ctx, readMetricsSQL, string(js))
+	if err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			i                    int
+			b                    storage.MetricBucket
+			ts                   int64
+			count, sum, min, max float64
+			sketch               []byte
+		)
+		if err := rows.Scan(&i, &b.Unit, &b.Resolution, &ts, &count, &sum, &min, &max, &sketch); err != nil {
+			return nil, fmt.Errorf("read metrics: %w", err)
+		}
+		if i < 0 || i >= len(out) {
+			return nil, fmt.Errorf("read metrics: BUG: range %d of %d", i, len(out))
+		}
+		b.Time = time.Unix(ts, 0).UTC()
+		if b.Agg, err = storage.DecodeBucket(count, sum, min, max, sketch); err != nil {
+			return nil, fmt.Errorf("read metrics: %w", err)
+		}
+		out[i] = append(out[i], b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	return out, nil
 }

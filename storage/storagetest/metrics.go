@@ -68,6 +68,38 @@ func testMetrics(t *testing.T, h *harness) {
 		t.Errorf("statistic set bucket = %+v", o)
 	}
 
+	// ReadMetrics answers each range as ReadMetric does, in one call:
+	// ranges may repeat a metric, match nothing or cross accounts.
+	reads := []storage.MetricRead{
+		{Account: acct, Region: region, Metric: cpu, Start: t0, End: t0.Add(time.Hour)},
+		{Account: acct, Region: region, Metric: storage.Metric{Namespace: "App", Name: "CPU"}, Start: t0, End: t0.Add(time.Hour)},
+		{Account: "222222222222", Region: region, Metric: cpu, Start: t0, End: t0.Add(time.Hour)},
+		{Account: acct, Region: region, Metric: cpu, Start: t0.Add(time.Minute), End: t0.Add(time.Minute + time.Nanosecond)},
+		{Account: acct, Region: "eu-west-1", Metric: cpu, Start: t0, End: t0.Add(time.Hour)},
+	}
+	many, err := ms.ReadMetrics(ctx, reads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(many) != len(reads) {
+		t.Fatalf("ReadMetrics returned %d results for %d reads", len(many), len(reads))
+	}
+	for i, r := range reads {
+		want, err := ms.ReadMetric(ctx, r.Account, r.Region, r.Metric, r.Start, r.End)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, many[i], cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("ReadMetrics[%d] differs from ReadMetric (-want +got):\n%s", i, diff)
+		}
+	}
+	if len(many[0]) != 3 || len(many[2]) != 1 || len(many[3]) != 1 || len(many[1])+len(many[4]) != 0 {
+		t.Errorf("ReadMetrics bucket counts = %d %d %d %d %d", len(many[0]), len(many[1]), len(many[2]), len(many[3]), len(many[4]))
+	}
+	if none, err := ms.ReadMetrics(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("ReadMetrics(nil) = %v, %v", none, err)
+	}
+
 	// ListMetrics: filters, paging, activity and isolation.
 	list := func(q storage.ListMetricsQuery) []storage.Metric {
 		t.Helper()
