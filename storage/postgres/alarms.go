@@ -145,7 +145,7 @@ func (s alarmStore) UpdateAlarms(ctx context.Context, keys []storage.AlarmKey, f
 		// one round trip for the updates.
 		rows, err := tx.Query(ctx, `SELECT k.i - 1, a.data FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(account_id, region, name, i)
 			JOIN cw_alarms a ON a.account_id = k.account_id AND a.region = k.region AND a.name = k.name
-			ORDER BY a.account_id, a.region, a.name FOR UPDATE OF a`, accounts, regions, names)
+			ORDER BY a.account_id, a.region, a.name FOR UPDATE OF a`, customPlan, accounts, regions, names)
 		if err != nil {
 			return err
 		}
