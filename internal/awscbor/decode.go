@@ -60,7 +60,7 @@ func Decode(body []byte, dst any) error {
 	h := d.head()
 	switch {
 	case h.major == majorMap:
-		return d.structure(s, rv.Elem(), h, "")
+		return d.structure(s, rv.Elem(), h)
 	case h.isNull():
 		return nil
 	}
@@ -98,6 +98,32 @@ type decoder struct {
 	off    int
 	strs   map[string]string
 	broken bool
+	// path is where the decoder is, for error messages: it is spelled
+	// out only when one is written.
+	path []pathElem
+}
+
+// pathElem is a member or map key, or a list position (from 1).
+type pathElem struct {
+	key   []byte
+	index int
+}
+
+// pathString spells the path the way the messages always have:
+// MetricData.1.Dimensions.1.Name.
+func (d *decoder) pathString() string {
+	var b []byte
+	for i, e := range d.path {
+		if i > 0 {
+			b = append(b, '.')
+		}
+		if e.index > 0 {
+			b = strconv.AppendInt(b, int64(e.index), 10)
+		} else {
+			b = append(b, e.key...)
+		}
+	}
+	return string(b)
 }
 
 func (d *decoder) head() item {
@@ -207,7 +233,8 @@ func (d *decoder) str(p []byte) string {
 // keys tracks a map's keys to refuse duplicates, as the old decoder did.
 // Shapes have few members, so a short list does.
 type keys struct {
-	seen []string
+	seen [16][]byte
+	n    int
 	set  map[string]struct{}
 }
 
@@ -219,20 +246,21 @@ func (k *keys) add(key []byte) bool {
 		k.set[string(key)] = struct{}{}
 		return true
 	}
-	for _, s := range k.seen {
-		if s == string(key) {
+	for _, s := range k.seen[:k.n] {
+		if string(s) == string(key) {
 			return false
 		}
 	}
-	if len(k.seen) == 16 {
-		k.set = make(map[string]struct{}, 32)
-		for _, s := range k.seen {
-			k.set[s] = struct{}{}
-		}
-		k.set[string(key)] = struct{}{}
+	if k.n < len(k.seen) {
+		k.seen[k.n] = key
+		k.n++
 		return true
 	}
-	k.seen = append(k.seen, string(key))
+	k.set = make(map[string]struct{}, 2*len(k.seen))
+	for _, s := range k.seen {
+		k.set[string(s)] = struct{}{}
+	}
+	k.set[string(key)] = struct{}{}
 	return true
 }
 
@@ -274,7 +302,7 @@ func (d *decoder) mapKey(h item, n uint64) (key []byte, ok bool, err error) {
 	return key, err == nil, err
 }
 
-func (d *decoder) structure(s *awsapi.Shape, v reflect.Value, h item, path string) error {
+func (d *decoder) structure(s *awsapi.Shape, v reflect.Value, h item) error {
 	var seen keys
 	for n := uint64(0); ; n++ {
 		key, ok, err := d.mapKey(h, n)
@@ -298,9 +326,11 @@ func (d *decoder) structure(s *awsapi.Shape, v reflect.Value, h item, path strin
 			}
 			continue
 		}
-		if err := d.set(mem.Type, mem.Field(v), vh, path+string(key)); err != nil {
+		d.path = append(d.path, pathElem{key: key})
+		if err := d.set(mem.Type, mem.Field(v), vh); err != nil {
 			return err
 		}
+		d.path = d.path[:len(d.path)-1]
 	}
 }
 
@@ -365,7 +395,7 @@ func (d *decoder) skip(h item) error {
 	return malformed()
 }
 
-func (d *decoder) mismatch(path string, t *awsapi.Type, h item) error {
+func (d *decoder) mismatch(t *awsapi.Type, h item) error {
 	found := "a tagged value"
 	switch h.major {
 	case majorUint, majorNint:
@@ -393,27 +423,27 @@ func (d *decoder) mismatch(path string, t *awsapi.Type, h item) error {
 	if err := d.skip(h); err != nil {
 		return err
 	}
-	return serializationError("Expected a %s at %s, found %s", t.Kind, path, found)
+	return serializationError("Expected a %s at %s, found %s", t.Kind, d.pathString(), found)
 }
 
 // set stores the item whose head is h into v, a field of type t.
-func (d *decoder) set(t *awsapi.Type, v reflect.Value, h item, path string) error {
+func (d *decoder) set(t *awsapi.Type, v reflect.Value, h item) error {
 	if t.Pointer {
 		p := reflect.New(t.Go)
-		if err := d.setValue(t, p.Elem(), h, path); err != nil {
+		if err := d.setValue(t, p.Elem(), h); err != nil {
 			return err
 		}
 		v.Set(p)
 		return nil
 	}
-	return d.setValue(t, v, h, path)
+	return d.setValue(t, v, h)
 }
 
-func (d *decoder) setValue(t *awsapi.Type, v reflect.Value, h item, path string) error {
+func (d *decoder) setValue(t *awsapi.Type, v reflect.Value, h item) error {
 	switch t.Kind {
 	case awsapi.KindString:
 		if h.major != majorText {
-			return d.mismatch(path, t, h)
+			return d.mismatch(t, h)
 		}
 		p, err := d.text(h)
 		if err != nil {
@@ -422,7 +452,7 @@ func (d *decoder) setValue(t *awsapi.Type, v reflect.Value, h item, path string)
 		v.SetString(d.str(p))
 	case awsapi.KindBool:
 		if h.major != majorSimple || (h.info != 20 && h.info != 21) {
-			return d.mismatch(path, t, h)
+			return d.mismatch(t, h)
 		}
 		v.SetBool(h.info == 21)
 	case awsapi.KindInt:
@@ -433,18 +463,18 @@ func (d *decoder) setValue(t *awsapi.Type, v reflect.Value, h item, path string)
 		case h.major == majorNint && h.arg <= math.MaxInt64:
 			n = -1 - int64(h.arg)
 		case h.major == majorUint:
-			return serializationError("Integer at %s is out of range", path)
+			return serializationError("Integer at %s is out of range", d.pathString())
 		default:
-			return d.mismatch(path, t, h)
+			return d.mismatch(t, h)
 		}
 		if t.Bits == 32 && (n > math.MaxInt32 || n < math.MinInt32) {
-			return serializationError("Integer at %s is out of range", path)
+			return serializationError("Integer at %s is out of range", d.pathString())
 		}
 		v.SetInt(n)
 	case awsapi.KindFloat:
 		f, ok := number(h)
 		if !ok {
-			return d.mismatch(path, t, h)
+			return d.mismatch(t, h)
 		}
 		v.SetFloat(f)
 	case awsapi.KindTimestamp:
@@ -453,14 +483,14 @@ func (d *decoder) setValue(t *awsapi.Type, v reflect.Value, h item, path string)
 		case err != nil:
 			return err
 		case !ok && h.major != majorTag:
-			return d.mismatch(path, t, h)
+			return d.mismatch(t, h)
 		case !ok:
-			return serializationError("Expected a %s at %s, found %s", t.Kind, path, "a tagged value")
+			return serializationError("Expected a %s at %s, found %s", t.Kind, d.pathString(), "a tagged value")
 		}
 		v.Set(reflect.ValueOf(tm))
 	case awsapi.KindBlob:
 		if h.major != majorBytes {
-			return d.mismatch(path, t, h)
+			return d.mismatch(t, h)
 		}
 		p, err := d.bytes(h)
 		if err != nil {
@@ -469,26 +499,26 @@ func (d *decoder) setValue(t *awsapi.Type, v reflect.Value, h item, path string)
 		v.SetBytes(append([]byte{}, p...))
 	case awsapi.KindList:
 		if h.major != majorArray {
-			return d.mismatch(path, t, h)
+			return d.mismatch(t, h)
 		}
-		return d.list(t, v, h, path)
+		return d.list(t, v, h)
 	case awsapi.KindMap:
 		if h.major != majorMap {
-			return d.mismatch(path, t, h)
+			return d.mismatch(t, h)
 		}
-		return d.mapValue(t, v, h, path)
+		return d.mapValue(t, v, h)
 	case awsapi.KindStruct:
 		if h.major != majorMap {
-			return d.mismatch(path, t, h)
+			return d.mismatch(t, h)
 		}
-		return d.structure(t.Shape, v, h, path+".")
+		return d.structure(t.Shape, v, h)
 	default:
 		return fmt.Errorf("awscbor: decode kind %s", t.Kind)
 	}
 	return nil
 }
 
-func (d *decoder) list(t *awsapi.Type, v reflect.Value, h item, path string) error {
+func (d *decoder) list(t *awsapi.Type, v reflect.Value, h item) error {
 	var out reflect.Value
 	if h.indef {
 		out = reflect.MakeSlice(v.Type(), 0, 8)
@@ -519,15 +549,17 @@ func (d *decoder) list(t *awsapi.Type, v reflect.Value, h item, path string) err
 			// element stays zero and validation judges it.
 			continue
 		}
-		if err := d.set(t.Elem, out.Index(i), eh, path+"."+strconv.Itoa(i+1)); err != nil {
+		d.path = append(d.path, pathElem{index: i + 1})
+		if err := d.set(t.Elem, out.Index(i), eh); err != nil {
 			return err
 		}
+		d.path = d.path[:len(d.path)-1]
 	}
 	v.Set(out)
 	return nil
 }
 
-func (d *decoder) mapValue(t *awsapi.Type, v reflect.Value, h item, path string) error {
+func (d *decoder) mapValue(t *awsapi.Type, v reflect.Value, h item) error {
 	out := reflect.MakeMap(v.Type())
 	var seen keys
 	for n := uint64(0); ; n++ {
@@ -553,9 +585,11 @@ func (d *decoder) mapValue(t *awsapi.Type, v reflect.Value, h item, path string)
 		}
 		k := string(key)
 		ev := reflect.New(v.Type().Elem()).Elem()
-		if err := d.set(t.Elem, ev, eh, path+"."+k); err != nil {
+		d.path = append(d.path, pathElem{key: key})
+		if err := d.set(t.Elem, ev, eh); err != nil {
 			return err
 		}
+		d.path = d.path[:len(d.path)-1]
 		out.SetMapIndex(reflect.ValueOf(k).Convert(v.Type().Key()), ev)
 	}
 	v.Set(out)
