@@ -35,12 +35,46 @@ func SortDimensions(ds []Dimension) {
 // EncodeDimensions is the canonical text form of sorted dimensions, the key
 // column both backends store: a JSON array of [name, value] pairs.
 func EncodeDimensions(ds []Dimension) string {
+	// Almost every name and value is plain ASCII, which encoding/json
+	// writes as it is; such dimensions are written here, a datum at a
+	// time on the PutMetricData path, byte for byte as it would.
+	if b, ok := appendPlainDimensions(make([]byte, 0, 64), ds); ok {
+		return string(b)
+	}
 	pairs := make([][2]string, len(ds))
 	for i, d := range ds {
 		pairs[i] = [2]string{d.Name, d.Value}
 	}
 	b, _ := json.Marshal(pairs)
 	return string(b)
+}
+
+// appendPlainDimensions appends EncodeDimensions' form of ds when every
+// name and value is printable ASCII that encoding/json leaves unescaped.
+func appendPlainDimensions(b []byte, ds []Dimension) ([]byte, bool) {
+	plain := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+		}
+		return true
+	}
+	b = append(b, '[')
+	for i, d := range ds {
+		if !plain(d.Name) || !plain(d.Value) {
+			return nil, false
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `["`...)
+		b = append(b, d.Name...)
+		b = append(b, `","`...)
+		b = append(b, d.Value...)
+		b = append(b, `"]`...)
+	}
+	return append(b, ']'), true
 }
 
 // DecodeDimensions reads what EncodeDimensions wrote.
