@@ -1,6 +1,7 @@
 package cloudwatch
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -138,10 +139,14 @@ func (s *Service) evaluatePage(ctx context.Context, page []storage.StoredAlarm, 
 	}
 	err = s.alarms.UpdateAlarms(ctx, keys, func(i int, data []byte) []byte {
 		ev := changed[i]
-		r, err := decodeAlarm(data)
-		if err != nil {
-			fail(ev.alarm, err)
-			return nil
+		r := ev.rec
+		if !bytes.Equal(data, ev.alarm.Data) {
+			// Changed since the page was read: decode what is there.
+			var err error
+			if r, err = decodeAlarm(data); err != nil {
+				fail(ev.alarm, err)
+				return nil
+			}
 		}
 		// A PutMetricAlarm or SetAlarmState in between wins: the
 		// evaluation was made on what they replaced.
