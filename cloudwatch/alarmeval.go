@@ -1,9 +1,9 @@
 package cloudwatch
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +11,11 @@ import (
 	"github.com/trailwatch/trailwatch/alarm"
 	"github.com/trailwatch/trailwatch/storage"
 )
+
+// evalPage is how many alarms an evaluation pass reads, evaluates and
+// writes together: one metric read, one state write and one history
+// write a page, rather than one of each an alarm.
+const evalPage = 500
 
 // EvaluateAlarms evaluates every metric alarm of every account at now
 // with alarm.Evaluate over the datapoints storage holds (§10), stores
@@ -31,10 +36,11 @@ func (s *Service) EvaluateAlarms(ctx context.Context, now time.Time) (evaluated,
 		moved, composites []storage.AlarmKey
 	)
 	for {
-		batch, err := store.AllAlarms(ctx, after, alarmPage)
+		batch, err := store.AllAlarms(ctx, after, evalPage)
 		if err != nil {
 			return evaluated, changed, err
 		}
+		var metricAlarms []storage.StoredAlarm
 		for _, a := range batch {
 			after = storage.AlarmKey{Account: a.Account, Region: a.Region, Name: a.Name}
 			if isComposite(a.Data) {
@@ -42,20 +48,16 @@ func (s *Service) EvaluateAlarms(ctx context.Context, now time.Time) (evaluated,
 				composites = append(composites, after)
 				continue
 			}
-			ch, err := s.evaluateAlarm(ctx, a, now)
-			if err != nil {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("evaluate alarm %s in %s/%s: %w", a.Name, a.Account, a.Region, err)
-				}
-				continue
-			}
-			evaluated++
-			if ch {
-				changed++
-				moved = append(moved, after)
-			}
+			metricAlarms = append(metricAlarms, a)
 		}
-		if len(batch) < alarmPage {
+		n, ch, err := s.evaluatePage(ctx, metricAlarms, now)
+		evaluated += n
+		changed += len(ch)
+		moved = append(moved, ch...)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if len(batch) < evalPage {
 			n, err := s.compositesAfterPass(ctx, moved, composites, now)
 			if err != nil && firstErr == nil {
 				firstErr = err
@@ -65,65 +67,130 @@ func (s *Service) EvaluateAlarms(ctx context.Context, now time.Time) (evaluated,
 	}
 }
 
-// errStale says the alarm changed between reading and writing it; the
-// next pass evaluates the new version.
-var errStale = errors.New("alarm changed during evaluation")
+// evaluation is one metric alarm's way through a page.
+type evaluation struct {
+	alarm storage.StoredAlarm
+	rec   *alarmRecord
+	// read is the index of the alarm's range in the page's metric read,
+	// -1 for metric-math alarms, which read their own.
+	read int
+	res  alarm.Result
+	// written is the record as stored with its new state; nil when the
+	// state did not change or the alarm changed meanwhile.
+	written *alarmRecord
+}
 
-func (s *Service) evaluateAlarm(ctx context.Context, a storage.StoredAlarm, now time.Time) (bool, error) {
-	rec, err := decodeAlarm(a.Data)
-	if err != nil {
-		return false, err
+// evaluatePage evaluates metric alarms: one read of every single-metric
+// alarm's data, then one write of every changed state, then one of their
+// history. It returns how many were evaluated, those whose state it
+// changed and the first error; an alarm that fails does not stop the
+// others.
+func (s *Service) evaluatePage(ctx context.Context, page []storage.StoredAlarm, now time.Time) (evaluated int, moved []storage.AlarmKey, firstErr error) {
+	fail := func(a storage.StoredAlarm, err error) {
+		if firstErr == nil {
+			firstErr = fmt.Errorf("evaluate alarm %s in %s/%s: %w", a.Name, a.Account, a.Region, err)
+		}
 	}
-	var dps []alarm.Datapoint
-	if len(rec.Def.Metrics) > 0 {
-		dps, err = s.mathDatapoints(ctx, a.Account, a.Region, &rec.Def, now)
-	} else {
-		dps, err = s.alarmDatapoints(ctx, a.Account, a.Region, &rec.Def, now)
-	}
-	if err != nil {
-		return false, err
-	}
-	res := alarm.Evaluate(&rec.Def, rec.State, now, dps)
-	if !res.Changed {
-		return false, nil
-	}
-	var cur *alarmRecord
-	err = s.alarms.UpdateAlarm(ctx, a.Account, a.Region, a.Name, func(data []byte) ([]byte, error) {
-		r, err := decodeAlarm(data)
+	var (
+		evs   []*evaluation
+		reads []storage.MetricRead
+	)
+	for _, a := range page {
+		rec, err := decodeAlarm(a.Data)
 		if err != nil {
-			return nil, err
+			fail(a, err)
+			continue
+		}
+		ev := &evaluation{alarm: a, rec: rec, read: -1}
+		if len(rec.Def.Metrics) == 0 {
+			ev.read = len(reads)
+			reads = append(reads, metricRead(a.Account, a.Region, &rec.Def, now))
+		}
+		evs = append(evs, ev)
+	}
+	buckets, err := s.metrics.ReadMetrics(ctx, reads)
+	if err != nil {
+		return 0, nil, fmt.Errorf("evaluate alarms: %w", err)
+	}
+	var changed []*evaluation
+	for _, ev := range evs {
+		var dps []alarm.Datapoint
+		if ev.read >= 0 {
+			dps, err = datapoints(&ev.rec.Def, now, buckets[ev.read])
+		} else {
+			dps, err = s.mathDatapoints(ctx, ev.alarm.Account, ev.alarm.Region, &ev.rec.Def, now)
+		}
+		if err != nil {
+			fail(ev.alarm, err)
+			continue
+		}
+		evaluated++
+		ev.res = alarm.Evaluate(&ev.rec.Def, ev.rec.State, now, dps)
+		if ev.res.Changed {
+			changed = append(changed, ev)
+		}
+	}
+	if len(changed) == 0 {
+		return evaluated, nil, firstErr
+	}
+	keys := make([]storage.AlarmKey, len(changed))
+	for i, ev := range changed {
+		keys[i] = storage.AlarmKey{Account: ev.alarm.Account, Region: ev.alarm.Region, Name: ev.alarm.Name}
+	}
+	err = s.alarms.UpdateAlarms(ctx, keys, func(i int, data []byte) []byte {
+		ev := changed[i]
+		r := ev.rec
+		if !bytes.Equal(data, ev.alarm.Data) {
+			// Changed since the page was read: decode what is there.
+			var err error
+			if r, err = decodeAlarm(data); err != nil {
+				fail(ev.alarm, err)
+				return nil
+			}
 		}
 		// A PutMetricAlarm or SetAlarmState in between wins: the
 		// evaluation was made on what they replaced.
-		if !r.ConfigUpdated.Equal(rec.ConfigUpdated) || !r.State.UpdatedTimestamp.Equal(rec.State.UpdatedTimestamp) {
-			return nil, errStale
+		if !r.ConfigUpdated.Equal(ev.rec.ConfigUpdated) || !r.State.UpdatedTimestamp.Equal(ev.rec.State.UpdatedTimestamp) {
+			return nil
 		}
-		r.State = res.State
-		cur = r
-		return encodeAlarm(r), nil
+		r.State = ev.res.State
+		ev.written = r
+		return encodeAlarm(r)
 	})
-	if errors.Is(err, errStale) || errors.Is(err, storage.ErrNotFound) {
-		return false, nil
-	}
 	if err != nil {
-		return false, err
+		// Nothing was written: the changed alarms were not evaluated.
+		return evaluated - len(changed), nil, fmt.Errorf("evaluate alarms: %w", err)
 	}
-	return true, s.afterTransition(ctx, a.Account, a.Region, cur, res)
+	var items []storage.AlarmHistoryRecord
+	for i, ev := range changed {
+		if ev.written == nil {
+			continue
+		}
+		moved = append(moved, keys[i])
+		items = append(items, s.transitionHistory(ctx, ev.alarm.Account, ev.alarm.Region, ev.written, ev.res)...)
+	}
+	if err := s.alarms.AddAlarmHistory(ctx, items); err != nil && firstErr == nil {
+		firstErr = fmt.Errorf("evaluate alarms: %w", err)
+	}
+	return evaluated, moved, firstErr
 }
 
-// alarmDatapoints computes the alarm's statistic for each period of its
-// evaluation range that has data. Data of every unit count when the alarm
-// names none.
-func (s *Service) alarmDatapoints(ctx context.Context, account, region string, def *alarm.Definition, now time.Time) ([]alarm.Datapoint, error) {
+// metricRead is the range of its metric that a single-metric alarm
+// evaluated at now reads.
+func metricRead(account, region string, def *alarm.Definition, now time.Time) storage.MetricRead {
 	rg := alarm.EvaluationRange(def, now)
 	m := storage.Metric{Namespace: def.Namespace, Name: def.MetricName}
 	for _, d := range def.Dimensions {
 		m.Dimensions = append(m.Dimensions, storage.Dimension{Name: d.Name, Value: d.Value})
 	}
-	buckets, err := s.metrics.ReadMetric(ctx, account, region, m, rg.Start, rg.End)
-	if err != nil {
-		return nil, err
-	}
+	return storage.MetricRead{Account: account, Region: region, Metric: m, Start: rg.Start, End: rg.End}
+}
+
+// datapoints computes the alarm's statistic for each period of its
+// evaluation range at now that has data, from the buckets its
+// metricRead returned. Data of every unit count when the alarm names none.
+func datapoints(def *alarm.Definition, now time.Time, buckets []storage.MetricBucket) ([]alarm.Datapoint, error) {
+	rg := alarm.EvaluationRange(def, now)
 	var ext storage.ExtendedStatistic
 	if def.ExtendedStatistic != "" {
 		var ok bool
@@ -167,6 +234,12 @@ func (s *Service) alarmDatapoints(ctx context.Context, account, region string, d
 
 // afterTransition records a state change and runs its actions.
 func (s *Service) afterTransition(ctx context.Context, account, region string, rec *alarmRecord, res alarm.Result) error {
+	return s.alarms.AddAlarmHistory(ctx, s.transitionHistory(ctx, account, region, rec, res))
+}
+
+// transitionHistory runs the actions of a state change and returns its
+// history: the StateUpdate item and one Action item per action.
+func (s *Service) transitionHistory(ctx context.Context, account, region string, rec *alarmRecord, res alarm.Result) []storage.AlarmHistoryRecord {
 	if res.History == nil {
 		return nil
 	}
@@ -181,7 +254,7 @@ func (s *Service) afterTransition(ctx context.Context, account, region string, r
 		}
 		items = append(items, s.runActions(ctx, account, region, rec, res.State, old, res.Actions)...)
 	}
-	return s.alarms.AddAlarmHistory(ctx, items)
+	return items
 }
 
 // runActions runs the actions of an alarm now in state st (which it

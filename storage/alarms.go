@@ -65,6 +65,10 @@ type Alarms interface {
 	// atomically. ErrNotFound; fn's error is returned as is and nothing is
 	// written.
 	UpdateAlarm(ctx context.Context, account, region, name string, fn func(data []byte) ([]byte, error)) error
+	// UpdateAlarms is UpdateAlarm for many alarms in one transaction, the
+	// evaluation worker's write: fn gets the index in keys and the Data of
+	// each alarm that exists and returns its new Data, or nil to leave it.
+	UpdateAlarms(ctx context.Context, keys []AlarmKey, fn func(i int, data []byte) []byte) error
 	// DeleteAlarm removes the alarm (its history stays). ErrNotFound.
 	DeleteAlarm(ctx context.Context, account, region, name string) error
 

@@ -35,12 +35,46 @@ func SortDimensions(ds []Dimension) {
 // EncodeDimensions is the canonical text form of sorted dimensions, the key
 // column both backends store: a JSON array of [name, value] pairs.
 func EncodeDimensions(ds []Dimension) string {
+	// Almost every name and value is plain ASCII, which encoding/json
+	// writes as it is; such dimensions are written here, a datum at a
+	// time on the PutMetricData path, byte for byte as it would.
+	if b, ok := appendPlainDimensions(make([]byte, 0, 64), ds); ok {
+		return string(b)
+	}
 	pairs := make([][2]string, len(ds))
 	for i, d := range ds {
 		pairs[i] = [2]string{d.Name, d.Value}
 	}
 	b, _ := json.Marshal(pairs)
 	return string(b)
+}
+
+// appendPlainDimensions appends EncodeDimensions' form of ds when every
+// name and value is printable ASCII that encoding/json leaves unescaped.
+func appendPlainDimensions(b []byte, ds []Dimension) ([]byte, bool) {
+	plain := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+		}
+		return true
+	}
+	b = append(b, '[')
+	for i, d := range ds {
+		if !plain(d.Name) || !plain(d.Value) {
+			return nil, false
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `["`...)
+		b = append(b, d.Name...)
+		b = append(b, `","`...)
+		b = append(b, d.Value...)
+		b = append(b, `"]`...)
+	}
+	return append(b, ']'), true
 }
 
 // DecodeDimensions reads what EncodeDimensions wrote.
@@ -68,6 +102,14 @@ type MetricDatum struct {
 	// Time is the start of the bucket, a multiple of Resolution seconds.
 	Time time.Time
 	Agg  Aggregate
+}
+
+// MetricRead asks ReadMetrics for the buckets of Metric in Account and
+// Region whose start lies in [Start, End).
+type MetricRead struct {
+	Account, Region string
+	Metric          Metric
+	Start, End      time.Time
 }
 
 // MetricBucket is one stored bucket of a metric.
@@ -127,6 +169,9 @@ type Metrics interface {
 	// ReadMetric returns the buckets of m, every unit and width, whose
 	// start lies in [start, end), ordered by time.
 	ReadMetric(ctx context.Context, account, region string, m Metric, start, end time.Time) ([]MetricBucket, error)
+	// ReadMetrics is ReadMetric for many metrics in one query, the alarm
+	// worker's read: out[i] holds the buckets of reads[i].
+	ReadMetrics(ctx context.Context, reads []MetricRead) ([][]MetricBucket, error)
 	// ListMetrics returns up to q.Limit metrics matching q and the position
 	// to continue from ("" when there are no more).
 	ListMetrics(ctx context.Context, q ListMetricsQuery) ([]Metric, string, error)

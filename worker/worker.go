@@ -42,6 +42,18 @@ type Loop struct {
 	// Wake, when not nil, starts a pass before the interval is up (a
 	// nil channel never fires).
 	Wake <-chan struct{}
+	// Aligned starts the passes after the first at multiples of Interval
+	// on the clock (12:01:00, 12:02:00 for a minute) rather than Interval
+	// after the previous one, for jobs whose work falls due at those
+	// times: alarm periods close on the minute.
+	Aligned bool
+}
+
+// nextAligned is when an Aligned loop's next pass starts after one that
+// ended at now: the next multiple of Interval (a pass ending exactly on
+// one waits for the following one, as its work is done).
+func (l *Loop) nextAligned(now time.Time) time.Time {
+	return now.Truncate(l.Interval).Add(l.Interval)
 }
 
 // leaseTTL outlives two intervals, so the holder renews the lease on every
@@ -69,7 +81,8 @@ func (l *Loop) Acquire(ctx context.Context) (bool, error) {
 // retried at the next interval; Run itself does not fail.
 func (l *Loop) Run(ctx context.Context) error {
 	defer l.release()
-	t := time.NewTicker(l.Interval)
+	next := time.Now()
+	t := time.NewTimer(l.Interval)
 	defer t.Stop()
 	for {
 		// A tick may be due at the same time as the stop; select would
@@ -80,11 +93,24 @@ func (l *Loop) Run(ctx context.Context) error {
 		if err := l.Pass(ctx); err != nil && ctx.Err() == nil {
 			l.Logger.Error(l.Name+" pass failed", "err", err)
 		}
+		// Unaligned passes keep a ticker's rhythm: Interval after the
+		// previous start, or at once when a pass overran it.
+		now := time.Now()
+		if l.Aligned {
+			next = l.nextAligned(now)
+		} else {
+			next = next.Add(l.Interval)
+			if next.Before(now) {
+				next = now
+			}
+		}
+		t.Reset(next.Sub(now))
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
 		case <-l.Wake:
+			next = time.Now()
 		}
 	}
 }

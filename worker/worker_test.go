@@ -143,3 +143,50 @@ func TestDefaultHolder(t *testing.T) {
 		t.Errorf("DefaultHolder = %q, want %q", got, want)
 	}
 }
+
+func TestNextAligned(t *testing.T) {
+	l := &worker.Loop{Interval: time.Minute, Aligned: true}
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct{ now, want string }{
+		{"2025-03-01T12:00:00.4Z", "2025-03-01T12:01:00Z"},
+		{"2025-03-01T12:00:59.999Z", "2025-03-01T12:01:00Z"},
+		{"2025-03-01T12:01:00Z", "2025-03-01T12:02:00Z"},
+		{"2025-03-01T23:59:30Z", "2025-03-02T00:00:00Z"},
+	} {
+		if got := worker.NextAligned(l, at(tc.now)); !got.Equal(at(tc.want)) {
+			t.Errorf("next after %s = %s, want %s", tc.now, got.Format(time.RFC3339Nano), tc.want)
+		}
+	}
+}
+
+// An aligned loop's second pass starts on the next multiple of Interval.
+func TestRunAligned(t *testing.T) {
+	ls := &fakeLeases{free: true}
+	var log bytes.Buffer
+	l := newLoop(t, ls, &log)
+	l.Interval, l.Aligned = 100*time.Millisecond, true
+	ctx, cancel := context.WithCancel(context.Background())
+	var starts []time.Time
+	l.Pass = func(context.Context) error {
+		starts = append(starts, time.Now())
+		if len(starts) == 3 {
+			cancel()
+		}
+		return nil
+	}
+	if err := l.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	for _, s := range starts[1:] {
+		// Timers fire late, never early: within a few ms after the mark.
+		if off := s.Sub(s.Truncate(l.Interval)); off > 30*time.Millisecond {
+			t.Errorf("pass at %s is %s after a multiple of %s", s.Format("15:04:05.000"), off, l.Interval)
+		}
+	}
+}

@@ -112,6 +112,10 @@ type Member struct {
 // Member returns the member with the exact AWS name, or nil.
 func (s *Shape) Member(name string) *Member { return s.byName[name] }
 
+// MemberBytes is Member for a name still in the request's bytes, which a
+// decoder can look up without copying it.
+func (s *Shape) MemberBytes(name []byte) *Member { return s.byName[string(name)] }
+
 // Field returns the member's field of v, a struct value of the shape's type.
 func (m *Member) Field(v reflect.Value) reflect.Value { return v.Field(m.Index) }
 

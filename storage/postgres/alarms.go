@@ -135,6 +135,58 @@ func (s alarmStore) UpdateAlarm(ctx context.Context, account, region, name strin
 	return nil
 }
 
+func (s alarmStore) UpdateAlarms(ctx context.Context, keys []storage.AlarmKey, fn func(int, []byte) []byte) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	accounts, regions, names := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		accounts[i], regions[i], names[i] = k.Account, k.Region, k.Name
+	}
+	err := s.db.write(ctx, func(tx pgx.Tx) error {
+		// One read of every alarm, locked against a concurrent put, and
+		// one round trip for the updates.
+		rows, err := tx.Query(ctx, `SELECT k.i - 1, a.data FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(account_id, region, name, i)
+			JOIN cw_alarms a ON a.account_id = k.account_id AND a.region = k.region AND a.name = k.name
+			ORDER BY a.account_id, a.region, a.name FOR UPDATE OF a`, customPlan, accounts, regions, names)
+		if err != nil {
+			return err
+		}
+		type cur struct {
+			i    int
+			data []byte
+		}
+		found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cur, error) {
+			var c cur
+			err := r.Scan(&c.i, &c.data)
+			return c, err
+		})
+		if err != nil {
+			return err
+		}
+		var b pgx.Batch
+		for _, c := range found {
+			if c.i < 0 || c.i >= len(keys) {
+				return fmt.Errorf("BUG: alarm %d of %d", c.i, len(keys))
+			}
+			data := fn(c.i, c.data)
+			if data == nil {
+				continue
+			}
+			k := keys[c.i]
+			b.Queue(`UPDATE cw_alarms SET data = $1 WHERE account_id = $2 AND region = $3 AND name = $4`, data, k.Account, k.Region, k.Name)
+		}
+		if b.Len() == 0 {
+			return nil
+		}
+		return tx.SendBatch(ctx, &b).Close()
+	})
+	if err != nil {
+		return fmt.Errorf("update alarms: %w", err)
+	}
+	return nil
+}
+
 func (s alarmStore) DeleteAlarm(ctx context.Context, account, region, name string) error {
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
 		res, err := tx.Exec(ctx, `DELETE FROM cw_alarms WHERE account_id = $1 AND region = $2 AND name = $3`, account, region, name)
@@ -157,14 +209,14 @@ func (s alarmStore) AddAlarmHistory(ctx context.Context, items []storage.AlarmHi
 		return nil
 	}
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
+		// A worker pass adds thousands at once: one round trip.
+		var b pgx.Batch
 		for _, it := range items {
-			if _, err := tx.Exec(ctx, `INSERT INTO cw_alarm_history
+			b.Queue(`INSERT INTO cw_alarm_history
 				(account_id, region, alarm_name, alarm_type, ts, item_type, summary, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-				it.Account, it.Region, it.AlarmName, it.AlarmType, it.Time.UnixNano(), it.ItemType, it.Summary, it.Data); err != nil {
-				return err
-			}
+				it.Account, it.Region, it.AlarmName, it.AlarmType, it.Time.UnixNano(), it.ItemType, it.Summary, it.Data)
 		}
-		return nil
+		return tx.SendBatch(ctx, &b).Close()
 	})
 	if err != nil {
 		return fmt.Errorf("add alarm history: %w", err)

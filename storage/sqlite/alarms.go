@@ -131,6 +131,46 @@ func (s alarmStore) UpdateAlarm(ctx context.Context, account, region, name strin
 	return nil
 }
 
+func (s alarmStore) UpdateAlarms(ctx context.Context, keys []storage.AlarmKey, fn func(int, []byte) []byte) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		get, err := tx.PrepareContext(ctx, `SELECT data FROM cw_alarms WHERE account_id = ? AND region = ? AND name = ?`)
+		if err != nil {
+			return err
+		}
+		defer get.Close()
+		put, err := tx.PrepareContext(ctx, `UPDATE cw_alarms SET data = ? WHERE account_id = ? AND region = ? AND name = ?`)
+		if err != nil {
+			return err
+		}
+		defer put.Close()
+		for i, k := range keys {
+			var old []byte
+			err := get.QueryRowContext(ctx, k.Account, k.Region, k.Name).Scan(&old)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			data := fn(i, old)
+			if data == nil {
+				continue
+			}
+			if _, err := put.ExecContext(ctx, data, k.Account, k.Region, k.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update alarms: %w", err)
+	}
+	return nil
+}
+
 func (s alarmStore) DeleteAlarm(ctx context.Context, account, region, name string) error {
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM cw_alarms WHERE account_id = ? AND region = ? AND name = ?`, account, region, name)
@@ -156,10 +196,15 @@ func (s alarmStore) AddAlarmHistory(ctx context.Context, items []storage.AlarmHi
 		return nil
 	}
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		// A worker pass adds thousands at once: prepared once.
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO cw_alarm_history
+			(account_id, region, alarm_name, alarm_type, ts, item_type, summary, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
 		for _, it := range items {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO cw_alarm_history
-				(account_id, region, alarm_name, alarm_type, ts, item_type, summary, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				it.Account, it.Region, it.AlarmName, it.AlarmType, it.Time.UnixNano(), it.ItemType, it.Summary, it.Data); err != nil {
+			if _, err := ins.ExecContext(ctx, it.Account, it.Region, it.AlarmName, it.AlarmType, it.Time.UnixNano(), it.ItemType, it.Summary, it.Data); err != nil {
 				return err
 			}
 		}

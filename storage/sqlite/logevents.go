@@ -96,7 +96,7 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 		if err != nil || len(data) == 0 {
 			return err
 		}
-		return putMetricRows(ctx, tx, account, region, data)
+		return s.db.putMetricRows(ctx, tx, account, region, data)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("put log events to %s/%s: %w", group, stream, err)

@@ -3,7 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -18,76 +18,6 @@ type metrics struct{ db *DB }
 func (db *DB) Metrics() storage.Metrics { return metrics{db} }
 
 var _ storage.Metrics = metrics{}
-
-// seriesID returns the id of the series, creating it, and moves its
-// last_ts forward to ts.
-func seriesID(ctx context.Context, tx *sql.Tx, account, region, ns, name, dims string, ts int64) (int64, error) {
-	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO metric_series (account_id, region, namespace, name, dims, last_ts)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (account_id, region, namespace, name, dims) DO UPDATE SET last_ts = max(last_ts, excluded.last_ts)
-		RETURNING id`, account, region, ns, name, dims, ts).Scan(&id)
-	return id, err
-}
-
-// mergeBucket adds agg to the stored bucket (creating it).
-func mergeBucket(ctx context.Context, tx *sql.Tx, series int64, ts int64, res int, unit string, agg storage.Aggregate) error {
-	var (
-		count, sum, min, max float64
-		sketch               []byte
-	)
-	err := tx.QueryRowContext(ctx, `SELECT count, sum, min, max, sketch FROM metric_buckets
-		WHERE series_id = ? AND ts = ? AND resolution = ? AND unit = ?`, series, ts, res, unit).Scan(&count, &sum, &min, &max, &sketch)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return err
-	default:
-		cur, err := storage.DecodeBucket(count, sum, min, max, sketch)
-		if err != nil {
-			return err
-		}
-		cur.Merge(agg)
-		agg = cur
-	}
-	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO metric_buckets (series_id, ts, resolution, unit, count, sum, min, max, sketch)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, series, ts, res, unit, agg.SampleCount, agg.Sum, agg.Minimum, agg.Maximum, storage.EncodeSketch(agg))
-	return err
-}
-
-func (s metrics) PutMetricData(ctx context.Context, account, region string, data []storage.MetricDatum) error {
-	err := s.db.write(ctx, func(tx *sql.Tx) error { return putMetricRows(ctx, tx, account, region, data) })
-	if err != nil {
-		return fmt.Errorf("put metric data: %w", err)
-	}
-	return nil
-}
-
-// putMetricRows is PutMetricData within tx, which PutLogEvents shares to
-// store its metric filters' output with the events.
-func putMetricRows(ctx context.Context, tx *sql.Tx, account, region string, data []storage.MetricDatum) error {
-	merged := storage.MergeBucketRows(data)
-	type sk struct{ ns, name, dims string }
-	ids := map[sk]int64{}
-	newest := map[sk]int64{}
-	for k := range merged {
-		key := sk{k.Namespace, k.Name, k.Dims}
-		newest[key] = max(newest[key], k.Time)
-	}
-	for key, ts := range newest {
-		id, err := seriesID(ctx, tx, account, region, key.ns, key.name, key.dims, ts)
-		if err != nil {
-			return err
-		}
-		ids[key] = id
-	}
-	for k, d := range merged {
-		if err := mergeBucket(ctx, tx, ids[sk{k.Namespace, k.Name, k.Dims}], k.Time, k.Resolution, k.Unit, d.Agg); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func (s metrics) ReadMetric(ctx context.Context, account, region string, m storage.Metric, start, end time.Time) ([]storage.MetricBucket, error) {
 	rows, err := s.db.r.QueryContext(ctx, `SELECT b.unit, b.resolution, b.ts, b.count, b.sum, b.min, b.max, b.sketch
@@ -240,13 +170,22 @@ func (s metrics) RollUpMetrics(ctx context.Context, from, to int, before time.Ti
 				return err
 			}
 		}
+		c, err := s.db.metricCacheFor(ctx, tx)
+		if err != nil {
+			return err
+		}
+		merge := make([]bucketRow, 0, len(target))
 		for t, b := range target {
-			if err := mergeBucket(ctx, tx, t.series, t.ts, to, t.unit, *b); err != nil {
-				return err
+			merge = append(merge, bucketRow{bucketKey{t.series, t.ts, to, t.unit}, *b})
+		}
+		for _, k := range src {
+			if a, ok := c.buckets[bucketKey{k.series, k.ts, from, k.unit}]; ok {
+				c.bytes -= aggBytes(a)
+				delete(c.buckets, bucketKey{k.series, k.ts, from, k.unit})
 			}
 		}
 		moved = len(src)
-		return nil
+		return s.db.mergeBuckets(ctx, tx, c, merge)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("roll up metrics: %w", err)
@@ -266,6 +205,13 @@ func mod(a, b int64) int64 {
 func (s metrics) DeleteMetricData(ctx context.Context, resolution int, before time.Time, limit int) (int, error) {
 	var n int64
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		// Which buckets and series go is decided in SQL: the writer's
+		// cache starts over.
+		c, err := s.db.metricCacheFor(ctx, tx)
+		if err != nil {
+			return err
+		}
+		c.reset()
 		res, err := tx.ExecContext(ctx, `DELETE FROM metric_buckets WHERE (series_id, ts, resolution, unit) IN (
 			SELECT series_id, ts, resolution, unit FROM metric_buckets WHERE resolution = ? AND ts < ? LIMIT ?)`,
 			resolution, before.Unix(), limit)
@@ -281,4 +227,59 @@ func (s metrics) DeleteMetricData(ctx context.Context, resolution int, before ti
 		return 0, fmt.Errorf("delete metric data: %w", err)
 	}
 	return int(n), nil
+}
+
+// readMetricsSQL reads the buckets of many (account, region, namespace,
+// name, dims, start, end) ranges, a JSON array, in one statement; each row
+// carries the index of its range.
+const readMetricsSQL = `SELECT j.key, b.unit, b.resolution, b.ts, b.count, b.sum, b.min, b.max, b.sketch
+	FROM json_each(?) j CROSS JOIN metric_series s CROSS JOIN metric_buckets b
+	WHERE s.account_id = j.value->>0 AND s.region = j.value->>1 AND s.namespace = j.value->>2
+	AND s.name = j.value->>3 AND s.dims = j.value->>4
+	AND b.series_id = s.id AND b.ts >= j.value->>5 AND b.ts < j.value->>6
+	ORDER BY j.key, b.ts`
+
+func (s metrics) ReadMetrics(ctx context.Context, reads []storage.MetricRead) ([][]storage.MetricBucket, error) {
+	out := make([][]storage.MetricBucket, len(reads))
+	if len(reads) == 0 {
+		return out, nil
+	}
+	args := make([][7]any, len(reads))
+	for i, r := range reads {
+		args[i] = [7]any{r.Account, r.Region, r.Metric.Namespace, r.Metric.Name, storage.EncodeDimensions(r.Metric.Dimensions),
+			r.Start.Unix(), ceilSeconds(r.End)}
+	}
+	js, err := json.Marshal(args)
+	if err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	rows, err := s.db.r.QueryContext(ctx, readMetricsSQL, string(js))
+	if err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			i                    int
+			b                    storage.MetricBucket
+			ts                   int64
+			count, sum, min, max float64
+			sketch               []byte
+		)
+		if err := rows.Scan(&i, &b.Unit, &b.Resolution, &ts, &count, &sum, &min, &max, &sketch); err != nil {
+			return nil, fmt.Errorf("read metrics: %w", err)
+		}
+		if i < 0 || i >= len(out) {
+			return nil, fmt.Errorf("read metrics: BUG: range %d of %d", i, len(out))
+		}
+		b.Time = time.Unix(ts, 0).UTC()
+		if b.Agg, err = storage.DecodeBucket(count, sum, min, max, sketch); err != nil {
+			return nil, fmt.Errorf("read metrics: %w", err)
+		}
+		out[i] = append(out[i], b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	return out, nil
 }

@@ -65,6 +65,12 @@ type DB struct {
 	// compaction makes successive CompactLogEvents calls take every
 	// stream in turn.
 	compaction logwrite.Cursor
+
+	// wmu is held by write for a whole transaction, so what the metric
+	// writer caches (mcache) changes with the transactions that commit
+	// it, in their order.
+	wmu    sync.Mutex
+	mcache metricCache
 }
 
 var _ storage.Store = (*DB)(nil)
@@ -190,18 +196,31 @@ func insertNew(ctx context.Context, tx *sql.Tx, query string, args ...any) error
 // write runs fn in a write transaction (BEGIN IMMEDIATE, so the write lock
 // is taken up front and the transaction never fails to upgrade) and commits.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		db.forgetMetrics()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		db.forgetMetrics()
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.mcache.dirty = false
 	return nil
+}
+
+// forgetMetrics empties the metric writer's cache if the transaction that
+// failed had changed it.
+func (db *DB) forgetMetrics() {
+	if db.mcache.dirty {
+		db.mcache.reset()
+	}
 }
 
 // hotStatements are prepared when the database opens: storing an audit
@@ -217,7 +236,7 @@ func hotStatements() []string {
 	for n := 1; n <= preparedRows; n++ {
 		qs = append(qs, eventChunksInsertHead+strings.TrimSuffix(strings.Repeat(eventChunksInsertRow+", ", n), ", "))
 	}
-	return qs
+	return append(qs, metricStatements()...)
 }
 
 // prepared returns query as a statement of tx: the one prepared at open

@@ -77,6 +77,32 @@ func testAlarms(t *testing.T, h *harness) {
 	if err := al.UpdateAlarm(ctx, acct, region, "nope", func(d []byte) ([]byte, error) { return d, nil }); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("UpdateAlarm missing: %v", err)
 	}
+	// UpdateAlarms: fn sees each existing alarm with its index; nil
+	// leaves an alarm as it is; missing alarms are skipped.
+	keys := []storage.AlarmKey{{Account: acct, Region: region, Name: "b%"}, {Account: acct, Region: region, Name: "nope"},
+		{Account: "222222222222", Region: region, Name: "z"}, {Account: acct, Region: region, Name: "a_2"}}
+	gotData := map[int]string{}
+	err = al.UpdateAlarms(ctx, keys, func(i int, d []byte) []byte {
+		gotData[i] = string(d)
+		if i == 3 {
+			return nil
+		}
+		return append(d, '+')
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[int]string{0: "v", 2: "x", 3: "v!"}; len(gotData) != len(want) || gotData[0] != want[0] || gotData[2] != want[2] || gotData[3] != want[3] {
+		t.Errorf("UpdateAlarms fn saw %v, want %v", gotData, want)
+	}
+	for k, want := range map[storage.AlarmKey]string{keys[0]: "v+", keys[2]: "x+", keys[3]: "v!"} {
+		if a, err := al.GetAlarm(ctx, k.Account, k.Region, k.Name); err != nil || string(a.Data) != want {
+			t.Errorf("after UpdateAlarms %s = %q, %v; want %q", k.Name, a.Data, err, want)
+		}
+	}
+	if err := al.UpdateAlarms(ctx, nil, nil); err != nil {
+		t.Errorf("UpdateAlarms(nil): %v", err)
+	}
 	// Concurrent updates of one alarm are serialised: none is lost
 	// (tagging and the evaluation worker both rewrite the record).
 	const writers = 8

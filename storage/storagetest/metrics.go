@@ -2,6 +2,8 @@ package storagetest
 
 import (
 	"context"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,6 +68,38 @@ func testMetrics(t *testing.T, h *harness) {
 	o, _ := ms.ReadMetric(ctx, acct, region, other, t0, t0.Add(time.Hour))
 	if len(o) != 1 || o[0].Resolution != 1 || o[0].Agg.Sketch != nil || o[0].Agg.Sum != 6 {
 		t.Errorf("statistic set bucket = %+v", o)
+	}
+
+	// ReadMetrics answers each range as ReadMetric does, in one call:
+	// ranges may repeat a metric, match nothing or cross accounts.
+	reads := []storage.MetricRead{
+		{Account: acct, Region: region, Metric: cpu, Start: t0, End: t0.Add(time.Hour)},
+		{Account: acct, Region: region, Metric: storage.Metric{Namespace: "App", Name: "CPU"}, Start: t0, End: t0.Add(time.Hour)},
+		{Account: "222222222222", Region: region, Metric: cpu, Start: t0, End: t0.Add(time.Hour)},
+		{Account: acct, Region: region, Metric: cpu, Start: t0.Add(time.Minute), End: t0.Add(time.Minute + time.Nanosecond)},
+		{Account: acct, Region: "eu-west-1", Metric: cpu, Start: t0, End: t0.Add(time.Hour)},
+	}
+	many, err := ms.ReadMetrics(ctx, reads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(many) != len(reads) {
+		t.Fatalf("ReadMetrics returned %d results for %d reads", len(many), len(reads))
+	}
+	for i, r := range reads {
+		want, err := ms.ReadMetric(ctx, r.Account, r.Region, r.Metric, r.Start, r.End)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, many[i], cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("ReadMetrics[%d] differs from ReadMetric (-want +got):\n%s", i, diff)
+		}
+	}
+	if len(many[0]) != 3 || len(many[2]) != 1 || len(many[3]) != 1 || len(many[1])+len(many[4]) != 0 {
+		t.Errorf("ReadMetrics bucket counts = %d %d %d %d %d", len(many[0]), len(many[1]), len(many[2]), len(many[3]), len(many[4]))
+	}
+	if none, err := ms.ReadMetrics(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("ReadMetrics(nil) = %v, %v", none, err)
 	}
 
 	// ListMetrics: filters, paging, activity and isolation.
@@ -142,5 +176,59 @@ func testMetrics(t *testing.T, h *harness) {
 	// one still has its bucket.
 	if diff := cmp.Diff([]storage.Metric{other}, list(storage.ListMetricsQuery{Limit: 10}), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("ListMetrics after delete (-want +got):\n%s", diff)
+	}
+}
+
+// testMetricsConcurrent has writers merge into the same buckets at once,
+// new series and existing ones: no datum may be lost to another writer's
+// read-merge-write.
+func testMetricsConcurrent(t *testing.T, h *harness) {
+	t.Parallel()
+	ctx := context.Background()
+	ms := h.store(t).Metrics()
+	const acct, region, writers, batches = "111111111111", "us-east-1", 4, 10
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	metric := func(i int) storage.Metric {
+		return storage.Metric{Namespace: "App", Name: "M", Dimensions: []storage.Dimension{{Name: "N", Value: strconv.Itoa(i)}}}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				var data []storage.MetricDatum
+				for i := range 20 {
+					// Each batch moves a minute on, so series are
+					// both created and moved under contention.
+					data = append(data, storage.MetricDatum{Metric: metric(i), Unit: "Count", Resolution: 60,
+						Time: t0.Add(time.Duration(b/3) * time.Minute), Agg: storage.AggregateValues([]float64{float64(w + 1)}, nil)})
+				}
+				if err := ms.PutMetricData(ctx, acct, region, data); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		got, err := ms.ReadMetric(ctx, acct, region, metric(i), t0, t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n, sum float64
+		for _, b := range got {
+			n += b.Agg.SampleCount
+			sum += b.Agg.Sum
+		}
+		if n != writers*batches || sum != batches*(1+2+3+4) {
+			t.Errorf("metric %d: %v samples summing to %v, want %d summing to %d", i, n, sum, writers*batches, batches*(1+2+3+4))
+		}
 	}
 }

@@ -80,6 +80,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("TrailKeys", func(t *testing.T) { testTrailKeys(t, h) })
 	t.Run("Channels", func(t *testing.T) { testChannels(t, h) })
 	t.Run("Metrics", func(t *testing.T) { testMetrics(t, h) })
+	t.Run("MetricsConcurrent", func(t *testing.T) { testMetricsConcurrent(t, h) })
 	t.Run("SNS", func(t *testing.T) { testSNS(t, h) })
 	t.Run("Alarms", func(t *testing.T) { testAlarms(t, h) })
 	t.Run("ChannelsConcurrentCreate", func(t *testing.T) { testChannelsConcurrentCreate(t, h) })
