@@ -58,7 +58,14 @@ var listenLine = regexp.MustCompile(`trailwatch listening on (https?://\S+)`)
 // waits until it prints its endpoint.
 func startServer(t testing.TB, dataDir string, extraEnv ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, "server", "--listen", "127.0.0.1:0", "--data-dir", dataDir)
+	return startServerAt(t, "127.0.0.1:0", dataDir, extraEnv...)
+}
+
+// startServerAt is startServer on a given listen address, for tests that
+// restart a server where its clients expect it.
+func startServerAt(t testing.TB, listen, dataDir string, extraEnv ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary, "server", "--listen", listen, "--data-dir", dataDir)
 	cmd.Env = append(os.Environ(),
 		"TRAILWATCH_ROOT_ACCESS_KEY_ID="+rootKey,
 		"TRAILWATCH_ROOT_SECRET_ACCESS_KEY="+rootSecret,
