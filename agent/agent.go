@@ -298,15 +298,80 @@ func (a *Agent) pollFile(src *Source, p *parser, path string) error {
 	}
 	if fs == nil {
 		fs = &fileState{Dev: dev, Ino: ino}
-	} else if fi.Size() < fs.Offset {
+	} else if fi.Size() < fs.Offset || !tailMatches(path, fs) {
 		// Truncated in place (copytruncate, or a manual truncate): the
-		// file starts again.
-		a.logf("%s: truncated (size %d < offset %d); reading from the start", path, fi.Size(), fs.Offset)
-		fs = &fileState{Dev: dev, Ino: ino}
+		// file starts again. What was written after the last read
+		// before the truncation is in logrotate's copy, when there is
+		// one: read it from there first.
+		if cp := findCopy(filepath.Dir(path), fs); cp != "" {
+			a.logf("%s: truncated; reading the rest of it from its copy %s", path, cp)
+			if err := a.drain(src, p, path, cp, fs, true, true); err != nil {
+				return err
+			}
+		} else {
+			a.logf("%s: truncated (size %d, offset %d) and no copy of it found; reading from the start", path, fi.Size(), fs.Offset)
+		}
+		fs = &fileState{Dev: dev, Ino: ino, Gen: fs.Gen + 1}
 	}
 	idle := a.lastSize[path] == fi.Size()
 	a.lastSize[path] = fi.Size()
 	return a.drain(src, p, path, path, fs, idle, false)
+}
+
+// tailMatches reports whether the file at path still holds fs.Tail just
+// before fs.Offset (true when there is no tail to compare).
+func tailMatches(path string, fs *fileState) bool {
+	if len(fs.Tail) == 0 {
+		return true
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return true // the next read reports it
+	}
+	defer f.Close()
+	return hasTail(f, fs)
+}
+
+func hasTail(f *os.File, fs *fileState) bool {
+	b := make([]byte, len(fs.Tail))
+	n, _ := f.ReadAt(b, fs.Offset-int64(len(b)))
+	return n == len(b) && bytes.Equal(b, fs.Tail)
+}
+
+// findCopy returns the regular file of dir, other than fs's own, that
+// holds fs.Tail just before fs.Offset: the copy copytruncate made, which
+// has the lines written after fs.Offset and before the truncation. The
+// newest such file wins.
+func findCopy(dir string, fs *fileState) string {
+	if len(fs.Tail) < tailBytes && fs.Offset > int64(len(fs.Tail)) {
+		return "" // too little to recognise it by
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	var best string
+	var bestTime time.Time
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() < fs.Offset {
+			continue
+		}
+		if d, i := fileID(fi); d == fs.Dev && i == fs.Ino {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		ok := hasTail(f, fs)
+		f.Close()
+		if ok && (best == "" || fi.ModTime().After(bestTime)) {
+			best, bestTime = p, fi.ModTime()
+		}
+	}
+	return best
 }
 
 // findInode returns the file in dir with the given identity.
@@ -356,10 +421,11 @@ func (a *Agent) drain(src *Source, p *parser, statePath, readPath string, fs *fi
 		data := buf[:n]
 		batch.reset()
 		used := a.frame(src, p, fs, data, idle && n < len(buf), final && n < len(buf), emit)
-		if err := a.spoolAppend(statePath, batch, &fileState{Dev: fs.Dev, Ino: fs.Ino, Offset: fs.Offset + int64(used)}); err != nil {
+		next := fs.advance(data, used)
+		if err := a.spoolAppend(statePath, batch, next); err != nil {
 			return err
 		}
-		fs = &fileState{Dev: fs.Dev, Ino: fs.Ino, Offset: fs.Offset + int64(used)}
+		fs = next
 		if n < len(buf) || used == 0 {
 			return nil
 		}
@@ -491,6 +557,12 @@ func appendFileEventID(dst []byte, fs *fileState, off int64) []byte {
 	dst = append(dst, '-')
 	dst = strconv.AppendUint(dst, fs.Ino, 16)
 	dst = append(dst, '-')
+	if fs.Gen > 0 {
+		// After a truncation offsets start again: the generation keeps
+		// ids of new lines apart from those of the lines before.
+		dst = strconv.AppendInt(dst, fs.Gen, 16)
+		dst = append(dst, '.')
+	}
 	return strconv.AppendInt(dst, off, 16)
 }
 

@@ -216,3 +216,67 @@ func TestShipFailedConnectThroughOutageAndRotation(t *testing.T) {
 		t.Fatalf("%d lines did not parse", u)
 	}
 }
+
+// TestCopytruncate rotates the file as logrotate's copytruncate does —
+// copy, then truncate in place — right after lines the agent has not read
+// yet were written: those lines are read from the copy, the file is read
+// again from its start, and every line arrives with an event id of its
+// own although offsets start again after the truncation.
+func TestCopytruncate(t *testing.T) {
+	srv := testserver.Start(t)
+	reader := cwl.NewFromConfig(srv.RootConfig())
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "server_audit.log")
+	cfg := testConfig(dir, logPath)
+	// Slow polls, so the rotation lands between two of them.
+	cfg.PollInterval = Duration(1500 * time.Millisecond)
+	a, err := New(cfg, cwl.NewFromConfig(srv.RootConfig()), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	group := "/aws/rds/instance/db1/audit"
+	appendLines(t, logPath, 0, 500)
+	waitAll(t, reader, group, 500)
+
+	copytruncate := func(from, to int, copyPath string) {
+		t.Helper()
+		appendLines(t, logPath, from, to) // not read yet: polls are slow
+		b, err := os.ReadFile(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(copyPath, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(logPath, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copytruncate(500, 800, logPath+".1")
+	// The file grows past the old offset before the agent looks again:
+	// only the changed bytes before the offset show the truncation.
+	appendLines(t, logPath, 800, 1500)
+	got := waitAll(t, reader, group, 1500)
+	if got["100"][0] == got["900"][0] {
+		t.Fatalf("lines before and after the truncation share event id %s", got["100"][0])
+	}
+	copytruncate(1500, 1600, logPath+".2")
+	appendLines(t, logPath, 1600, 1700)
+	got = waitAll(t, reader, group, 1700)
+	ids := map[string]string{}
+	for conn, evs := range got {
+		if prev, dup := ids[evs[0]]; dup {
+			t.Fatalf("lines %s and %s share event id %s", prev, conn, evs[0])
+		}
+		ids[evs[0]] = conn
+	}
+}

@@ -50,7 +50,7 @@ func (a *Agent) spoolAppend(path string, b *spoolBatch, fs *fileState) error {
 		return nil // syslog messages: no source position to record
 	}
 	old := a.st.Files[path]
-	if old != nil && *old == *fs && b.n == 0 {
+	if old != nil && old.same(fs) && b.n == 0 {
 		return nil
 	}
 	a.st.Files[path] = fs

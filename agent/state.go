@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,6 +14,38 @@ type fileState struct {
 	Dev    uint64 `json:"dev"`
 	Ino    uint64 `json:"ino"`
 	Offset int64  `json:"offset"`
+	// Gen counts the times the file was truncated in place: offsets
+	// start again, so event ids carry it to stay unique.
+	Gen int64 `json:"gen,omitempty"`
+	// Tail is the last bytes (up to tailBytes) before Offset: a file
+	// whose bytes there differ was truncated or replaced even if it has
+	// grown past Offset since, and a copytruncate copy is the file of the
+	// same directory that has them there.
+	Tail []byte `json:"tail,omitempty"`
+}
+
+// same reports whether fs and o record the same position.
+func (fs *fileState) same(o *fileState) bool {
+	return fs.Dev == o.Dev && fs.Ino == o.Ino && fs.Offset == o.Offset && fs.Gen == o.Gen && bytes.Equal(fs.Tail, o.Tail)
+}
+
+// tailBytes is how much of what was read a fileState remembers.
+const tailBytes = 64
+
+// advance returns the state after used more bytes of data, which starts
+// at fs.Offset.
+func (fs *fileState) advance(data []byte, used int) *fileState {
+	next := &fileState{Dev: fs.Dev, Ino: fs.Ino, Gen: fs.Gen, Offset: fs.Offset + int64(used), Tail: fs.Tail}
+	if used == 0 {
+		return next
+	}
+	if used >= tailBytes {
+		next.Tail = append([]byte(nil), data[used-tailBytes:used]...)
+		return next
+	}
+	t := append(append([]byte(nil), fs.Tail...), data[:used]...)
+	next.Tail = t[max(0, len(t)-tailBytes):]
+	return next
 }
 
 // state is the agent's durable state: one fileState per source file path
