@@ -3,6 +3,7 @@ package auditlog
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -18,48 +19,113 @@ import (
 // outside 0–9999 or a zone offset of 24 hours or more); dst is then
 // returned unchanged.
 func (e *Event) AppendJSONFields(dst []byte) ([]byte, error) {
+	return e.appendJSONFields(dst, AppendJSONString, &jsonKeys)
+}
+
+// AppendJSONFieldsInString appends what AppendJSONFields appends, escaped
+// as the inside of a JSON string: a backslash before each quote and
+// backslash, and DEL as \u007f (the members hold no other byte that needs
+// an escape: no control character, no invalid UTF-8, no U+2028). That is
+// byte for byte how aws-sdk-go-v2 escapes the members when they are a
+// string of its request, so the agent writes an event straight into its
+// PutLogEvents body in one pass instead of encoding it and then escaping
+// the encoding.
+func (e *Event) AppendJSONFieldsInString(dst []byte) ([]byte, error) {
+	return e.appendJSONFields(dst, appendJSONStringInString, &jsonKeysInString)
+}
+
+// The keys of Event's JSON encoding with the punctuation around them, in
+// the order AppendJSONFields writes them, as they are and escaped.
+const (
+	keySource = iota
+	keyTime
+	keyOperation
+	keyCommand
+	keyAuditClass
+	keyAuditType
+	keyUser
+	keyClientHost
+	keyClientPort
+	keyServerHost
+	keyDatabase
+	keyObjectType
+	keyObject
+	keyStatement
+	keyParameter
+	keyResultCode
+	keyConnectionID
+	keyQueryID
+	keySessionID
+	keyProcessID
+	keyStatementID
+	keySubstatementID
+	keyApplication
+	keySeverity
+	keyMessage
+	keyDetail
+	keyRaw
+	numKeys
+)
+
+var jsonKeys = [numKeys]string{
+	`"source":`, `,"time":"`, `","operation":`, `,"command":`, `,"auditClass":`, `,"auditType":`,
+	`,"user":`, `,"clientHost":`, `,"clientPort":`, `,"serverHost":`, `,"database":`,
+	`,"objectType":`, `,"object":`, `,"statement":`, `,"parameter":`, `,"resultCode":`,
+	`,"connectionId":`, `,"queryId":`, `,"sessionId":`, `,"processId":`, `,"statementId":`,
+	`,"substatementId":`, `,"application":`, `,"severity":`, `,"message":`, `,"detail":`, `,"raw":`,
+}
+
+var jsonKeysInString = func() (k [numKeys]string) {
+	for i, s := range jsonKeys {
+		k[i] = strings.ReplaceAll(s, `"`, `\"`)
+	}
+	return k
+}()
+
+func (e *Event) appendJSONFields(dst []byte, str func([]byte, string) []byte, keys *[numKeys]string) ([]byte, error) {
 	n0 := len(dst)
-	dst = append(dst, `"source":`...)
-	dst = AppendJSONString(dst, e.Source)
-	dst = append(dst, `,"time":"`...)
+	dst = append(dst, keys[keySource]...)
+	dst = str(dst, e.Source)
+	dst = append(dst, keys[keyTime]...)
 	if err := checkRFC3339(e.Time); err != nil {
 		return dst[:n0], err
 	}
+	// An RFC 3339 time holds nothing that needs an escape.
 	dst = e.Time.AppendFormat(dst, time.RFC3339Nano)
-	dst = append(dst, `","operation":`...)
-	dst = AppendJSONString(dst, e.Operation)
-	dst = appendOmitEmpty(dst, `,"command":`, e.Command)
-	dst = appendOmitEmpty(dst, `,"auditClass":`, e.AuditClass)
-	dst = appendOmitEmpty(dst, `,"auditType":`, e.AuditType)
-	dst = appendOmitEmpty(dst, `,"user":`, e.User)
-	dst = appendOmitEmpty(dst, `,"clientHost":`, e.ClientHost)
-	dst = appendIntOmitEmpty(dst, `,"clientPort":`, e.ClientPort)
-	dst = appendOmitEmpty(dst, `,"serverHost":`, e.ServerHost)
-	dst = appendOmitEmpty(dst, `,"database":`, e.Database)
-	dst = appendOmitEmpty(dst, `,"objectType":`, e.ObjectType)
-	dst = appendOmitEmpty(dst, `,"object":`, e.Object)
-	dst = appendOmitEmpty(dst, `,"statement":`, e.Statement)
-	dst = appendOmitEmpty(dst, `,"parameter":`, e.Parameter)
-	dst = appendOmitEmpty(dst, `,"resultCode":`, e.ResultCode)
-	dst = appendOmitEmpty(dst, `,"connectionId":`, e.ConnectionID)
-	dst = appendOmitEmpty(dst, `,"queryId":`, e.QueryID)
-	dst = appendOmitEmpty(dst, `,"sessionId":`, e.SessionID)
-	dst = appendIntOmitEmpty(dst, `,"processId":`, e.ProcessID)
-	dst = appendIntOmitEmpty(dst, `,"statementId":`, e.StatementID)
-	dst = appendIntOmitEmpty(dst, `,"substatementId":`, e.SubstatementID)
-	dst = appendOmitEmpty(dst, `,"application":`, e.Application)
-	dst = appendOmitEmpty(dst, `,"severity":`, e.Severity)
-	dst = appendOmitEmpty(dst, `,"message":`, e.Message)
-	dst = appendOmitEmpty(dst, `,"detail":`, e.Detail)
-	dst = append(dst, `,"raw":`...)
-	return AppendJSONString(dst, e.Raw), nil
+	dst = append(dst, keys[keyOperation]...)
+	dst = str(dst, e.Operation)
+	dst = appendOmitEmpty(dst, str, keys[keyCommand], e.Command)
+	dst = appendOmitEmpty(dst, str, keys[keyAuditClass], e.AuditClass)
+	dst = appendOmitEmpty(dst, str, keys[keyAuditType], e.AuditType)
+	dst = appendOmitEmpty(dst, str, keys[keyUser], e.User)
+	dst = appendOmitEmpty(dst, str, keys[keyClientHost], e.ClientHost)
+	dst = appendIntOmitEmpty(dst, keys[keyClientPort], e.ClientPort)
+	dst = appendOmitEmpty(dst, str, keys[keyServerHost], e.ServerHost)
+	dst = appendOmitEmpty(dst, str, keys[keyDatabase], e.Database)
+	dst = appendOmitEmpty(dst, str, keys[keyObjectType], e.ObjectType)
+	dst = appendOmitEmpty(dst, str, keys[keyObject], e.Object)
+	dst = appendOmitEmpty(dst, str, keys[keyStatement], e.Statement)
+	dst = appendOmitEmpty(dst, str, keys[keyParameter], e.Parameter)
+	dst = appendOmitEmpty(dst, str, keys[keyResultCode], e.ResultCode)
+	dst = appendOmitEmpty(dst, str, keys[keyConnectionID], e.ConnectionID)
+	dst = appendOmitEmpty(dst, str, keys[keyQueryID], e.QueryID)
+	dst = appendOmitEmpty(dst, str, keys[keySessionID], e.SessionID)
+	dst = appendIntOmitEmpty(dst, keys[keyProcessID], e.ProcessID)
+	dst = appendIntOmitEmpty(dst, keys[keyStatementID], e.StatementID)
+	dst = appendIntOmitEmpty(dst, keys[keySubstatementID], e.SubstatementID)
+	dst = appendOmitEmpty(dst, str, keys[keyApplication], e.Application)
+	dst = appendOmitEmpty(dst, str, keys[keySeverity], e.Severity)
+	dst = appendOmitEmpty(dst, str, keys[keyMessage], e.Message)
+	dst = appendOmitEmpty(dst, str, keys[keyDetail], e.Detail)
+	dst = append(dst, keys[keyRaw]...)
+	return str(dst, e.Raw), nil
 }
 
-func appendOmitEmpty(dst []byte, key, v string) []byte {
+func appendOmitEmpty(dst []byte, str func([]byte, string) []byte, key, v string) []byte {
 	if v == "" {
 		return dst
 	}
-	return AppendJSONString(append(dst, key...), v)
+	return str(append(dst, key...), v)
 }
 
 func appendIntOmitEmpty(dst []byte, key string, v int) []byte {
@@ -149,5 +215,74 @@ var jsonSafe = func() (t [256]bool) {
 	for _, b := range `"\<>&` {
 		t[b] = false
 	}
+	return t
+}()
+
+// appendJSONStringInString appends what AppendJSONString appends, escaped
+// as the inside of a JSON string (see AppendJSONFieldsInString) in the
+// same pass: a quote becomes \", an escape \n becomes \\n, \u003c becomes
+// \\u003c, DEL becomes \u007f.
+func appendJSONStringInString(dst []byte, s string) []byte {
+	dst = append(dst, '\\', '"')
+	start := 0
+	for i := 0; i < len(s); {
+		for i < len(s) && jsonInStringSafe[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
+		b := s[i]
+		if b < utf8.RuneSelf {
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', '\\', '\\', b)
+			case '\b':
+				dst = append(dst, '\\', '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', '\\', 't')
+			case 0x7f:
+				// Written as it is in the JSON, escaped in the string.
+				dst = append(dst, `\u007f`...)
+			default:
+				dst = append(dst, '\\', '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '\\', '"')
+}
+
+// jsonInStringSafe is jsonSafe without DEL, which the JSON holds as it is
+// and the string around it escapes.
+var jsonInStringSafe = func() (t [256]bool) {
+	t = jsonSafe
+	t[0x7f] = false
 	return t
 }()
