@@ -19,7 +19,7 @@ import (
 // outside 0–9999 or a zone offset of 24 hours or more); dst is then
 // returned unchanged.
 func (e *Event) AppendJSONFields(dst []byte) ([]byte, error) {
-	return e.appendJSONFields(dst, AppendJSONString, &jsonKeys)
+	return e.appendJSONFields(dst, &fieldWriter{})
 }
 
 // AppendJSONFieldsInString appends what AppendJSONFields appends, escaped
@@ -29,9 +29,34 @@ func (e *Event) AppendJSONFields(dst []byte) ([]byte, error) {
 // byte for byte how aws-sdk-go-v2 escapes the members when they are a
 // string of its request, so the agent writes an event straight into its
 // PutLogEvents body in one pass instead of encoding it and then escaping
-// the encoding.
-func (e *Event) AppendJSONFieldsInString(dst []byte) ([]byte, error) {
-	return e.appendJSONFields(dst, appendJSONStringInString, &jsonKeysInString)
+// the encoding. size is the length of the members unescaped, the length
+// AppendJSONFields would have appended.
+func (e *Event) AppendJSONFieldsInString(dst []byte) (out []byte, size int, err error) {
+	w := fieldWriter{inString: true}
+	out, err = e.appendJSONFields(dst, &w)
+	return out, len(out) - len(dst) - w.extra, err
+}
+
+// fieldWriter writes the keys and strings of the members, as they are or
+// escaped in a string.
+type fieldWriter struct {
+	inString bool
+	extra    int // bytes the escaping in a string added
+}
+
+func (w *fieldWriter) key(dst []byte, k int) []byte {
+	if w.inString {
+		w.extra += len(jsonKeysInString[k]) - len(jsonKeys[k])
+		return append(dst, jsonKeysInString[k]...)
+	}
+	return append(dst, jsonKeys[k]...)
+}
+
+func (w *fieldWriter) str(dst []byte, s string) []byte {
+	if w.inString {
+		return w.appendInString(dst, s)
+	}
+	return AppendJSONString(dst, s)
 }
 
 // The keys of Event's JSON encoding with the punctuation around them, in
@@ -82,57 +107,57 @@ var jsonKeysInString = func() (k [numKeys]string) {
 	return k
 }()
 
-func (e *Event) appendJSONFields(dst []byte, str func([]byte, string) []byte, keys *[numKeys]string) ([]byte, error) {
+func (e *Event) appendJSONFields(dst []byte, w *fieldWriter) ([]byte, error) {
 	n0 := len(dst)
-	dst = append(dst, keys[keySource]...)
-	dst = str(dst, e.Source)
-	dst = append(dst, keys[keyTime]...)
+	dst = w.key(dst, keySource)
+	dst = w.str(dst, e.Source)
+	dst = w.key(dst, keyTime)
 	if err := checkRFC3339(e.Time); err != nil {
 		return dst[:n0], err
 	}
 	// An RFC 3339 time holds nothing that needs an escape.
 	dst = e.Time.AppendFormat(dst, time.RFC3339Nano)
-	dst = append(dst, keys[keyOperation]...)
-	dst = str(dst, e.Operation)
-	dst = appendOmitEmpty(dst, str, keys[keyCommand], e.Command)
-	dst = appendOmitEmpty(dst, str, keys[keyAuditClass], e.AuditClass)
-	dst = appendOmitEmpty(dst, str, keys[keyAuditType], e.AuditType)
-	dst = appendOmitEmpty(dst, str, keys[keyUser], e.User)
-	dst = appendOmitEmpty(dst, str, keys[keyClientHost], e.ClientHost)
-	dst = appendIntOmitEmpty(dst, keys[keyClientPort], e.ClientPort)
-	dst = appendOmitEmpty(dst, str, keys[keyServerHost], e.ServerHost)
-	dst = appendOmitEmpty(dst, str, keys[keyDatabase], e.Database)
-	dst = appendOmitEmpty(dst, str, keys[keyObjectType], e.ObjectType)
-	dst = appendOmitEmpty(dst, str, keys[keyObject], e.Object)
-	dst = appendOmitEmpty(dst, str, keys[keyStatement], e.Statement)
-	dst = appendOmitEmpty(dst, str, keys[keyParameter], e.Parameter)
-	dst = appendOmitEmpty(dst, str, keys[keyResultCode], e.ResultCode)
-	dst = appendOmitEmpty(dst, str, keys[keyConnectionID], e.ConnectionID)
-	dst = appendOmitEmpty(dst, str, keys[keyQueryID], e.QueryID)
-	dst = appendOmitEmpty(dst, str, keys[keySessionID], e.SessionID)
-	dst = appendIntOmitEmpty(dst, keys[keyProcessID], e.ProcessID)
-	dst = appendIntOmitEmpty(dst, keys[keyStatementID], e.StatementID)
-	dst = appendIntOmitEmpty(dst, keys[keySubstatementID], e.SubstatementID)
-	dst = appendOmitEmpty(dst, str, keys[keyApplication], e.Application)
-	dst = appendOmitEmpty(dst, str, keys[keySeverity], e.Severity)
-	dst = appendOmitEmpty(dst, str, keys[keyMessage], e.Message)
-	dst = appendOmitEmpty(dst, str, keys[keyDetail], e.Detail)
-	dst = append(dst, keys[keyRaw]...)
-	return str(dst, e.Raw), nil
+	dst = w.key(dst, keyOperation)
+	dst = w.str(dst, e.Operation)
+	dst = w.omitEmpty(dst, keyCommand, e.Command)
+	dst = w.omitEmpty(dst, keyAuditClass, e.AuditClass)
+	dst = w.omitEmpty(dst, keyAuditType, e.AuditType)
+	dst = w.omitEmpty(dst, keyUser, e.User)
+	dst = w.omitEmpty(dst, keyClientHost, e.ClientHost)
+	dst = w.intOmitEmpty(dst, keyClientPort, e.ClientPort)
+	dst = w.omitEmpty(dst, keyServerHost, e.ServerHost)
+	dst = w.omitEmpty(dst, keyDatabase, e.Database)
+	dst = w.omitEmpty(dst, keyObjectType, e.ObjectType)
+	dst = w.omitEmpty(dst, keyObject, e.Object)
+	dst = w.omitEmpty(dst, keyStatement, e.Statement)
+	dst = w.omitEmpty(dst, keyParameter, e.Parameter)
+	dst = w.omitEmpty(dst, keyResultCode, e.ResultCode)
+	dst = w.omitEmpty(dst, keyConnectionID, e.ConnectionID)
+	dst = w.omitEmpty(dst, keyQueryID, e.QueryID)
+	dst = w.omitEmpty(dst, keySessionID, e.SessionID)
+	dst = w.intOmitEmpty(dst, keyProcessID, e.ProcessID)
+	dst = w.intOmitEmpty(dst, keyStatementID, e.StatementID)
+	dst = w.intOmitEmpty(dst, keySubstatementID, e.SubstatementID)
+	dst = w.omitEmpty(dst, keyApplication, e.Application)
+	dst = w.omitEmpty(dst, keySeverity, e.Severity)
+	dst = w.omitEmpty(dst, keyMessage, e.Message)
+	dst = w.omitEmpty(dst, keyDetail, e.Detail)
+	dst = w.key(dst, keyRaw)
+	return w.str(dst, e.Raw), nil
 }
 
-func appendOmitEmpty(dst []byte, str func([]byte, string) []byte, key, v string) []byte {
+func (w *fieldWriter) omitEmpty(dst []byte, k int, v string) []byte {
 	if v == "" {
 		return dst
 	}
-	return str(append(dst, key...), v)
+	return w.str(w.key(dst, k), v)
 }
 
-func appendIntOmitEmpty(dst []byte, key string, v int) []byte {
+func (w *fieldWriter) intOmitEmpty(dst []byte, k int, v int) []byte {
 	if v == 0 {
 		return dst
 	}
-	return strconv.AppendInt(append(dst, key...), int64(v), 10)
+	return strconv.AppendInt(w.key(dst, k), int64(v), 10)
 }
 
 // checkRFC3339 refuses the times time.Time.MarshalJSON refuses.
@@ -218,11 +243,12 @@ var jsonSafe = func() (t [256]bool) {
 	return t
 }()
 
-// appendJSONStringInString appends what AppendJSONString appends, escaped
-// as the inside of a JSON string (see AppendJSONFieldsInString) in the
-// same pass: a quote becomes \", an escape \n becomes \\n, \u003c becomes
-// \\u003c, DEL becomes \u007f.
-func appendJSONStringInString(dst []byte, s string) []byte {
+// appendInString appends what AppendJSONString appends, escaped as the
+// inside of a JSON string (see AppendJSONFieldsInString) in the same pass:
+// a quote becomes \", an escape \n becomes \\n, \u003c becomes \\u003c,
+// DEL becomes \u007f. It counts the bytes the outer escaping adds.
+func (w *fieldWriter) appendInString(dst []byte, s string) []byte {
+	w.extra += 2 // the quotes
 	dst = append(dst, '\\', '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -237,6 +263,7 @@ func appendJSONStringInString(dst []byte, s string) []byte {
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '\\', '"':
+				w.extra++ // \\\" is \" with two backslashes more
 				dst = append(dst, '\\', '\\', '\\', b)
 			case '\b':
 				dst = append(dst, '\\', '\\', 'b')
@@ -250,16 +277,22 @@ func appendJSONStringInString(dst []byte, s string) []byte {
 				dst = append(dst, '\\', '\\', 't')
 			case 0x7f:
 				// Written as it is in the JSON, escaped in the string.
+				w.extra += len(`\u007f`) - 1
 				dst = append(dst, `\u007f`...)
+				i++
+				start = i
+				continue
 			default:
 				dst = append(dst, '\\', '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
 			}
+			w.extra++ // the escape's backslash is escaped
 			i++
 			start = i
 			continue
 		}
 		c, size := utf8.DecodeRuneInString(s[i:])
 		if c == utf8.RuneError && size == 1 {
+			w.extra++
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\\ufffd`...)
 			i++
@@ -267,6 +300,7 @@ func appendJSONStringInString(dst []byte, s string) []byte {
 			continue
 		}
 		if c == '\u2028' || c == '\u2029' {
+			w.extra++
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, '\\', '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
 			i += size

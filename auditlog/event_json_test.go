@@ -21,9 +21,12 @@ func checkAppendJSON(t *testing.T, e *Event, want []byte) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("AppendJSONFields differs from json.Marshal\n got %s\nwant %s", got, want)
 	}
-	in, err := e.AppendJSONFieldsInString([]byte("{"))
+	in, size, err := e.AppendJSONFieldsInString([]byte("{"))
 	if err != nil {
 		t.Fatalf("%q: AppendJSONFieldsInString: %v", e.Raw, err)
+	}
+	if size != len(want)-2 {
+		t.Fatalf("AppendJSONFieldsInString says %d bytes unescaped, AppendJSONFields wrote %d", size, len(want)-2)
 	}
 	in = append(in, '}')
 	if wantIn := inStringEscaper.Replace(string(want)); string(in) != wantIn {
@@ -94,7 +97,7 @@ func FuzzAppendJSONFields(f *testing.F) {
 			checkAppendJSON(t, e, want)
 		} else if len(got) != 0 {
 			t.Fatalf("AppendJSONFields failed but appended %q", got)
-		} else if in, err := e.AppendJSONFieldsInString(nil); err == nil || len(in) != 0 {
+		} else if in, _, err := e.AppendJSONFieldsInString(nil); err == nil || len(in) != 0 {
 			t.Fatalf("AppendJSONFieldsInString: %q, %v; AppendJSONFields failed", in, err)
 		}
 	})
