@@ -596,10 +596,13 @@ func ParsePostgresJSON(line string, opt PostgresOptions) (*Event, error) {
 	const format = "postgres-json"
 	var j postgresJSON
 	if !decodePostgresJSONFast(line, &j) {
-		j = postgresJSON{}
-		if err := json.Unmarshal([]byte(line), &j); err != nil {
+		// A record of its own, so that j, which json.Unmarshal would
+		// make escape, stays on the stack for the fast reader.
+		var std postgresJSON
+		if err := json.Unmarshal([]byte(line), &std); err != nil {
 			return nil, syntaxError(format, "%v", err)
 		}
+		j = std
 	}
 	if j.Timestamp == "" || j.ErrorSeverity == "" {
 		return nil, syntaxError(format, "no timestamp or error_severity")

@@ -75,10 +75,14 @@ func decodePostgresJSONFast(line string, j *postgresJSON) (ok bool) {
 		case "application_name":
 			str = &j.ApplicationName
 		default:
-			// encoding/json matches keys without regard to case.
-			for _, k := range postgresJSONKeys {
-				if strings.EqualFold(key, k) {
-					return false
+			// encoding/json matches keys without regard to case (Unicode
+			// case: "ſ" is "s"); a key in lower-case ASCII that is none of
+			// the above matches none of them.
+			if !lowerASCII(key) {
+				for _, k := range postgresJSONKeys {
+					if strings.EqualFold(key, k) {
+						return false
+					}
 				}
 			}
 		}
@@ -134,6 +138,16 @@ func decodePostgresJSONFast(line string, j *postgresJSON) (ok bool) {
 var postgresJSONKeys = []string{"timestamp", "user", "dbname", "pid", "remote_host", "remote_port", "session_id",
 	"error_severity", "state_code", "message", "detail", "statement", "application_name"}
 
+// lowerASCII says s holds no upper-case letter and no byte beyond ASCII.
+func lowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
 func skipJSONSpace(s string) string {
 	for s != "" && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r') {
 		s = s[1:]
@@ -170,13 +184,16 @@ func scanJSONString(s string) (v, rest string, escaped, ok bool) {
 		}
 		return v, s[i+1:], false, true
 	}
+	// The runs between escapes are copied whole, not byte by byte:
+	// jsonlog escapes every quote of a pgaudit message.
 	var b strings.Builder
 	b.Grow(len(s))
-	b.WriteString(s[1:i])
+	start := 1
 	for ; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '"':
+			b.WriteString(s[start:i])
 			v = b.String()
 			if !ascii && !utf8.ValidString(v) {
 				return "", "", false, false
@@ -186,13 +203,11 @@ func scanJSONString(s string) (v, rest string, escaped, ok bool) {
 			return "", "", false, false
 		case c >= utf8.RuneSelf:
 			ascii = false
-			b.WriteByte(c)
-		case c != '\\':
-			b.WriteByte(c)
-		default:
+		case c == '\\':
 			if i+1 == len(s) {
 				return "", "", false, false
 			}
+			b.WriteString(s[start:i])
 			i++
 			switch s[i] {
 			case '"', '\\', '/':
@@ -210,6 +225,7 @@ func scanJSONString(s string) (v, rest string, escaped, ok bool) {
 			default:
 				return "", "", false, false
 			}
+			start = i + 1
 		}
 	}
 	return "", "", false, false
