@@ -299,6 +299,9 @@ func parsePostgresTime(v string, opt PostgresOptions) (time.Time, error) {
 	default:
 		return time.Time{}, fmt.Errorf("zone %q is not UTC: set PostgresOptions.Location to log_timezone", truncate(zone))
 	}
+	if t, ok := parsePostgresWallFast(wall, loc); ok {
+		return t, nil
+	}
 	t, err := time.ParseInLocation("2006-01-02 15:04:05.999999999", wall, loc)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("bad timestamp %q", truncate(v))
