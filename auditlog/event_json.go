@@ -11,9 +11,10 @@ import (
 // AppendJSONFields appends the members of e's JSON encoding, without the
 // enclosing braces: "{" + AppendJSONFields + "}" is byte for byte what
 // json.Marshal(e) writes, so a caller can put members of its own before
-// them (the agent's eventId) without decoding anything. The agent calls it
-// for every record it ships, which is why it is written by hand: it
-// allocates nothing and is several times faster than encoding/json.
+// them (the agent's eventId) without decoding anything. The agent calls it,
+// or AppendJSONFieldsInString, for every record it ships, which is why it
+// is written by hand: it allocates nothing and is several times faster
+// than encoding/json.
 //
 // It fails, as json.Marshal does, when e.Time has no RFC 3339 form (a year
 // outside 0–9999 or a zone offset of 24 hours or more); dst is then
