@@ -405,7 +405,7 @@ func (a *Agent) drain(src *Source, p *parser, statePath, readPath string, fs *fi
 		a.readBuf = make([]byte, readChunk)
 	}
 	buf, batch := a.readBuf, &a.readBatch
-	emit := func(ts int64, msg []byte) { batch.add(src.LogGroup, src.LogStream, ts, msg) }
+	emit := func(ts int64, msg []byte, size int) { batch.addEscaped(src.LogGroup, src.LogStream, ts, size, msg) }
 	for {
 		if a.spoolFull() {
 			// Bounded buffer: the source files keep the rest.
@@ -420,7 +420,7 @@ func (a *Agent) drain(src *Source, p *parser, statePath, readPath string, fs *fi
 		}
 		data := buf[:n]
 		batch.reset()
-		used := a.frame(src, p, fs, data, idle && n < len(buf), final && n < len(buf), emit)
+		used := a.frame(src, p, fs, data, idle && n < len(buf), final && n < len(buf), true, emit)
 		next := fs.advance(data, used)
 		if err := a.spoolAppend(statePath, batch, next); err != nil {
 			return err
@@ -445,8 +445,10 @@ func (a *Agent) spoolFull() bool {
 // A PostgreSQL stderr record is complete once the next line has begun, or
 // when idle says the file has not grown since the last poll (PostgreSQL
 // writes a record's lines in one write). final says the file will not grow
-// at all: a last line without a newline is then a record too.
-func (a *Agent) frame(src *Source, p *parser, fs *fileState, data []byte, idle, final bool, emit emitFunc) int {
+// at all: a last line without a newline is then a record too. inBody
+// says emit wants each message escaped as the PutLogEvents body carries it
+// (see event).
+func (a *Agent) frame(src *Source, p *parser, fs *fileState, data []byte, idle, final, inBody bool, emit emitFunc) int {
 	used := 0
 	start := 0 // start of the record being assembled
 	var scratch, id []byte
@@ -455,11 +457,12 @@ func (a *Agent) frame(src *Source, p *parser, fs *fileState, data []byte, idle, 
 		rec = bytes.TrimSuffix(rec, []byte("\r"))
 		if len(rec) > 0 {
 			var ts int64
+			var size int
 			var ok bool
 			id = appendFileEventID(id[:0], fs, fs.Offset+int64(start))
-			ts, scratch, ok = a.event(src, p, rec, id, scratch[:0])
+			ts, scratch, size, ok = a.event(src, p, rec, id, scratch[:0], inBody)
 			if ok {
-				emit(ts, scratch)
+				emit(ts, scratch, size)
 			}
 		}
 		start, used = end, end
@@ -500,9 +503,10 @@ func (a *Agent) frame(src *Source, p *parser, fs *fileState, data []byte, idle, 
 	return used
 }
 
-// emitFunc receives an event: its time (milliseconds since the epoch) and
-// its message, which is valid only during the call.
-type emitFunc func(ts int64, msg []byte)
+// emitFunc receives an event: its time (milliseconds since the epoch), its
+// message, which is valid only during the call, and the message's size as
+// PutLogEvents counts it (decodedSize).
+type emitFunc func(ts int64, msg []byte, size int)
 
 // event parses one record and appends the message to ship to scratch: the
 // auditlog event with the id that makes repeats recognisable,
@@ -517,37 +521,70 @@ type emitFunc func(ts int64, msg []byte)
 //
 // A plain source's record is the message as it is. ok is false when the
 // source's filter leaves the record out.
-func (a *Agent) event(src *Source, p *parser, rec []byte, id []byte, scratch []byte) (ts int64, msg []byte, ok bool) {
+//
+// With inBody the message is appended escaped as the inside of a JSON
+// string, byte for byte as aws-sdk-go-v2 escapes it in a PutLogEvents body
+// (appendSDKEscaped), which is what the spool holds. A parsed record's
+// message is written in that form in one pass; escaping it afterwards
+// cost more than parsing it.
+func (a *Agent) event(src *Source, p *parser, rec []byte, id []byte, scratch []byte, inBody bool) (ts int64, msg []byte, size int, ok bool) {
 	a.Stats.Records.Add(1)
 	if p.parse == nil {
-		return time.Now().UnixMilli(), append(scratch, rec...), true
+		if inBody {
+			return time.Now().UnixMilli(), appendSDKEscaped(scratch, rec), decodedSize(rec), true
+		}
+		return time.Now().UnixMilli(), append(scratch, rec...), decodedSize(rec), true
 	}
 	raw := string(rec)
 	e, err := p.parse(raw)
 	if err == nil {
 		if !p.filter.Match(e) {
 			a.Stats.Filtered.Add(1)
-			return 0, scratch, false
+			return 0, scratch, 0, false
 		}
-		msg = append(scratch, `{"eventId":"`...)
-		msg = append(msg, id...)
-		msg = append(msg, `",`...)
-		if msg, err = e.AppendJSONFields(msg); err == nil {
-			return e.Time.UnixMilli(), append(msg, '}'), true
+		const idMember = len(`{"eventId":"",`)
+		if inBody {
+			msg = append(scratch, `{\"eventId\":\"`...)
+			msg = append(msg, id...) // hex digits and dashes
+			msg = append(msg, `\",`...)
+			msg, size, err = e.AppendJSONFieldsInString(msg)
+			size += idMember + len(id) + len("}")
+		} else {
+			msg = append(scratch, `{"eventId":"`...)
+			msg = append(msg, id...)
+			msg = append(msg, `",`...)
+			msg, err = e.AppendJSONFields(msg)
+			size = len(msg) - len(scratch) + len("}")
+		}
+		if err == nil {
+			return e.Time.UnixMilli(), append(msg, '}'), size, true
 		}
 		// A time with no RFC 3339 form (a year past 9999): the record
 		// cannot be shipped as parsed.
 	}
 	a.Stats.Unparsed.Add(1)
-	msg = append(scratch, `{"eventId":"`...)
+	msg = appendUnparsedEvent(scratch, p.format, raw, id, err)
+	size = len(msg) - len(scratch) // JSON written here is valid UTF-8
+	if inBody {
+		// Rare enough to escape afterwards, after the message in the
+		// same buffer, and then move into place.
+		esc := appendSDKEscaped(msg, msg[len(scratch):])
+		msg = append(msg[:len(scratch)], esc[len(msg):]...)
+	}
+	return time.Now().UnixMilli(), msg, size, true
+}
+
+// appendUnparsedEvent appends the message of a record that did not parse.
+func appendUnparsedEvent(msg []byte, format, raw string, id []byte, err error) []byte {
+	msg = append(msg, `{"eventId":"`...)
 	msg = append(msg, id...)
 	msg = append(msg, `","source":`...)
-	msg = auditlog.AppendJSONString(msg, p.format)
+	msg = auditlog.AppendJSONString(msg, format)
 	msg = append(msg, `,"unparsed":true,"parseError":`...)
 	msg = auditlog.AppendJSONString(msg, err.Error())
 	msg = append(msg, `,"raw":`...)
 	msg = auditlog.AppendJSONString(msg, raw)
-	return time.Now().UnixMilli(), append(msg, '}'), true
+	return append(msg, '}')
 }
 
 // appendFileEventID appends the id of a file's record: the device, inode
@@ -595,7 +632,7 @@ func DryRun(cfg *Config, w io.Writer) (*Stats, error) {
 			}
 			dev, ino := fileID(fi)
 			var werr error
-			a.frame(src, p, &fileState{Dev: dev, Ino: ino}, data, true, true, func(_ int64, msg []byte) {
+			a.frame(src, p, &fileState{Dev: dev, Ino: ino}, data, true, true, false, func(_ int64, msg []byte, _ int) {
 				if werr == nil {
 					_, werr = w.Write(append(msg, '\n'))
 				}

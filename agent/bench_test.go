@@ -127,7 +127,7 @@ func writeSampleCopies(tb testing.TB, path, format, sample string) int {
 		tb.Fatal(err)
 	}
 	a := &Agent{cfg: &Config{}, logf: func(string, ...any) {}}
-	a.frame(src, p, &fileState{}, []byte(s), true, true, func(int64, []byte) {})
+	a.frame(src, p, &fileState{}, []byte(s), true, true, true, func(int64, []byte, int) {})
 	recs := int(a.Stats.Records.Load())
 	if int(a.Stats.Unparsed.Load()) != 0 {
 		tb.Fatalf("%s: %d records do not parse", sample, a.Stats.Unparsed.Load())

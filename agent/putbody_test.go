@@ -56,10 +56,15 @@ func recordingClient() (*cwl.Client, *bodyRecorder) {
 func checkBodyMatchesSDK(t *testing.T, client *cwl.Client, rec *bodyRecorder, group, stream string, msgs []string) {
 	t.Helper()
 	var in []types.InputLogEvent
-	var batch spoolBatch
+	var batch, escBatch spoolBatch
 	for i, m := range msgs {
 		in = append(in, types.InputLogEvent{Message: aws.String(m), Timestamp: aws.Int64(int64(1763766000000 + i))})
 		batch.add(group, stream, int64(1763766000000+i), []byte(m))
+		escBatch.addEscaped(group, stream, int64(1763766000000+i), decodedSize([]byte(m)), appendSDKEscaped(nil, []byte(m)))
+	}
+	// A message spooled already escaped is spooled as the same line.
+	if !bytes.Equal(escBatch.buf, batch.buf) {
+		t.Fatalf("spooled escaped\n %q\nspooled as it is\n %q", escBatch.buf, batch.buf)
 	}
 	if _, err := client.PutLogEvents(context.Background(), &cwl.PutLogEventsInput{LogGroupName: aws.String(group), LogStreamName: aws.String(stream), LogEvents: in}); err != nil {
 		t.Fatal(err)

@@ -33,6 +33,23 @@ type spoolBatch struct {
 
 // add appends an event whose message is msg.
 func (b *spoolBatch) add(group, stream string, ts int64, msg []byte) {
+	b.head(group, stream, ts, decodedSize(msg))
+	b.buf = appendSDKEscaped(b.buf, msg)
+	b.buf = append(b.buf, '\n')
+	b.n++
+}
+
+// addEscaped appends an event whose message is esc escaped as
+// appendSDKEscaped escapes it, size bytes (decodedSize) before.
+func (b *spoolBatch) addEscaped(group, stream string, ts int64, size int, esc []byte) {
+	b.head(group, stream, ts, size)
+	b.buf = append(b.buf, esc...)
+	b.buf = append(b.buf, '\n')
+	b.n++
+}
+
+// head appends the fields of a line before the message.
+func (b *spoolBatch) head(group, stream string, ts int64, size int) {
 	b.buf = append(b.buf, spoolMark, '\t')
 	b.buf = append(b.buf, group...)
 	b.buf = append(b.buf, '\t')
@@ -40,11 +57,8 @@ func (b *spoolBatch) add(group, stream string, ts int64, msg []byte) {
 	b.buf = append(b.buf, '\t')
 	b.buf = strconv.AppendInt(b.buf, ts, 10)
 	b.buf = append(b.buf, '\t')
-	b.buf = strconv.AppendInt(b.buf, int64(decodedSize(msg)), 10)
+	b.buf = strconv.AppendInt(b.buf, int64(size), 10)
 	b.buf = append(b.buf, '\t')
-	b.buf = appendSDKEscaped(b.buf, msg)
-	b.buf = append(b.buf, '\n')
-	b.n++
 }
 
 func (b *spoolBatch) reset() { b.buf, b.n = b.buf[:0], 0 }

@@ -88,7 +88,7 @@ func BenchmarkSpoolBatchAdd(b *testing.B) {
 			b.Fatal(err)
 		}
 		a := &Agent{cfg: &Config{}}
-		a.frame(src, p, &fileState{}, data, true, true, func(_ int64, m []byte) { msgs = append(msgs, bytes.Clone(m)) })
+		a.frame(src, p, &fileState{}, data, true, true, false, func(_ int64, m []byte, _ int) { msgs = append(msgs, bytes.Clone(m)) })
 	}
 	n := 0
 	for _, m := range msgs {

@@ -295,9 +295,9 @@ func (s *syslogServer) receive(frames [][]byte) error {
 					continue
 				}
 				id = strconv.AppendUint(append(id[:0], s.idPrefix...), s.seq.Add(1), 16)
-				ts, msg, ok := a.event(src, p, fr, id, scratch[:0])
+				ts, msg, size, ok := a.event(src, p, fr, id, scratch[:0], true)
 				if ok {
-					batch.add(src.LogGroup, src.LogStream, ts, msg)
+					batch.addEscaped(src.LogGroup, src.LogStream, ts, size, msg)
 				}
 				scratch = msg
 				continue

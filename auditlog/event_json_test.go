@@ -3,12 +3,14 @@ package auditlog
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
 
 // checkAppendJSON compares AppendJSONFields with json.Marshal's encoding
-// of the same event.
+// of the same event, and AppendJSONFieldsInString with that encoding
+// escaped.
 func checkAppendJSON(t *testing.T, e *Event, want []byte) {
 	t.Helper()
 	got, err := e.AppendJSONFields([]byte("{"))
@@ -19,7 +21,22 @@ func checkAppendJSON(t *testing.T, e *Event, want []byte) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("AppendJSONFields differs from json.Marshal\n got %s\nwant %s", got, want)
 	}
+	in, size, err := e.AppendJSONFieldsInString([]byte("{"))
+	if err != nil {
+		t.Fatalf("%q: AppendJSONFieldsInString: %v", e.Raw, err)
+	}
+	if size != len(want)-2 {
+		t.Fatalf("AppendJSONFieldsInString says %d bytes unescaped, AppendJSONFields wrote %d", size, len(want)-2)
+	}
+	in = append(in, '}')
+	if wantIn := inStringEscaper.Replace(string(want)); string(in) != wantIn {
+		t.Fatalf("AppendJSONFieldsInString differs from the escaped encoding\n got %s\nwant %s", in, wantIn)
+	}
 }
+
+// inStringEscaper escapes JSON as the inside of a JSON string, the way
+// AppendJSONFieldsInString says it does.
+var inStringEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\x7f", `\u007f`)
 
 // TestAppendJSONFieldsSamples encodes the event of every captured and
 // documented sample record both ways.
@@ -80,6 +97,8 @@ func FuzzAppendJSONFields(f *testing.F) {
 			checkAppendJSON(t, e, want)
 		} else if len(got) != 0 {
 			t.Fatalf("AppendJSONFields failed but appended %q", got)
+		} else if in, _, err := e.AppendJSONFieldsInString(nil); err == nil || len(in) != 0 {
+			t.Fatalf("AppendJSONFieldsInString: %q, %v; AppendJSONFields failed", in, err)
 		}
 	})
 }

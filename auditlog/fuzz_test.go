@@ -191,6 +191,30 @@ func FuzzPostgresJSONFast(f *testing.F) {
 	})
 }
 
+// FuzzPostgresWallFast: where the fast reader of PostgreSQL times accepts
+// a time, time.ParseInLocation reads the same.
+func FuzzPostgresWallFast(f *testing.F) {
+	for _, s := range []string{"2026-11-21 20:35:40.453", "2026-11-21 20:35:40", "2024-02-29 23:59:59.123456789",
+		"2023-02-29 00:00:00", "2026-11-21 20:35:40.", "2026-11-21 20:35:40,5", "2026-11-21 24:00:00", "0000-01-01 00:00:00.0000000001"} {
+		f.Add(s, 0)
+	}
+	f.Fuzz(func(t *testing.T, wall string, offset int) {
+		for _, loc := range []*time.Location{time.UTC, time.FixedZone("+03", offset%(24*3600))} {
+			fast, ok := parsePostgresWallFast(wall, loc)
+			if !ok {
+				continue
+			}
+			std, err := time.ParseInLocation("2006-01-02 15:04:05.999999999", wall, loc)
+			if err != nil {
+				t.Fatalf("%q: fast reader accepts, time.ParseInLocation: %v", wall, err)
+			}
+			if fast != std {
+				t.Fatalf("%q: fast %v, std %v", wall, fast, std)
+			}
+		}
+	})
+}
+
 // FuzzPostgresCSVFast: where the fast csvlog reader accepts a record,
 // encoding/csv reads the same single record.
 func FuzzPostgresCSVFast(f *testing.F) {

@@ -299,6 +299,9 @@ func parsePostgresTime(v string, opt PostgresOptions) (time.Time, error) {
 	default:
 		return time.Time{}, fmt.Errorf("zone %q is not UTC: set PostgresOptions.Location to log_timezone", truncate(zone))
 	}
+	if t, ok := parsePostgresWallFast(wall, loc); ok {
+		return t, nil
+	}
 	t, err := time.ParseInLocation("2006-01-02 15:04:05.999999999", wall, loc)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("bad timestamp %q", truncate(v))
@@ -596,10 +599,13 @@ func ParsePostgresJSON(line string, opt PostgresOptions) (*Event, error) {
 	const format = "postgres-json"
 	var j postgresJSON
 	if !decodePostgresJSONFast(line, &j) {
-		j = postgresJSON{}
-		if err := json.Unmarshal([]byte(line), &j); err != nil {
+		// A record of its own, so that j, which json.Unmarshal would
+		// make escape, stays on the stack for the fast reader.
+		var std postgresJSON
+		if err := json.Unmarshal([]byte(line), &std); err != nil {
 			return nil, syntaxError(format, "%v", err)
 		}
+		j = std
 	}
 	if j.Timestamp == "" || j.ErrorSeverity == "" {
 		return nil, syntaxError(format, "no timestamp or error_severity")

@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -75,10 +76,14 @@ func decodePostgresJSONFast(line string, j *postgresJSON) (ok bool) {
 		case "application_name":
 			str = &j.ApplicationName
 		default:
-			// encoding/json matches keys without regard to case.
-			for _, k := range postgresJSONKeys {
-				if strings.EqualFold(key, k) {
-					return false
+			// encoding/json matches keys without regard to case (Unicode
+			// case: "ſ" is "s"); a key in lower-case ASCII that is none of
+			// the above matches none of them.
+			if !lowerASCII(key) {
+				for _, k := range postgresJSONKeys {
+					if strings.EqualFold(key, k) {
+						return false
+					}
 				}
 			}
 		}
@@ -134,6 +139,16 @@ func decodePostgresJSONFast(line string, j *postgresJSON) (ok bool) {
 var postgresJSONKeys = []string{"timestamp", "user", "dbname", "pid", "remote_host", "remote_port", "session_id",
 	"error_severity", "state_code", "message", "detail", "statement", "application_name"}
 
+// lowerASCII says s holds no upper-case letter and no byte beyond ASCII.
+func lowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
 func skipJSONSpace(s string) string {
 	for s != "" && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r') {
 		s = s[1:]
@@ -170,13 +185,16 @@ func scanJSONString(s string) (v, rest string, escaped, ok bool) {
 		}
 		return v, s[i+1:], false, true
 	}
+	// The runs between escapes are copied whole, not byte by byte:
+	// jsonlog escapes every quote of a pgaudit message.
 	var b strings.Builder
 	b.Grow(len(s))
-	b.WriteString(s[1:i])
+	start := 1
 	for ; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '"':
+			b.WriteString(s[start:i])
 			v = b.String()
 			if !ascii && !utf8.ValidString(v) {
 				return "", "", false, false
@@ -186,13 +204,11 @@ func scanJSONString(s string) (v, rest string, escaped, ok bool) {
 			return "", "", false, false
 		case c >= utf8.RuneSelf:
 			ascii = false
-			b.WriteByte(c)
-		case c != '\\':
-			b.WriteByte(c)
-		default:
+		case c == '\\':
 			if i+1 == len(s) {
 				return "", "", false, false
 			}
+			b.WriteString(s[start:i])
 			i++
 			switch s[i] {
 			case '"', '\\', '/':
@@ -210,6 +226,7 @@ func scanJSONString(s string) (v, rest string, escaped, ok bool) {
 			default:
 				return "", "", false, false
 			}
+			start = i + 1
 		}
 	}
 	return "", "", false, false
@@ -330,4 +347,68 @@ func readPostgresCSVFast(record string, fields []string) (n int, ok bool) {
 		}
 		s = s[1:]
 	}
+}
+
+// parsePostgresWallFast reads "2006-01-02 15:04:05[.fraction]" as
+// time.ParseInLocation("2006-01-02 15:04:05.999999999", wall, loc) does,
+// which costs more than the rest of reading a jsonlog record's fields.
+// ok is false when it cannot tell (a one-digit hour, a comma before the
+// fraction, more than nine digits, a field out of range, …): the caller
+// then asks ParseInLocation, errors included (FuzzPostgresWallFast).
+func parsePostgresWallFast(wall string, loc *time.Location) (t time.Time, ok bool) {
+	if len(wall) < len("2006-01-02 15:04:05") || wall[4] != '-' || wall[7] != '-' || wall[10] != ' ' || wall[13] != ':' || wall[16] != ':' {
+		return t, false
+	}
+	year, ok1 := decimal(wall[0:4])
+	month, ok2 := decimal(wall[5:7])
+	day, ok3 := decimal(wall[8:10])
+	hour, ok4 := decimal(wall[11:13])
+	minute, ok5 := decimal(wall[14:16])
+	sec, ok6 := decimal(wall[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+		hour > 23 || minute > 59 || sec > 59 {
+		return t, false
+	}
+	nsec := 0
+	if frac := wall[19:]; frac != "" {
+		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+			return t, false
+		}
+		n, ok := decimal(frac[1:])
+		if !ok {
+			return t, false
+		}
+		for range 10 - len(frac) {
+			n *= 10
+		}
+		nsec = n
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc), true
+}
+
+// decimal reads s, which must be all digits (at most nine).
+func decimal(s string) (n int, ok bool) {
+	if s == "" {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
