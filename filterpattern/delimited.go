@@ -20,6 +20,48 @@ type delimElem struct {
 type delimMatcher struct {
 	elems    []delimElem
 	ellipsis bool // some element is "..."
+	// starts are literals some field of every matching event begins
+	// with (an element's only condition group requires = "lit" or
+	// = lit*); see mayStart.
+	starts []string
+}
+
+// fieldStart returns what an element's conditions require its field to
+// begin with: the literal of an equality test that is not a suffix or
+// substring match, when the element has a single group of conditions.
+func (e *delimElem) fieldStart() string {
+	if len(e.conds) != 1 {
+		return ""
+	}
+	for _, v := range e.conds[0] {
+		if v.kind == vString && v.op == opEq && !v.prefix && v.text != "" {
+			return v.text
+		}
+	}
+	return ""
+}
+
+// mayStart reports whether some field of msg could begin with lit: a
+// field starts the message, follows a blank, follows the opening quote or
+// bracket of a quoted or bracketed field, or directly follows the closing
+// one of the field before ("[a]b" is two fields). False rules the event out at
+// memchr speed, before it is split.
+func mayStart(msg, lit string) bool {
+	for i := 0; ; {
+		j := strings.Index(msg[i:], lit)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j == 0 {
+			return true
+		}
+		switch msg[j-1] {
+		case ' ', '\t', '"', '[', ']':
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // delimStops are the bytes that end a bare value in a space-delimited
@@ -70,6 +112,9 @@ func parseDelimited(s string) (*delimMatcher, error) {
 			}
 		}
 		m.elems = append(m.elems, e)
+		if lit := e.fieldStart(); lit != "" {
+			m.starts = append(m.starts, lit)
+		}
 		l.skipSpace()
 		if l.eof() {
 			return m, nil
@@ -191,6 +236,11 @@ func nextField(msg string, i int) (f span, next int, ok bool) {
 // have exactly as many fields as the pattern has elements: UG23's [w1=ERROR,
 // w2] matches "ERROR message" but not "ERROR WARN message".
 func (m *delimMatcher) match(msg string) bool {
+	for _, lit := range m.starts {
+		if !mayStart(msg, lit) {
+			return false
+		}
+	}
 	if !m.ellipsis {
 		// Each field is tested as soon as it is split: most events fail
 		// an early element and need not be split any further (metric

@@ -21,6 +21,7 @@ var fuzzPatterns = []string{
 	`{ $.a = "x" && $.b IS NULL || $.a = %y.z% && $.c.d = "*q" }`,
 	`[a, b, c]`,
 	`[ip, user = "-", ts, request = *GET*, status = 5*, size > 10]`,
+	`[..., level = WARN*, msg = "x y"]`,
 	`[..., status = 4*, bytes > 100]`,
 	`[first = ERROR || first = "[x", ..., last != 0, ...]`,
 }

@@ -132,22 +132,15 @@ func BenchmarkGetLogEvents(b *testing.B) {
 	}
 }
 
-// benchFilters are five metric filters of the kinds users put on a busy
-// group: a counting term with a default value, a common term, a JSON
-// comparison, a space-delimited pattern extracting its value, and a rare
-// term.
-var benchFilters = []*logs.PutMetricFilterInput{
-	{FilterName: "failed", FilterPattern: ptr(`FAILED_CONNECT`),
-		MetricTransformations: []logs.MetricTransformation{{MetricName: "Failed", MetricNamespace: "Bench", MetricValue: "1", DefaultValue: ptr(0.0)}}},
-	{FilterName: "get", FilterPattern: ptr(`GET`),
-		MetricTransformations: []logs.MetricTransformation{{MetricName: "Gets", MetricNamespace: "Bench", MetricValue: "1"}}},
-	{FilterName: "checkout5xx", FilterPattern: ptr(`{ $.http_status >= 500 && $.service = "checkout" }`),
-		MetricTransformations: []logs.MetricTransformation{{MetricName: "Checkout5xx", MetricNamespace: "Bench", MetricValue: "1"}}},
-	{FilterName: "bytes5xx", FilterPattern: ptr(`[ip, ident, user, ts, request, status = 5*, size, referer, agent, duration]`),
-		MetricTransformations: []logs.MetricTransformation{{MetricName: "Bytes5xx", MetricNamespace: "Bench", MetricValue: "$size", Unit: "Bytes"}}},
-	{FilterName: "rare", FilterPattern: ptr(`"` + logcorpus.Rare[0].Term + `"`),
-		MetricTransformations: []logs.MetricTransformation{{MetricName: "Rare", MetricNamespace: "Bench", MetricValue: "1", DefaultValue: ptr(0.0)}}},
-}
+// benchFilters are logcorpus.MetricFilters as PutMetricFilter takes them.
+var benchFilters = func() []*logs.PutMetricFilterInput {
+	var out []*logs.PutMetricFilterInput
+	for _, f := range logcorpus.MetricFilters {
+		out = append(out, &logs.PutMetricFilterInput{FilterName: f.Name, FilterPattern: ptr(f.Pattern),
+			MetricTransformations: []logs.MetricTransformation{{MetricName: f.MetricName, MetricNamespace: "Bench", MetricValue: f.Value, DefaultValue: f.Default, Unit: f.Unit}}})
+	}
+	return out
+}()
 
 // BenchmarkPutLogEventsMetricFilters is BenchmarkPutLogEvents on a group
 // without metric filters and on one with the five benchFilters, whose

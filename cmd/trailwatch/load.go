@@ -39,6 +39,7 @@ func runLoad(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "corpus seed")
 	skipIngest := fs.Bool("skip-ingest", false, "only run the queries")
 	maxPages := fs.Int("max-pages", 0, "stop each query after this many pages (0 = page to the end)")
+	filters := fs.Int("metric-filters", 0, "put this many of the corpus's five metric filters on the group before ingesting (what they add to ingestion)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,7 +61,13 @@ func runLoad(ctx context.Context, args []string) error {
 	span := time.Duration(*events) * logcorpus.LineSpacing
 	base := time.Now().Add(-span).Add(-time.Minute)
 
+	if *filters < 0 || *filters > len(logcorpus.MetricFilters) {
+		return fmt.Errorf("--metric-filters %d: between 0 and %d", *filters, len(logcorpus.MetricFilters))
+	}
 	if !*skipIngest {
+		if err := putMetricFilters(ctx, client, *group, logcorpus.MetricFilters[:*filters]); err != nil {
+			return err
+		}
 		if err := ingest(ctx, client, *group, *events, *streams, *batch, *workers, *seed, base); err != nil {
 			return err
 		}
@@ -190,3 +197,26 @@ func query(ctx context.Context, client *cloudwatchlogs.Client, group, name, patt
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// putMetricFilters creates the group if need be and puts the filters on it.
+func putMetricFilters(ctx context.Context, client *cloudwatchlogs.Client, group string, filters []logcorpus.MetricFilter) error {
+	if len(filters) == 0 {
+		return nil
+	}
+	_, err := client.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(group)})
+	var exists *types.ResourceAlreadyExistsException
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("create log group: %w", err)
+	}
+	for _, f := range filters {
+		t := types.MetricTransformation{MetricName: aws.String(f.MetricName), MetricNamespace: aws.String("Load"), MetricValue: aws.String(f.Value), DefaultValue: f.Default}
+		if f.Unit != "" {
+			t.Unit = types.StandardUnit(f.Unit)
+		}
+		if _, err := client.PutMetricFilter(ctx, &cloudwatchlogs.PutMetricFilterInput{LogGroupName: aws.String(group), FilterName: aws.String(f.Name),
+			FilterPattern: aws.String(f.Pattern), MetricTransformations: []types.MetricTransformation{t}}); err != nil {
+			return fmt.Errorf("put metric filter %s: %w", f.Name, err)
+		}
+	}
+	return nil
+}

@@ -52,3 +52,25 @@ var Queries = []Query{
 	{"json pattern", `{ $.http_status >= 500 && $.service = "checkout" }`},
 	{"space-delimited pattern", `[ip, ident, user, ts, request, status = 5*, size, referer, agent, duration]`},
 }
+
+// MetricFilter is a metric filter of the kinds users put on a busy group.
+type MetricFilter struct {
+	Name, Pattern, MetricName, Value, Unit string
+	// Default is the metric filter's DefaultValue (nil: none).
+	Default *float64
+}
+
+// MetricFilters are five such filters matched to the corpus: a counting
+// term with a default value, a common term, a JSON comparison, a
+// space-delimited pattern extracting its value, and a rare term. The
+// ingestion benchmarks measure what they add.
+var MetricFilters = func() []MetricFilter {
+	zero := 0.0
+	return []MetricFilter{
+		{Name: "failed", Pattern: `FAILED_CONNECT`, MetricName: "Failed", Value: "1", Default: &zero},
+		{Name: "get", Pattern: `GET`, MetricName: "Gets", Value: "1"},
+		{Name: "checkout5xx", Pattern: `{ $.http_status >= 500 && $.service = "checkout" }`, MetricName: "Checkout5xx", Value: "1"},
+		{Name: "bytes5xx", Pattern: `[ip, ident, user, ts, request, status = 5*, size, referer, agent, duration]`, MetricName: "Bytes5xx", Value: "$size", Unit: "Bytes"},
+		{Name: "rare", Pattern: `"` + Rare[0].Term + `"`, MetricName: "Rare", Value: "1", Default: &zero},
+	}
+}()
