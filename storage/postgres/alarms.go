@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -227,13 +226,9 @@ func (s alarmStore) AddAlarmHistory(ctx context.Context, items []storage.AlarmHi
 func (s alarmStore) ListAlarmHistory(ctx context.Context, q storage.AlarmHistoryQuery) ([]storage.AlarmHistoryRecord, error) {
 	var (
 		where []string
-		args  []any
+		args  argList
 	)
-	// arg adds a parameter and returns its placeholder.
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	arg := args.add
 	where = append(where, "account_id = "+arg(q.Account), "region = "+arg(q.Region))
 	if q.AlarmName != "" {
 		where = append(where, "alarm_name = "+arg(q.AlarmName))
