@@ -1,0 +1,207 @@
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+)
+
+// Metric data reach the backends as journal entries: PutMetricData (and a
+// PutLogEvents batch's metric-filter output) stores its batch as one
+// entry, one row, and returns. Merging into buckets is a read-merge-write
+// of a row per bucket, the cost that bounded PutMetricData when every call
+// did it; done later over every entry written since, it costs one bucket
+// write per bucket however many entries published into it, as an agent's
+// many batches for the current minute do. Backends merge the journal
+// before they answer a metric read, so a read sees every acknowledged
+// datum, and in the background so the journal stays short.
+
+// ErrCorruptJournal is returned for a journal entry that cannot be read.
+var ErrCorruptJournal = errors.New("storage: corrupt metric journal entry")
+
+// journalVersion is the first byte of every entry.
+const journalVersion = 1
+
+// AppendMetricJournal appends the journal entry of data to b: a version
+// byte, the number of datums as a uvarint, then per datum:
+// namespace, name, encoded dimensions and unit, each as uvarint(len+1)
+// and the bytes, or 0 when it equals the previous datum's; the
+// resolution as a uvarint; the bucket start as a varint of Unix seconds;
+// count, sum, minimum and maximum as little-endian float64 bits; the
+// sketch as uvarint(len+1) and its encoding, or 0 when there is none.
+func AppendMetricJournal(b []byte, data []MetricDatum) []byte {
+	b = append(b, journalVersion)
+	b = binary.AppendUvarint(b, uint64(len(data)))
+	var prev [4]string
+	first := true
+	for i := range data {
+		d := &data[i]
+		fields := [4]string{d.Metric.Namespace, d.Metric.Name, EncodeDimensions(d.Metric.Dimensions), d.Unit}
+		for f, s := range fields {
+			if !first && s == prev[f] {
+				b = append(b, 0)
+				continue
+			}
+			b = binary.AppendUvarint(b, uint64(len(s))+1)
+			b = append(b, s...)
+		}
+		prev, first = fields, false
+		b = binary.AppendUvarint(b, uint64(d.Resolution))
+		b = binary.AppendVarint(b, d.Time.Unix())
+		for _, v := range [4]float64{d.Agg.SampleCount, d.Agg.Sum, d.Agg.Minimum, d.Agg.Maximum} {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+		if d.Agg.Sketch == nil {
+			b = append(b, 0)
+			continue
+		}
+		// The sketch is written behind its length, which is only known
+		// after: reserve the common one-byte length and move the bytes
+		// when it is longer.
+		at := len(b)
+		b = append(b, 0)
+		b = d.Agg.Sketch.AppendBinary(b)
+		n := uint64(len(b)-at-1) + 1
+		if n < 0x80 {
+			b[at] = byte(n)
+			continue
+		}
+		var lb [binary.MaxVarintLen64]byte
+		k := binary.PutUvarint(lb[:], n)
+		b = append(b, lb[:k-1]...)
+		copy(b[at+k:], b[at+1:len(b)-(k-1)])
+		copy(b[at:], lb[:k])
+	}
+	return b
+}
+
+// MetricScope is the account and region a journal entry belongs to.
+type MetricScope struct{ Account, Region string }
+
+// MetricJournal merges journal entries into one aggregate per bucket. The
+// zero value is ready to use.
+type MetricJournal struct {
+	scopes map[MetricScope]map[BucketKey]*Aggregate
+	intern map[string]string
+	datums int
+}
+
+// Datums is how many datums the added entries held.
+func (j *MetricJournal) Datums() int { return j.datums }
+
+// Scopes returns the merged buckets by account and region.
+func (j *MetricJournal) Scopes() map[MetricScope]map[BucketKey]*Aggregate { return j.scopes }
+
+// Add merges one entry written by AppendMetricJournal. An entry that
+// cannot be read is ErrCorruptJournal, and then nothing of it is merged.
+func (j *MetricJournal) Add(account, region string, entry []byte) error {
+	// Decoded first, merged after, so a corrupt entry merges nothing.
+	type datum struct {
+		key BucketKey
+		agg Aggregate
+	}
+	var (
+		ds   []datum
+		prev [4]string
+		b    = entry
+	)
+	if len(b) == 0 || b[0] != journalVersion {
+		return ErrCorruptJournal
+	}
+	count, k := binary.Uvarint(b[1:])
+	// Every datum takes at least 38 bytes, which bounds a count that
+	// could be believed.
+	if k <= 0 || count > uint64(len(b))/38 {
+		return ErrCorruptJournal
+	}
+	b = b[1+k:]
+	ds = make([]datum, 0, count)
+	if j.intern == nil {
+		j.intern = map[string]string{}
+	}
+	for len(b) > 0 {
+		if uint64(len(ds)) == count {
+			return ErrCorruptJournal
+		}
+		var fields [4]string
+		for f := range fields {
+			n, k := binary.Uvarint(b)
+			if k <= 0 || n > uint64(len(b)-k)+1 || (n == 0 && len(ds) == 0) {
+				return ErrCorruptJournal
+			}
+			b = b[k:]
+			if n == 0 {
+				fields[f] = prev[f]
+				continue
+			}
+			raw := b[:n-1]
+			b = b[n-1:]
+			s, ok := j.intern[string(raw)]
+			if !ok {
+				s = string(raw)
+				j.intern[s] = s
+			}
+			fields[f] = s
+		}
+		prev = fields
+		res, k := binary.Uvarint(b)
+		if k <= 0 || res > math.MaxInt32 {
+			return ErrCorruptJournal
+		}
+		b = b[k:]
+		ts, k := binary.Varint(b)
+		if k <= 0 {
+			return ErrCorruptJournal
+		}
+		b = b[k:]
+		if len(b) < 32 {
+			return ErrCorruptJournal
+		}
+		var agg Aggregate
+		agg.SampleCount = math.Float64frombits(binary.LittleEndian.Uint64(b))
+		agg.Sum = math.Float64frombits(binary.LittleEndian.Uint64(b[8:]))
+		agg.Minimum = math.Float64frombits(binary.LittleEndian.Uint64(b[16:]))
+		agg.Maximum = math.Float64frombits(binary.LittleEndian.Uint64(b[24:]))
+		b = b[32:]
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k)+1 {
+			return ErrCorruptJournal
+		}
+		b = b[k:]
+		if n > 0 {
+			s, err := DecodeSketch(b[:n-1])
+			if err != nil {
+				return ErrCorruptJournal
+			}
+			agg.Sketch = s
+			b = b[n-1:]
+		}
+		ds = append(ds, datum{BucketKey{Namespace: fields[0], Name: fields[1], Dims: fields[2], Unit: fields[3],
+			Resolution: int(res), Time: ts}, agg})
+	}
+	if uint64(len(ds)) != count {
+		return ErrCorruptJournal
+	}
+	if j.scopes == nil {
+		j.scopes = map[MetricScope]map[BucketKey]*Aggregate{}
+	}
+	scope := MetricScope{account, region}
+	m := j.scopes[scope]
+	if m == nil {
+		m = map[BucketKey]*Aggregate{}
+		j.scopes[scope] = m
+	}
+	for i := range ds {
+		d := &ds[i]
+		if cur, ok := m[d.key]; ok {
+			cur.Merge(d.agg)
+			continue
+		}
+		// The decoded sketch belongs to this entry alone: the bucket
+		// keeps it rather than a copy.
+		a := d.agg
+		m[d.key] = &a
+	}
+	j.datums += len(ds)
+	return nil
+}
