@@ -84,6 +84,17 @@ type MetricJournal struct {
 	scopes map[MetricScope]map[BucketKey]*Aggregate
 	intern map[string]string
 	datums int
+	// ds and sketch are reused from entry to entry.
+	ds     []journalDatum
+	sketch Sketch
+}
+
+// journalDatum is a datum of the entry being added; sketch is its
+// encoding, nil when it has none.
+type journalDatum struct {
+	key    BucketKey
+	agg    Aggregate
+	sketch []byte
 }
 
 // Datums is how many datums the added entries held.
@@ -95,39 +106,74 @@ func (j *MetricJournal) Scopes() map[MetricScope]map[BucketKey]*Aggregate { retu
 // Add merges one entry written by AppendMetricJournal. An entry that
 // cannot be read is ErrCorruptJournal, and then nothing of it is merged.
 func (j *MetricJournal) Add(account, region string, entry []byte) error {
-	// Decoded first, merged after, so a corrupt entry merges nothing.
-	type datum struct {
-		key BucketKey
-		agg Aggregate
+	ds, err := j.decode(entry)
+	if err != nil {
+		return err
 	}
-	var (
-		ds   []datum
-		prev [4]string
-		b    = entry
-	)
+	if j.scopes == nil {
+		j.scopes = map[MetricScope]map[BucketKey]*Aggregate{}
+	}
+	scope := MetricScope{account, region}
+	m := j.scopes[scope]
+	if m == nil {
+		m = map[BucketKey]*Aggregate{}
+		j.scopes[scope] = m
+	}
+	for i := range ds {
+		d := &ds[i]
+		var sk *Sketch
+		if d.sketch != nil {
+			// decode checked every sketch already.
+			if err := j.sketch.decode(d.sketch); err != nil {
+				panic("BUG: a checked sketch no longer decodes")
+			}
+			sk = &j.sketch
+		}
+		a := d.agg
+		a.Sketch = sk
+		if cur, ok := m[d.key]; ok {
+			// Merge does not keep a's sketch, the reused one.
+			cur.Merge(a)
+			continue
+		}
+		if sk != nil {
+			a.Sketch = sk.Clone()
+		}
+		m[d.key] = &a
+	}
+	j.datums += len(ds)
+	return nil
+}
+
+// decode reads an entry's datums into j.ds, checking every part of it,
+// sketches included, so that Add merges all of an entry or none of it.
+func (j *MetricJournal) decode(entry []byte) ([]journalDatum, error) {
+	b := entry
 	if len(b) == 0 || b[0] != journalVersion {
-		return ErrCorruptJournal
+		return nil, ErrCorruptJournal
 	}
 	count, k := binary.Uvarint(b[1:])
-	// Every datum takes at least 38 bytes, which bounds a count that
+	// Every datum takes at least 39 bytes, which bounds a count that
 	// could be believed.
-	if k <= 0 || count > uint64(len(b))/38 {
-		return ErrCorruptJournal
+	if k <= 0 || count > uint64(len(b))/39 {
+		return nil, ErrCorruptJournal
 	}
 	b = b[1+k:]
-	ds = make([]datum, 0, count)
+	ds := j.ds[:0]
+	defer func() { j.ds = ds[:0] }()
 	if j.intern == nil {
 		j.intern = map[string]string{}
 	}
+	var prev [4]string
 	for len(b) > 0 {
 		if uint64(len(ds)) == count {
-			return ErrCorruptJournal
+			return nil, ErrCorruptJournal
 		}
 		var fields [4]string
 		for f := range fields {
 			n, k := binary.Uvarint(b)
 			if k <= 0 || n > uint64(len(b)-k)+1 || (n == 0 && len(ds) == 0) {
-				return ErrCorruptJournal
+				return nil, ErrCorruptJournal
 			}
 			b = b[k:]
 			if n == 0 {
@@ -146,62 +192,40 @@ func (j *MetricJournal) Add(account, region string, entry []byte) error {
 		prev = fields
 		res, k := binary.Uvarint(b)
 		if k <= 0 || res > math.MaxInt32 {
-			return ErrCorruptJournal
+			return nil, ErrCorruptJournal
 		}
 		b = b[k:]
 		ts, k := binary.Varint(b)
 		if k <= 0 {
-			return ErrCorruptJournal
+			return nil, ErrCorruptJournal
 		}
 		b = b[k:]
 		if len(b) < 32 {
-			return ErrCorruptJournal
+			return nil, ErrCorruptJournal
 		}
-		var agg Aggregate
-		agg.SampleCount = math.Float64frombits(binary.LittleEndian.Uint64(b))
-		agg.Sum = math.Float64frombits(binary.LittleEndian.Uint64(b[8:]))
-		agg.Minimum = math.Float64frombits(binary.LittleEndian.Uint64(b[16:]))
-		agg.Maximum = math.Float64frombits(binary.LittleEndian.Uint64(b[24:]))
+		d := journalDatum{key: BucketKey{Namespace: fields[0], Name: fields[1], Dims: fields[2], Unit: fields[3],
+			Resolution: int(res), Time: ts}}
+		d.agg.SampleCount = math.Float64frombits(binary.LittleEndian.Uint64(b))
+		d.agg.Sum = math.Float64frombits(binary.LittleEndian.Uint64(b[8:]))
+		d.agg.Minimum = math.Float64frombits(binary.LittleEndian.Uint64(b[16:]))
+		d.agg.Maximum = math.Float64frombits(binary.LittleEndian.Uint64(b[24:]))
 		b = b[32:]
 		n, k := binary.Uvarint(b)
 		if k <= 0 || n > uint64(len(b)-k)+1 {
-			return ErrCorruptJournal
+			return nil, ErrCorruptJournal
 		}
 		b = b[k:]
 		if n > 0 {
-			s, err := DecodeSketch(b[:n-1])
-			if err != nil {
-				return ErrCorruptJournal
+			d.sketch = b[: n-1 : n-1]
+			if err := j.sketch.decode(d.sketch); err != nil {
+				return nil, ErrCorruptJournal
 			}
-			agg.Sketch = s
 			b = b[n-1:]
 		}
-		ds = append(ds, datum{BucketKey{Namespace: fields[0], Name: fields[1], Dims: fields[2], Unit: fields[3],
-			Resolution: int(res), Time: ts}, agg})
+		ds = append(ds, d)
 	}
 	if uint64(len(ds)) != count {
-		return ErrCorruptJournal
+		return nil, ErrCorruptJournal
 	}
-	if j.scopes == nil {
-		j.scopes = map[MetricScope]map[BucketKey]*Aggregate{}
-	}
-	scope := MetricScope{account, region}
-	m := j.scopes[scope]
-	if m == nil {
-		m = map[BucketKey]*Aggregate{}
-		j.scopes[scope] = m
-	}
-	for i := range ds {
-		d := &ds[i]
-		if cur, ok := m[d.key]; ok {
-			cur.Merge(d.agg)
-			continue
-		}
-		// The decoded sketch belongs to this entry alone: the bucket
-		// keeps it rather than a copy.
-		a := d.agg
-		m[d.key] = &a
-	}
-	j.datums += len(ds)
-	return nil
+	return ds, nil
 }
