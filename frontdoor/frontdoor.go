@@ -387,6 +387,7 @@ func (h *Handler) finish(w http.ResponseWriter, c *call) {
 	if c.caller != nil && (always || h.opt.SelectData != nil) {
 		ev := h.event(c)
 		if always || h.opt.SelectData(c.r.Context(), &ev) {
+			addParameters(&ev, c)
 			if err := h.opt.Record(c.r.Context(), ev); err != nil {
 				h.opt.Logger.Error("record event", "request_id", c.requestID, "err", err)
 				c.err = awserr.Internal()

@@ -17,7 +17,8 @@ const maxRecordField = 100 << 10
 // maxShortField bounds userAgent, errorCode and errorMessage (1 KB each).
 const maxShortField = 1024
 
-// event builds the CloudTrail record of a call whose caller is known.
+// event builds the CloudTrail record of a call whose caller is known,
+// all but its parameters (addParameters).
 func (h *Handler) event(c *call) trailwatch.Event {
 	caller := c.caller
 	ev := trailwatch.Event{
@@ -58,12 +59,7 @@ func (h *Handler) event(c *call) trailwatch.Event {
 			ev.EventCategory = trailwatch.CategoryData
 		}
 		if c.input != nil {
-			ev.RequestParameters = limitField(awsapi.RecordJSON(c.input))
 			ev.Resources = c.resources
-		}
-		// Read-only calls carry no responseElements (reference/cloudtrail.md §2.1).
-		if c.output != nil && c.err == nil && !c.op.ReadOnly {
-			ev.ResponseElements = limitField(awsapi.RecordJSON(c.output))
 		}
 	}
 	if c.err != nil {
@@ -71,6 +67,23 @@ func (h *Handler) event(c *call) trailwatch.Event {
 		ev.ErrorMessage = truncate(c.err.Message, maxShortField)
 	}
 	return ev
+}
+
+// addParameters fills in ev's requestParameters and responseElements,
+// which event leaves out: they are the costly part of a record (a
+// PutMetricData batch's are a thousand datums), and no selector reads
+// them, so a data event no trail selects never pays for them.
+func addParameters(ev *trailwatch.Event, c *call) {
+	if c.op == nil {
+		return
+	}
+	if c.input != nil {
+		ev.RequestParameters = limitField(awsapi.RecordJSON(c.input))
+	}
+	// Read-only calls carry no responseElements (reference/cloudtrail.md §2.1).
+	if c.output != nil && c.err == nil && !c.op.ReadOnly {
+		ev.ResponseElements = limitField(awsapi.RecordJSON(c.output))
+	}
 }
 
 // scopeEventSource names the service of a request no table answered for,

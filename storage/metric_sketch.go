@@ -191,36 +191,47 @@ func readWeight(b []byte) (float64, []byte, error) {
 // DecodeSketch reads what AppendBinary wrote.
 func DecodeSketch(b []byte) (*Sketch, error) {
 	s := &Sketch{}
+	if err := s.decode(b); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// decode sets s to what AppendBinary wrote in b, reusing s.Bins.
+func (s *Sketch) decode(b []byte) error {
 	var err error
 	if s.Zero, b, err = readWeight(b); err != nil {
-		return nil, err
+		return err
 	}
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)) {
-		return nil, ErrCorruptSketch
+		return ErrCorruptSketch
 	}
 	b = b[k:]
-	s.Bins = make([]Bin, 0, n)
+	if uint64(cap(s.Bins)) < n {
+		s.Bins = make([]Bin, 0, n)
+	}
+	s.Bins = s.Bins[:0]
 	prev := int64(0)
 	for range n {
 		d, k := binary.Varint(b)
 		if k <= 0 {
-			return nil, ErrCorruptSketch
+			return ErrCorruptSketch
 		}
 		b = b[k:]
 		idx := prev + d
 		if idx < math.MinInt32 || idx > math.MaxInt32 || (len(s.Bins) > 0 && d <= 0) {
-			return nil, ErrCorruptSketch
+			return ErrCorruptSketch
 		}
 		prev = idx
 		var w float64
 		if w, b, err = readWeight(b); err != nil {
-			return nil, err
+			return err
 		}
 		s.Bins = append(s.Bins, Bin{Index: int32(idx), Count: w})
 	}
 	if len(b) != 0 {
-		return nil, ErrCorruptSketch
+		return ErrCorruptSketch
 	}
-	return s, nil
+	return nil
 }

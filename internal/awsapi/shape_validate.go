@@ -98,91 +98,97 @@ func Validate(in any) error {
 	if err != nil {
 		return err
 	}
-	var vs []Violation
-	validateStruct(&vs, s, v, nil)
-	if len(vs) == 0 {
+	x := validator{}
+	x.structure(s, v)
+	if len(x.vs) == 0 {
 		return nil
 	}
-	return &ValidationError{Violations: vs}
+	return &ValidationError{Violations: x.vs}
 }
 
-// path is where a value sits in the input, built only when a violation
-// names it: validating PutLogEvents' 10,000 events would otherwise spell
-// out 20,000 paths ("logEvents.17.member.message") that nobody reads.
-type path struct {
-	parent *path
-	seg    string // a member name or map key; "" for a list index
-	index  int    // 1-based list index when seg is ""
+// validator walks an input. path is where it is, kept as a stack and
+// spelled out only when a violation names it: validating PutLogEvents'
+// 10,000 events or PutMetricData's 1,000 datums would otherwise build
+// thousands of paths ("logEvents.17.member.message") that nobody reads.
+type validator struct {
+	vs   []Violation
+	path []pathSeg
 }
 
-func (p *path) String() string {
-	if p == nil {
-		return ""
-	}
+// pathSeg is a member name or map key, or (seg "") a 1-based list index.
+type pathSeg struct {
+	seg   string
+	index int
+}
+
+// pathString is the path as AWS prints it: segments joined by '.', list
+// elements as N.member.
+func (x *validator) pathString() string {
 	var b strings.Builder
-	p.write(&b)
+	for i, p := range x.path {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if p.seg != "" || p.index == 0 {
+			b.WriteString(p.seg)
+			continue
+		}
+		b.WriteString(strconv.Itoa(p.index))
+		b.WriteString(".member")
+	}
 	return b.String()
 }
 
-func (p *path) write(b *strings.Builder) {
-	if p.parent != nil {
-		p.parent.write(b)
-		b.WriteByte('.')
-	}
-	if p.seg != "" || p.index == 0 {
-		b.WriteString(p.seg)
-		return
-	}
-	b.WriteString(strconv.Itoa(p.index))
-	b.WriteString(".member")
-}
-
-func validateStruct(vs *[]Violation, s *Shape, v reflect.Value, prefix *path) {
+func (x *validator) structure(s *Shape, v reflect.Value) {
 	for _, m := range s.Members {
 		f := m.Field(v)
-		at := &path{parent: prefix, seg: m.LowerName}
+		x.path = append(x.path, pathSeg{seg: m.LowerName})
 		if !IsSet(m.Type, f) {
 			if m.Required {
-				*vs = append(*vs, Violation{Path: at.String(), Null: true, Constraint: "Member must not be null"})
+				x.vs = append(x.vs, Violation{Path: x.pathString(), Null: true, Constraint: "Member must not be null"})
 			}
-			continue
+		} else {
+			x.value(m, m.Type, Deref(m.Type, f))
 		}
-		validateValue(vs, m, m.Type, Deref(m.Type, f), at)
+		x.path = x.path[:len(x.path)-1]
 	}
 }
 
-// validateValue checks a present value of member m. For list elements m is
-// still the list's member (its pattern and enum apply to string elements)
-// while t is the element type.
-func validateValue(vs *[]Violation, m *Member, t *Type, v reflect.Value, at *path) {
-	add := func(constraint string) {
-		viol := Violation{Path: at.String(), Constraint: constraint}
-		if m.Sensitive {
-			viol.Redacted = true
-		} else {
-			viol.Value = formatValue(t, v)
-		}
-		*vs = append(*vs, viol)
+// add records a violation of the value v of member m (of type t) at the
+// current path.
+func (x *validator) add(m *Member, t *Type, v reflect.Value, constraint string) {
+	viol := Violation{Path: x.pathString(), Constraint: constraint}
+	if m.Sensitive {
+		viol.Redacted = true
+	} else {
+		viol.Value = formatValue(t, v)
 	}
+	x.vs = append(x.vs, viol)
+}
+
+// value checks a present value of member m. For list elements m is still
+// the list's member (its pattern and enum apply to string elements) while
+// t is the element type.
+func (x *validator) value(m *Member, t *Type, v reflect.Value) {
 	isElem := t != m.Type
 	switch t.Kind {
 	case KindString:
 		s := v.String()
 		if !isElem {
-			checkLength(add, m, float64(javaLength(s)))
+			x.checkLength(m, t, v, float64(javaLength(s)))
 		}
 		if m.Pattern != "" && !m.MatchPattern(s) {
-			add("Member must satisfy regular expression pattern: " + m.Pattern)
+			x.add(m, t, v, "Member must satisfy regular expression pattern: "+m.Pattern)
 		}
 		if m.Enum != nil && !slices.Contains(m.Enum, s) {
-			add("Member must satisfy enum value set: [" + strings.Join(m.Enum, ", ") + "]")
+			x.add(m, t, v, "Member must satisfy enum value set: ["+strings.Join(m.Enum, ", ")+"]")
 		}
 	case KindBlob:
 		if !isElem {
-			checkLength(add, m, float64(v.Len()))
+			x.checkLength(m, t, v, float64(v.Len()))
 		}
 	case KindInt, KindFloat:
-		if isElem {
+		if isElem || !(m.HasMin || m.HasMax) {
 			return
 		}
 		var f float64
@@ -192,33 +198,37 @@ func validateValue(vs *[]Violation, m *Member, t *Type, v reflect.Value, at *pat
 			f = v.Float()
 		}
 		if m.HasMin && f < m.Min {
-			add("Member must have value greater than or equal to " + formatBound(m.Min))
+			x.add(m, t, v, "Member must have value greater than or equal to "+formatBound(m.Min))
 		}
 		if m.HasMax && f > m.Max {
-			add("Member must have value less than or equal to " + formatBound(m.Max))
+			x.add(m, t, v, "Member must have value less than or equal to "+formatBound(m.Max))
 		}
 	case KindList:
 		if !isElem {
-			checkLength(add, m, float64(v.Len()))
+			x.checkLength(m, t, v, float64(v.Len()))
 		}
 		for i := 0; i < v.Len(); i++ {
-			validateElem(vs, m, t.Elem, v.Index(i), &path{parent: at, index: i + 1})
+			x.path = append(x.path, pathSeg{index: i + 1})
+			x.elem(m, t.Elem, v.Index(i))
+			x.path = x.path[:len(x.path)-1]
 		}
 	case KindMap:
 		if !isElem {
-			checkLength(add, m, float64(v.Len()))
+			x.checkLength(m, t, v, float64(v.Len()))
 		}
 		keys := v.MapKeys()
 		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
 		for _, k := range keys {
-			validateElem(vs, m, t.Elem, v.MapIndex(k), &path{parent: at, seg: k.String()})
+			x.path = append(x.path, pathSeg{seg: k.String()})
+			x.elem(m, t.Elem, v.MapIndex(k))
+			x.path = x.path[:len(x.path)-1]
 		}
 	case KindStruct:
-		validateStruct(vs, t.Shape, v, at)
+		x.structure(t.Shape, v)
 	}
 }
 
-func validateElem(vs *[]Violation, m *Member, t *Type, v reflect.Value, at *path) {
+func (x *validator) elem(m *Member, t *Type, v reflect.Value) {
 	if t.Pointer {
 		if v.IsNil() {
 			return // a null element: AWS drops it, there is nothing to check
@@ -226,18 +236,18 @@ func validateElem(vs *[]Violation, m *Member, t *Type, v reflect.Value, at *path
 		v = v.Elem()
 	}
 	if t.Kind == KindStruct {
-		validateStruct(vs, t.Shape, v, at)
+		x.structure(t.Shape, v)
 		return
 	}
-	validateValue(vs, m, t, v, at)
+	x.value(m, t, v)
 }
 
-func checkLength(add func(string), m *Member, n float64) {
+func (x *validator) checkLength(m *Member, t *Type, v reflect.Value, n float64) {
 	if m.HasMin && n < m.Min {
-		add("Member must have length greater than or equal to " + formatBound(m.Min))
+		x.add(m, t, v, "Member must have length greater than or equal to "+formatBound(m.Min))
 	}
 	if m.HasMax && n > m.Max {
-		add("Member must have length less than or equal to " + formatBound(m.Max))
+		x.add(m, t, v, "Member must have length less than or equal to "+formatBound(m.Max))
 	}
 }
 

@@ -519,16 +519,18 @@ func (d *decoder) setValue(t *awsapi.Type, v reflect.Value, h item) error {
 }
 
 func (d *decoder) list(t *awsapi.Type, v reflect.Value, h item) error {
-	var out reflect.Value
+	// out is addressable, so an indefinite list grows it with SetLen
+	// within capacity rather than a reflect.Append per element.
+	out := reflect.New(v.Type()).Elem()
 	if h.indef {
-		out = reflect.MakeSlice(v.Type(), 0, 8)
+		out.Set(reflect.MakeSlice(v.Type(), 0, 8))
 	} else {
 		// Every element takes at least a byte, which bounds what a
 		// hostile count can make us allocate.
 		if h.arg > uint64(len(d.b)-d.off) {
 			return malformed()
 		}
-		out = reflect.MakeSlice(v.Type(), int(h.arg), int(h.arg))
+		out.Set(reflect.MakeSlice(v.Type(), int(h.arg), int(h.arg)))
 	}
 	for i := 0; ; i++ {
 		if h.indef {
@@ -536,7 +538,12 @@ func (d *decoder) list(t *awsapi.Type, v reflect.Value, h item) error {
 				d.off++
 				break
 			}
-			out = reflect.Append(out, reflect.Zero(v.Type().Elem()))
+			if i == out.Cap() {
+				grown := reflect.MakeSlice(v.Type(), i, 2*i)
+				reflect.Copy(grown, out)
+				out.Set(grown)
+			}
+			out.SetLen(i + 1)
 		} else if uint64(i) >= h.arg {
 			break
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -130,9 +131,101 @@ func (s metrics) PutMetricData(ctx context.Context, account, region string, data
 }
 
 // putMetricRows is PutMetricData within tx, which PutLogEvents shares to
-// store its metric filters' output with the events.
+// store its metric filters' output with the events: it journals data (see
+// storage.AppendMetricJournal).
 func putMetricRows(ctx context.Context, tx pgx.Tx, account, region string, data []storage.MetricDatum) error {
-	merged := storage.MergeBucketRows(data)
+	if len(data) == 0 {
+		return nil
+	}
+	buf := journalBuffers.Get().(*[]byte)
+	defer journalBuffers.Put(buf)
+	*buf = storage.AppendMetricJournal((*buf)[:0], data)
+	_, err := tx.Exec(ctx, `INSERT INTO metric_journal (account_id, region, datums, entry) VALUES ($1, $2, $3, $4)`,
+		account, region, len(data), *buf)
+	return err
+}
+
+// journalBuffers hold entries while they are written: a full batch is
+// about 100 KB.
+var journalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); return &b }}
+
+// metricMergeInterval is how often the journal is merged in the
+// background; reads merge it too, so it only bounds its length.
+const metricMergeInterval = time.Second
+
+// journalLock is the advisory lock a journal merge holds: one merge at a
+// time across nodes, so a read that merges waits for a merge under way
+// (and then sees its buckets) rather than skipping its rows.
+const journalLock = `SELECT pg_advisory_xact_lock(hashtextextended('metric_journal', 0))`
+
+// flushMetrics merges the metric journal into the buckets, so a read that
+// follows sees every datum acknowledged on any node.
+func (db *DB) flushMetrics(ctx context.Context) error {
+	if err := db.write(ctx, func(tx pgx.Tx) error { return mergeMetricJournal(ctx, tx) }); err != nil {
+		return fmt.Errorf("merge metric journal: %w", err)
+	}
+	return nil
+}
+
+// mergeMetricJournal merges every committed journal entry into the
+// buckets and deletes the entries, within tx.
+func mergeMetricJournal(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, journalLock); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `DELETE FROM metric_journal RETURNING id, account_id, region, entry`)
+	if err != nil {
+		return err
+	}
+	var j storage.MetricJournal
+	for rows.Next() {
+		var (
+			id              int64
+			account, region string
+			entry           []byte
+		)
+		if err := rows.Scan(&id, &account, &region, &entry); err != nil {
+			rows.Close()
+			return err
+		}
+		if err := j.Add(account, region, entry); err != nil {
+			rows.Close()
+			return fmt.Errorf("metric journal entry %d: %w", id, err)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for scope, buckets := range j.Scopes() {
+		if err := mergeScope(ctx, tx, scope, buckets); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeMetricsLoop merges the metric journal every metricMergeInterval
+// until stop is closed. A failed merge is left to the next tick, or to
+// the next metric read, which reports its error.
+func (db *DB) mergeMetricsLoop(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(metricMergeInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			db.flushMetrics(context.Background())
+		}
+	}
+}
+
+// mergeScope adds merged journal buckets of one account and region to the
+// stored ones, creating series and buckets as needed.
+func mergeScope(ctx context.Context, tx pgx.Tx, scope storage.MetricScope, merged map[storage.BucketKey]*storage.Aggregate) error {
+	account, region := scope.Account, scope.Region
 	type sk struct{ ns, name, dims string }
 	newest := map[sk]int64{}
 	for k := range merged {
@@ -236,8 +329,8 @@ func putMetricRows(ctx context.Context, tx pgx.Tx, account, region string, data 
 		return err
 	}
 	out := make([]bucketRow, 0, len(merged))
-	for k, d := range merged {
-		out = append(out, bucketRow{ids[sk{k.Namespace, k.Name, k.Dims}], k.Time, k.Resolution, k.Unit, d.Agg})
+	for k, a := range merged {
+		out = append(out, bucketRow{ids[sk{k.Namespace, k.Name, k.Dims}], k.Time, k.Resolution, k.Unit, *a})
 	}
 	return mergeBuckets(ctx, tx, out)
 }
@@ -253,6 +346,9 @@ func cmpStr(a, b string) int {
 }
 
 func (s metrics) ReadMetric(ctx context.Context, account, region string, m storage.Metric, start, end time.Time) ([]storage.MetricBucket, error) {
+	if err := s.db.flushMetrics(ctx); err != nil {
+		return nil, fmt.Errorf("read metric: %w", err)
+	}
 	endSec := end.Unix()
 	if end.Nanosecond() > 0 {
 		endSec++
@@ -290,6 +386,9 @@ func (s metrics) ReadMetric(ctx context.Context, account, region string, m stora
 }
 
 func (s metrics) ListMetrics(ctx context.Context, q storage.ListMetricsQuery) ([]storage.Metric, string, error) {
+	if err := s.db.flushMetrics(ctx); err != nil {
+		return nil, "", fmt.Errorf("list metrics: %w", err)
+	}
 	after := int64(0)
 	if q.After != "" {
 		var err error
@@ -344,6 +443,10 @@ func (s metrics) ListMetrics(ctx context.Context, q storage.ListMetricsQuery) ([
 func (s metrics) RollUpMetrics(ctx context.Context, from, to int, before time.Time, limit int) (int, error) {
 	moved := 0
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
+		// Journaled data may fall in the buckets this moves.
+		if err := mergeMetricJournal(ctx, tx); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `SELECT series_id, ts, unit, count, sum, min, max, sketch FROM metric_buckets
 			WHERE resolution = $1 AND ts < $2 ORDER BY ts LIMIT $3`, from, before.Unix(), limit)
 		if err != nil {
@@ -419,6 +522,9 @@ func mod(a, b int64) int64 {
 func (s metrics) DeleteMetricData(ctx context.Context, resolution int, before time.Time, limit int) (int, error) {
 	var n int64
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
+		if err := mergeMetricJournal(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM metric_buckets WHERE (series_id, ts, resolution, unit) IN (
 			SELECT series_id, ts, resolution, unit FROM metric_buckets WHERE resolution = $1 AND ts < $2 LIMIT $3)`,
 			resolution, before.Unix(), limit)
@@ -440,6 +546,9 @@ func (s metrics) ReadMetrics(ctx context.Context, reads []storage.MetricRead) ([
 	out := make([][]storage.MetricBucket, len(reads))
 	if len(reads) == 0 {
 		return out, nil
+	}
+	if err := s.db.flushMetrics(ctx); err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
 	}
 	var (
 		accounts, regions, namespaces, names, dims = make([]string, len(reads)), make([]string, len(reads)),

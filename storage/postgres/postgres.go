@@ -25,6 +25,11 @@ import (
 type DB struct {
 	pool *pgxpool.Pool
 
+	// stopMerge ends the background metric journal merge; mergeDone is
+	// closed when it has.
+	stopMerge chan struct{}
+	mergeDone chan struct{}
+
 	// ixMu guards ix, a cache of event_indexes rows. Rows are never deleted
 	// or changed once committed, so a cached id stays valid forever, on
 	// every node.
@@ -64,11 +69,19 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	db.stopMerge, db.mergeDone = make(chan struct{}), make(chan struct{})
+	go db.mergeMetricsLoop(db.stopMerge, db.mergeDone)
 	return db, nil
 }
 
-// Close waits for connections in use to be released and closes the pool.
+// Close stops the background journal merge, waits for connections in use
+// to be released and closes the pool.
 func (db *DB) Close() error {
+	if db.stopMerge != nil {
+		close(db.stopMerge)
+		<-db.mergeDone
+		db.stopMerge = nil
+	}
 	db.pool.Close()
 	return nil
 }

@@ -416,6 +416,21 @@ CREATE TABLE cw_alarm_history (
 CREATE INDEX cw_alarm_history_account ON cw_alarm_history (account_id, region, ts, id);
 CREATE INDEX cw_alarm_history_age ON cw_alarm_history (ts);
 `,
+	// 11: the metric journal (storage.AppendMetricJournal): one row per
+	// acknowledged batch of metric data, merged into metric_buckets and
+	// deleted after; datums is how many the entry holds. Entries are
+	// stored uncompressed (STORAGE EXTERNAL): they are short-lived, and
+	// compressing each would cost the writer more than it saves.
+	`
+CREATE TABLE metric_journal (
+	id         bigserial PRIMARY KEY,
+	account_id text NOT NULL,
+	region     text NOT NULL,
+	datums     integer NOT NULL,
+	entry      bytea NOT NULL
+);
+ALTER TABLE metric_journal ALTER COLUMN entry SET STORAGE EXTERNAL;
+`,
 }
 
 // migrate brings the schema up to date in one transaction, holding the

@@ -20,6 +20,9 @@ func (db *DB) Metrics() storage.Metrics { return metrics{db} }
 var _ storage.Metrics = metrics{}
 
 func (s metrics) ReadMetric(ctx context.Context, account, region string, m storage.Metric, start, end time.Time) ([]storage.MetricBucket, error) {
+	if err := s.db.flushMetrics(ctx); err != nil {
+		return nil, fmt.Errorf("read metric: %w", err)
+	}
 	rows, err := s.db.r.QueryContext(ctx, `SELECT b.unit, b.resolution, b.ts, b.count, b.sum, b.min, b.max, b.sketch
 		FROM metric_series s JOIN metric_buckets b ON b.series_id = s.id
 		WHERE s.account_id = ? AND s.region = ? AND s.namespace = ? AND s.name = ? AND s.dims = ?
@@ -63,6 +66,9 @@ func ceilSeconds(t time.Time) int64 {
 }
 
 func (s metrics) ListMetrics(ctx context.Context, q storage.ListMetricsQuery) ([]storage.Metric, string, error) {
+	if err := s.db.flushMetrics(ctx); err != nil {
+		return nil, "", fmt.Errorf("list metrics: %w", err)
+	}
 	after := int64(0)
 	if q.After != "" {
 		var err error
@@ -122,6 +128,10 @@ func (s metrics) ListMetrics(ctx context.Context, q storage.ListMetricsQuery) ([
 func (s metrics) RollUpMetrics(ctx context.Context, from, to int, before time.Time, limit int) (int, error) {
 	moved := 0
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		// Journaled data may fall in the buckets this moves.
+		if err := s.db.mergeMetricJournal(ctx, tx); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, `SELECT series_id, ts, unit, count, sum, min, max, sketch FROM metric_buckets
 			WHERE resolution = ? AND ts < ? ORDER BY ts LIMIT ?`, from, before.Unix(), limit)
 		if err != nil {
@@ -205,6 +215,9 @@ func mod(a, b int64) int64 {
 func (s metrics) DeleteMetricData(ctx context.Context, resolution int, before time.Time, limit int) (int, error) {
 	var n int64
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := s.db.mergeMetricJournal(ctx, tx); err != nil {
+			return err
+		}
 		// Which buckets and series go is decided in SQL: the writer's
 		// cache starts over.
 		c, err := s.db.metricCacheFor(ctx, tx)
@@ -243,6 +256,9 @@ func (s metrics) ReadMetrics(ctx context.Context, reads []storage.MetricRead) ([
 	out := make([][]storage.MetricBucket, len(reads))
 	if len(reads) == 0 {
 		return out, nil
+	}
+	if err := s.db.flushMetrics(ctx); err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
 	}
 	args := make([][7]any, len(reads))
 	for i, r := range reads {

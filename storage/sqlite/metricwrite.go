@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/trailwatch/trailwatch/storage"
 )
@@ -120,7 +122,7 @@ func bucketInsertSQL(n int) string {
 
 // metricStatements are the metric writer's hot statements.
 func metricStatements() []string {
-	qs := []string{dataVersionSQL, seriesUpsertSQL, bucketSelectSQL}
+	qs := []string{dataVersionSQL, seriesUpsertSQL, bucketSelectSQL, journalInsertSQL}
 	for n := bucketInsertMax; n >= 1; n /= 2 {
 		qs = append(qs, bucketInsertSQL(n))
 	}
@@ -157,21 +159,122 @@ func (s metrics) PutMetricData(ctx context.Context, account, region string, data
 }
 
 // putMetricRows is PutMetricData within tx, which PutLogEvents shares to
-// store its metric filters' output with the events. tx must be DB.write's.
+// store its metric filters' output with the events: it journals data (see
+// storage.AppendMetricJournal). tx must be DB.write's.
 func (db *DB) putMetricRows(ctx context.Context, tx *sql.Tx, account, region string, data []storage.MetricDatum) error {
+	if len(data) == 0 {
+		return nil
+	}
+	// A journal that outgrew its bound (the background merge fell behind)
+	// is merged first, so merging never holds more than that in memory.
+	if db.journaled.Load() >= maxJournaledDatums {
+		if err := db.mergeMetricJournal(ctx, tx); err != nil {
+			return err
+		}
+	}
+	st, err := db.prepared(ctx, tx, journalInsertSQL)
+	if err != nil {
+		return err
+	}
+	buf := journalBuffers.Get().(*[]byte)
+	defer journalBuffers.Put(buf)
+	*buf = storage.AppendMetricJournal((*buf)[:0], data)
+	if _, err := st.ExecContext(ctx, account, region, len(data), *buf); err != nil {
+		return err
+	}
+	n := int64(len(data))
+	db.afterCommit(func() { db.journaled.Add(n) })
+	return nil
+}
+
+// journalBuffers hold entries while they are written: a full batch is
+// about 100 KB.
+var journalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); return &b }}
+
+const (
+	journalInsertSQL = `INSERT INTO metric_journal (account_id, region, datums, entry) VALUES (?, ?, ?, ?)`
+	// maxJournaledDatums bounds the journal between merges.
+	maxJournaledDatums = 1 << 20
+	// metricMergeInterval is how often the journal is merged in the
+	// background; reads merge it too, so it only bounds its length.
+	metricMergeInterval = time.Second
+)
+
+// flushMetrics merges the metric journal into the buckets, so a read that
+// follows sees every acknowledged datum.
+func (db *DB) flushMetrics(ctx context.Context) error {
+	if db.journaled.Load() == 0 {
+		return nil
+	}
+	if err := db.write(ctx, func(tx *sql.Tx) error { return db.mergeMetricJournal(ctx, tx) }); err != nil {
+		return fmt.Errorf("merge metric journal: %w", err)
+	}
+	return nil
+}
+
+// mergeMetricJournal merges every journal entry into the buckets and
+// deletes the entries, within tx (DB.write's, which also keeps puts out
+// until it commits).
+func (db *DB) mergeMetricJournal(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, account_id, region, entry FROM metric_journal ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	var (
+		j    storage.MetricJournal
+		last int64 = -1
+	)
+	for rows.Next() {
+		var (
+			account, region string
+			entry           sql.RawBytes
+		)
+		if err := rows.Scan(&last, &account, &region, &entry); err != nil {
+			rows.Close()
+			return err
+		}
+		if err := j.Add(account, region, entry); err != nil {
+			rows.Close()
+			return fmt.Errorf("metric journal entry %d: %w", last, err)
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	db.afterCommit(func() { db.journaled.Store(0) })
+	if last < 0 {
+		return nil
+	}
 	c, err := db.metricCacheFor(ctx, tx)
 	if err != nil {
 		return err
 	}
-	merged := storage.MergeBucketRows(data)
+	for scope, buckets := range j.Scopes() {
+		if err := db.mergeScope(ctx, tx, c, scope, buckets); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM metric_journal WHERE id <= ?`, last)
+	return err
+}
+
+// mergeScope adds merged journal buckets of one account and region to
+// the stored ones, creating series and buckets as needed.
+func (db *DB) mergeScope(ctx context.Context, tx *sql.Tx, c *metricCache, scope storage.MetricScope, buckets map[storage.BucketKey]*storage.Aggregate) error {
+	account, region := scope.Account, scope.Region
 	newest := map[seriesKey]int64{}
-	for k := range merged {
+	for k := range buckets {
 		key := seriesKey{account, region, k.Namespace, k.Name, k.Dims}
 		newest[key] = max(newest[key], k.Time)
 	}
 	// Series are upserted when new to the cache or when the batch moves
 	// their last_ts (ListMetrics' recently active filter) forward.
-	var upsert *sql.Stmt
+	var (
+		upsert *sql.Stmt
+		err    error
+	)
 	for key, ts := range newest {
 		if e, ok := c.series[key]; ok && e.lastTS >= ts {
 			continue
@@ -187,9 +290,9 @@ func (db *DB) putMetricRows(ctx context.Context, tx *sql.Tx, account, region str
 		}
 		c.series[key] = e
 	}
-	rows := make([]bucketRow, 0, len(merged))
-	for k, d := range merged {
-		rows = append(rows, bucketRow{bucketKey{c.series[seriesKey{account, region, k.Namespace, k.Name, k.Dims}].id, k.Time, k.Resolution, k.Unit}, d.Agg})
+	rows := make([]bucketRow, 0, len(buckets))
+	for k, a := range buckets {
+		rows = append(rows, bucketRow{bucketKey{c.series[seriesKey{account, region, k.Namespace, k.Name, k.Dims}].id, k.Time, k.Resolution, k.Unit}, *a})
 	}
 	return db.mergeBuckets(ctx, tx, c, rows)
 }

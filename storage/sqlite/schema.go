@@ -409,6 +409,18 @@ CREATE TABLE cw_alarm_history (
 CREATE INDEX cw_alarm_history_account ON cw_alarm_history (account_id, region, ts, id);
 CREATE INDEX cw_alarm_history_age ON cw_alarm_history (ts);
 `,
+	// 11: the metric journal (storage.AppendMetricJournal): one row per
+	// acknowledged batch of metric data, merged into metric_buckets and
+	// deleted after; datums is how many the entry holds.
+	`
+CREATE TABLE metric_journal (
+	id         INTEGER PRIMARY KEY,
+	account_id TEXT NOT NULL,
+	region     TEXT NOT NULL,
+	datums     INTEGER NOT NULL,
+	entry      BLOB NOT NULL
+);
+`,
 }
 
 // migrate brings the schema up to date.

@@ -71,6 +71,18 @@ type DB struct {
 	// it, in their order.
 	wmu    sync.Mutex
 	mcache metricCache
+	// commitHooks run after the transaction write is running commits,
+	// still under wmu (see afterCommit).
+	commitHooks []func()
+
+	// journaled counts the datums in metric_journal (-1: not known yet,
+	// as after open); only changed under wmu, read by metric reads to
+	// tell whether they must merge the journal first.
+	journaled atomic.Int64
+	// stopMerge ends the background journal merge; mergeDone is closed
+	// when it has.
+	stopMerge chan struct{}
+	mergeDone chan struct{}
 }
 
 var _ storage.Store = (*DB)(nil)
@@ -156,11 +168,36 @@ func open(path string, prepare bool) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
 	db.r = r
+	db.journaled.Store(-1)
+	db.stopMerge, db.mergeDone = make(chan struct{}), make(chan struct{})
+	go db.mergeMetricsLoop()
 	return db, nil
+}
+
+// mergeMetricsLoop merges the metric journal every metricMergeInterval
+// until Close. A failed merge is left to the next tick, or to the next
+// metric read, which reports its error.
+func (db *DB) mergeMetricsLoop() {
+	defer close(db.mergeDone)
+	t := time.NewTicker(metricMergeInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopMerge:
+			return
+		case <-t.C:
+			db.flushMetrics(context.Background())
+		}
+	}
 }
 
 // Close waits for running queries and closes every connection.
 func (db *DB) Close() error {
+	if db.stopMerge != nil {
+		close(db.stopMerge)
+		<-db.mergeDone
+		db.stopMerge = nil
+	}
 	var errs []error
 	for _, st := range db.stmts {
 		errs = append(errs, st.Close())
@@ -198,6 +235,7 @@ func insertNew(ctx context.Context, tx *sql.Tx, query string, args ...any) error
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
+	db.commitHooks = db.commitHooks[:0]
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -212,8 +250,16 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	db.mcache.dirty = false
+	for _, h := range db.commitHooks {
+		h()
+	}
 	return nil
 }
+
+// afterCommit has f run when the transaction write is running commits,
+// and not at all if it does not: what this process knows about the file
+// changes with what is committed, in commit order.
+func (db *DB) afterCommit(f func()) { db.commitHooks = append(db.commitHooks, f) }
 
 // forgetMetrics empties the metric writer's cache if the transaction that
 // failed had changed it.

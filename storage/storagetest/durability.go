@@ -33,6 +33,15 @@ func testDurability(t *testing.T, h *harness) {
 	if !got {
 		t.Fatalf("lease refused")
 	}
+	// Metric data are acknowledged once journaled; closing right after
+	// leaves them unmerged, and they must be read back all the same.
+	metric := storage.Metric{Namespace: "App", Name: "Latency", Dimensions: []storage.Dimension{{Name: "Host", Value: "a"}}}
+	minute := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		must(t, "put metric data", s.Metrics().PutMetricData(ctx, acctA, east, []storage.MetricDatum{
+			{Metric: metric, Unit: "Milliseconds", Resolution: 60, Time: minute, Agg: storage.AggregateValues([]float64{float64(i + 1)}, nil)},
+		}))
+	}
 	closeNow()
 
 	s, _ = h.openNamed(t, name)
@@ -53,6 +62,11 @@ func testDurability(t *testing.T, h *harness) {
 		{AccountID: acctA, Region: east, AttributeKey: trailwatch.AttrUsername, AttributeValue: "alice"},
 	} {
 		diff(t, "events", m.lookup(q), lookupAll(t, s.Events(), q, 7))
+	}
+	buckets, err := s.Metrics().ReadMetric(ctx, acctA, east, metric, minute, minute.Add(time.Minute))
+	must(t, "read metric", err)
+	if len(buckets) != 1 || buckets[0].Agg.SampleCount != 3 || buckets[0].Agg.Sum != 6 || buckets[0].Agg.Minimum != 1 || buckets[0].Agg.Maximum != 3 {
+		t.Errorf("metric after reopening = %+v, want one bucket of 1, 2 and 3", buckets)
 	}
 	got, err = s.Leases().AcquireLease(ctx, "job", "node2", time.Hour)
 	must(t, "take held lease", err)
