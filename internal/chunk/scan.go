@@ -24,7 +24,7 @@ import (
 // the window, and those after fn returns false, are not read. Scan is
 // safe for concurrent use.
 func Scan(data []byte, from, to int64, fn func(e *Event) bool) error {
-	_, err := scan(data, nil, nil, from, to, false, fn)
+	_, err := scan(data, func([]bool, int) []bool { return nil }, from, to, false, fn)
 	return err
 }
 
@@ -32,7 +32,7 @@ func Scan(data []byte, from, to int64, fn func(e *Event) bool) error {
 // first, for reads that want the last events of a window (GetLogEvents
 // without startFromHead) and stop after a page.
 func ScanBackward(data []byte, from, to int64, fn func(e *Event) bool) error {
-	_, err := scan(data, nil, nil, from, to, true, fn)
+	_, err := scan(data, func([]bool, int) []bool { return nil }, from, to, true, fn)
 	return err
 }
 
@@ -45,10 +45,25 @@ func ScanBackward(data []byte, from, to int64, fn func(e *Event) bool) error {
 // as long as it is data's or none: a missing or malformed one selects
 // every block.
 func Search(data, filter []byte, terms []string, from, to int64, fn func(e *Event) bool) (scanned int64, err error) {
-	return scan(data, filter, terms, from, to, false, fn)
+	return scan(data, func(dst []bool, n int) []bool { return blockMask(dst, filter, n, terms) }, from, to, false, fn)
 }
 
-func scan(data, filter []byte, terms []string, from, to int64, backward bool, fn func(e *Event) bool) (int64, error) {
+// SearchBlocks is Search with the blocks to read given by mask, one
+// entry per block of the chunk, as Probe.Mask or a storage using
+// Probe.Admits says; a mask that is nil, or not of the chunk's number of
+// blocks, selects every block.
+func SearchBlocks(data []byte, mask []bool, from, to int64, fn func(e *Event) bool) (scanned int64, err error) {
+	return scan(data, func(_ []bool, n int) []bool {
+		if len(mask) != n {
+			return nil
+		}
+		return mask
+	}, from, to, false, fn)
+}
+
+// scan reads the events of data in [from, to]; blocks gives the mask of
+// blocks to read, given a buffer and the number of blocks (nil: all).
+func scan(data []byte, pick func(dst []bool, n int) []bool, from, to int64, backward bool, fn func(e *Event) bool) (int64, error) {
 	var (
 		blockBuf [8]block
 		maskBuf  [8]bool
@@ -60,7 +75,7 @@ func scan(data, filter []byte, terms []string, from, to int64, backward bool, fn
 	if from > to || to < meta.MinTime || from > meta.MaxTime {
 		return 0, nil
 	}
-	mask := blockMask(maskBuf[:0], filter, len(blocks), terms)
+	mask := pick(maskBuf[:0], len(blocks))
 	// Blocks are inflated one at a time, as the scan reaches them, so
 	// that a read which stops early (a page is full) leaves the rest
 	// compressed. prev is the block given before, kept to check that it

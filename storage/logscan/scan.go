@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/internal/chunk"
@@ -17,8 +18,12 @@ type Chunk struct {
 	MinTime, MaxTime int64
 	MinSeq, MaxSeq   int64
 	Count            int64
-	Raw              int64  // message bytes
-	Filter           []byte // set only when the source was asked for filters
+	Raw              int64 // message bytes
+	// Blocks says, when the source was given a probe, which of the
+	// chunk's blocks its filter lets hold a match (chunk.Probe.Mask or
+	// Admits); nil means any may. A chunk none of whose blocks may is
+	// skipped unread.
+	Blocks []bool
 }
 
 // Source lists and fetches the chunks a read may need. Every call of one
@@ -30,8 +35,8 @@ type Source interface {
 	// (MinTime, MinSeq) forward, descending (MaxTime, MaxSeq) backward)
 	// that may hold events of the window, starting strictly after prev
 	// (nil: from the first). Fewer than n means there are no more.
-	// withFilter asks for the chunks' filters too.
-	Chunks(ctx context.Context, prev *Chunk, n int, withFilter bool) ([]Chunk, error)
+	// A non-nil probe asks for each chunk's Blocks, tested against it.
+	Chunks(ctx context.Context, prev *Chunk, n int, probe *chunk.Probe) ([]Chunk, error)
 	// Data returns a chunk's encoded data. Run keeps it until the read
 	// returns and does not modify it.
 	Data(ctx context.Context, id int64) ([]byte, error)
@@ -111,14 +116,14 @@ func Run(ctx context.Context, src Source, plan *Plan) ([]Hit, *storage.EventPos,
 	}()
 
 	var (
-		hits     []Hit // taken so far, in the plan's order, at most limit
-		scanned  int64 // message bytes of the chunks taken
-		queue    []*scanJob
-		pending  []Chunk // listed, not yet queued
-		prev     *Chunk  // the last chunk listed
-		listed   bool    // the source has no more chunks
-		batch    = firstChunkBatch
-		withTerm = len(plan.Terms) > 0
+		hits    []Hit // taken so far, in the plan's order, at most limit
+		scanned int64 // message bytes of the chunks taken
+		queue   []*scanJob
+		pending []Chunk // listed, not yet queued
+		prev    *Chunk  // the last chunk listed
+		listed  bool    // the source has no more chunks
+		batch   = firstChunkBatch
+		probe   = chunk.NewProbe(plan.Terms)
 	)
 	// next returns the next chunk worth decoding, or nil when none is
 	// left; it skips chunks whose filter rules out the terms.
@@ -127,7 +132,7 @@ func Run(ctx context.Context, src Source, plan *Plan) ([]Hit, *storage.EventPos,
 			for len(pending) > 0 {
 				c := &pending[0]
 				pending = pending[1:]
-				if withTerm && !chunk.MayContain(c.Filter, plan.Terms) {
+				if c.Blocks != nil && !slices.Contains(c.Blocks, true) {
 					continue
 				}
 				return c, nil
@@ -135,7 +140,7 @@ func Run(ctx context.Context, src Source, plan *Plan) ([]Hit, *storage.EventPos,
 			if listed {
 				return nil, nil
 			}
-			cs, err := src.Chunks(ctx, prev, batch, withTerm)
+			cs, err := src.Chunks(ctx, prev, batch, probe)
 			if err != nil {
 				return nil, err
 			}
@@ -307,7 +312,7 @@ func scanChunk(ctx context.Context, plan *Plan, j *scanJob) ([]Hit, int64, error
 	if j.cutoff != nil {
 		to = min(to, j.cutoff.Timestamp)
 	}
-	scanned, err := chunk.Search(j.data, j.info.Filter, plan.Terms, from, to, fn)
+	scanned, err := chunk.SearchBlocks(j.data, j.info.Blocks, from, to, fn)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -15,12 +15,13 @@ import (
 
 // memChunks is a Source over chunks held in memory.
 type memChunks struct {
-	plan  *Plan
-	infos []Chunk // in the plan's order
-	blobs map[int64][]byte
+	plan    *Plan
+	infos   []Chunk // in the plan's order
+	blobs   map[int64][]byte
+	filters map[int64][]byte
 }
 
-func (m *memChunks) Chunks(_ context.Context, prev *Chunk, n int, withFilter bool) ([]Chunk, error) {
+func (m *memChunks) Chunks(_ context.Context, prev *Chunk, n int, probe *chunk.Probe) ([]Chunk, error) {
 	i := 0
 	if prev != nil {
 		i = slices.IndexFunc(m.infos, func(c Chunk) bool { return c.ID == prev.ID }) + 1
@@ -33,8 +34,8 @@ func (m *memChunks) Chunks(_ context.Context, prev *Chunk, n int, withFilter boo
 			!p.Backward && (c.MinTime > p.Hi || c.MaxTime < max(p.Lo, p.Start.Timestamp)) {
 			continue
 		}
-		if !withFilter {
-			c.Filter = nil
+		if probe != nil {
+			c.Blocks = probe.Mask(nil, m.filters[c.ID])
 		}
 		out = append(out, c)
 	}
@@ -53,7 +54,7 @@ type scanCase struct {
 var scanWords = []string{"alpha", "beta", "gamma", "Delta", "eps", "zeta", "eta", "theta", "x", "yy"}
 
 func newScanCase(t testing.TB, rng *rand.Rand) *scanCase {
-	sc := &scanCase{src: &memChunks{blobs: map[int64][]byte{}}}
+	sc := &scanCase{src: &memChunks{blobs: map[int64][]byte{}, filters: map[int64][]byte{}}}
 	seq := int64(rng.IntN(100))
 	nchunks := 1 + rng.IntN(12)
 	for id := range nchunks {
@@ -77,9 +78,10 @@ func newScanCase(t testing.TB, rng *rand.Rand) *scanCase {
 			t.Fatal(err)
 		}
 		sc.src.blobs[int64(id)] = data
+		sc.src.filters[int64(id)] = filter
 		sc.src.infos = append(sc.src.infos, Chunk{ID: int64(id), Stream: int64(rng.IntN(3)),
 			MinTime: meta.MinTime, MaxTime: meta.MaxTime, MinSeq: meta.MinSeq, MaxSeq: meta.MaxSeq,
-			Count: int64(meta.Count), Raw: meta.RawBytes, Filter: filter})
+			Count: int64(meta.Count), Raw: meta.RawBytes})
 	}
 	p := &Plan{Backward: rng.IntN(3) == 0, Lo: math.MinInt64, Hi: math.MaxInt64, Limit: 1 + rng.IntN(40)}
 	if rng.IntN(2) == 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/internal/chunk"
 	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/keyrange"
 	"github.com/trailwatch/trailwatch/storage/logscan"
@@ -89,6 +90,7 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 // must be rolled back.
 func putChunk(ctx context.Context, tx pgx.Tx, gid, sid, ingestionTime int64, b *logwrite.Batch) (took bool, err error) {
 	var inserted bool
+	bl := splitBlooms(b.Filter)
 	err = tx.QueryRow(ctx, `WITH g AS (
 			UPDATE log_groups SET next_seq = $1, stored_bytes = stored_bytes + $2, raw_bytes = raw_bytes + $3
 			WHERE id = $4 AND next_seq <= $5 RETURNING id
@@ -98,13 +100,17 @@ func putChunk(ctx context.Context, tx pgx.Tx, gid, sid, ingestionTime int64, b *
 			WHERE id = $9 AND EXISTS (SELECT FROM g) RETURNING id
 		), c AS (
 			INSERT INTO log_chunks (group_id, stream_id, min_ts, max_ts, min_seq, max_seq, count, raw_bytes,
-				stored_bytes, filter, data)
-			SELECT $4, id, $6, $7, $10, $11, $12, $3, $2, $13, $14 FROM s RETURNING id
+				stored_bytes, data)
+			SELECT $4, id, $6, $7, $10, $11, $12, $3, $2, $13 FROM s RETURNING id
+		), f AS (
+			INSERT INTO log_chunk_blooms (chunk_id, block, part, units, bits)
+			SELECT c.id, u.* FROM c, unnest($14::integer[], $15::integer[], $16::integer[], $17::bytea[]) AS u
 		)
 		SELECT EXISTS (SELECT FROM g), EXISTS (SELECT FROM c)`,
 		b.Base+int64(len(b.Out)), b.Stored(), b.Meta.RawBytes, gid, b.Base,
 		b.Meta.MinTime, b.Meta.MaxTime, ingestionTime, sid,
-		b.Meta.MinSeq, b.Meta.MaxSeq, b.Meta.Count, b.Filter, b.Data).Scan(&took, &inserted)
+		b.Meta.MinSeq, b.Meta.MaxSeq, b.Meta.Count, b.Data,
+		bl.blocks, bl.parts, bl.units, bl.bits).Scan(&took, &inserted)
 	switch {
 	case err != nil:
 		return false, err
@@ -114,16 +120,8 @@ func putChunk(ctx context.Context, tx pgx.Tx, gid, sid, ingestionTime int64, b *
 	return took, nil
 }
 
-// chunkColumns are the columns scanChunkInfo reads.
+// chunkColumns are the columns of log_chunks a listing reads.
 const chunkColumns = `id, stream_id, min_ts, max_ts, min_seq, max_seq, count, raw_bytes`
-
-func scanChunkInfo(r pgx.Row, c *logscan.Chunk, withFilter bool) error {
-	dest := []any{&c.ID, &c.Stream, &c.MinTime, &c.MaxTime, &c.MinSeq, &c.MaxSeq, &c.Count, &c.Raw}
-	if withFilter {
-		dest = append(dest, &c.Filter)
-	}
-	return r.Scan(dest...)
-}
 
 var _ logscan.Source = (*chunkQuery)(nil)
 
@@ -138,13 +136,10 @@ type chunkQuery struct {
 	streams []int64
 }
 
-func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, withFilter bool) ([]logscan.Chunk, error) {
+func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, probe *chunk.Probe) ([]logscan.Chunk, error) {
 	var args argList
 	var sb strings.Builder
 	sb.WriteString(`SELECT ` + chunkColumns)
-	if withFilter {
-		sb.WriteString(`, filter`)
-	}
 	p := q.plan
 	if q.stream != 0 {
 		fmt.Fprintf(&sb, ` FROM log_chunks WHERE stream_id = %s`, args.add(q.stream))
@@ -156,27 +151,78 @@ func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, wit
 	}
 	// Only chunks overlapping the part of the window after start: forward
 	// [start, hi], backward [lo, start].
+	order, outer := ` ORDER BY min_ts, min_seq`, ` ORDER BY c.min_ts, c.min_seq, b.block, b.part`
 	if p.Backward {
 		fmt.Fprintf(&sb, ` AND max_ts >= %s AND min_ts <= %s`, args.add(p.Lo), args.add(min(p.Hi, p.Start.Timestamp)))
 		if prev != nil {
 			fmt.Fprintf(&sb, ` AND (max_ts, max_seq) < (%s, %s)`, args.add(prev.MaxTime), args.add(prev.MaxSeq))
 		}
-		sb.WriteString(` ORDER BY max_ts DESC, max_seq DESC`)
+		order, outer = ` ORDER BY max_ts DESC, max_seq DESC`, ` ORDER BY c.max_ts DESC, c.max_seq DESC, b.block, b.part`
 	} else {
 		fmt.Fprintf(&sb, ` AND min_ts <= %s AND max_ts >= %s`, args.add(p.Hi), args.add(max(p.Lo, p.Start.Timestamp)))
 		if prev != nil {
 			fmt.Fprintf(&sb, ` AND (min_ts, min_seq) > (%s, %s)`, args.add(prev.MinTime), args.add(prev.MinSeq))
 		}
-		sb.WriteString(` ORDER BY min_ts, min_seq`)
 	}
-	fmt.Fprintf(&sb, ` LIMIT %s`, args.add(n))
-	rows, err := q.tx.Query(ctx, sb.String(), args...)
+	fmt.Fprintf(&sb, `%s LIMIT %s`, order, args.add(n))
+	if probe == nil {
+		return q.list(ctx, sb.String(), args)
+	}
+	// The chunks, each followed by its bloom rows with the probe's bytes
+	// picked out of them (blooms.go); a chunk without rows comes once,
+	// with NULLs.
+	bp := newBloomPick(probe)
+	query := `SELECT c.*, b.block, b.part, b.units, ` + bp.sql(args.add(bp.args())) + `
+		FROM (` + sb.String() + `) AS c LEFT JOIN log_chunk_blooms AS b ON b.chunk_id = c.id` + outer
+	rows, err := q.tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list chunks: %w", err)
+	}
+	defer rows.Close()
+	var (
+		out   []logscan.Chunk
+		parts []bloomPart
+	)
+	decide := func() {
+		if len(out) > 0 && len(parts) > 0 {
+			out[len(out)-1].Blocks = bp.blocks(parts)
+		}
+		parts = parts[:0]
+	}
+	for rows.Next() {
+		var (
+			c                  logscan.Chunk
+			block, part, units *int32
+			picked             []byte
+		)
+		if err := rows.Scan(&c.ID, &c.Stream, &c.MinTime, &c.MaxTime, &c.MinSeq, &c.MaxSeq, &c.Count, &c.Raw,
+			&block, &part, &units, &picked); err != nil {
+			return nil, fmt.Errorf("list chunks: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].ID != c.ID {
+			decide()
+			out = append(out, c)
+		}
+		if block != nil {
+			parts = append(parts, bloomPart{block: *block, part: *part, units: *units, picked: picked})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list chunks: %w", err)
+	}
+	decide()
+	return out, nil
+}
+
+// list returns the chunks of a query of chunkColumns.
+func (q *chunkQuery) list(ctx context.Context, query string, args []any) ([]logscan.Chunk, error) {
+	rows, err := q.tx.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list chunks: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (logscan.Chunk, error) {
 		var c logscan.Chunk
-		err := scanChunkInfo(r, &c, withFilter)
+		err := r.Scan(&c.ID, &c.Stream, &c.MinTime, &c.MaxTime, &c.MinSeq, &c.MaxSeq, &c.Count, &c.Raw)
 		return c, err
 	})
 	if err != nil {

@@ -170,6 +170,7 @@ func (s logs) mergeRun(ctx context.Context, sid int64, run []logwrite.Chunk) err
 		panic(fmt.Sprintf("BUG: merging chunks %v of %d events gave %d", ids, count, meta.Count))
 	}
 	newStored := int64(len(data) + len(filter))
+	bl := splitBlooms(filter)
 	gid := run[0].Group
 	return s.db.write(ctx, func(tx pgx.Tx) error {
 		// The group first, as every writer of its byte counts locks it.
@@ -183,10 +184,15 @@ func (s logs) mergeRun(ctx context.Context, sid int64, run []logwrite.Chunk) err
 		if tag.RowsAffected() != int64(len(ids)) {
 			return errStale
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO log_chunks (group_id, stream_id, min_ts, max_ts, min_seq, max_seq,
-			count, raw_bytes, stored_bytes, filter, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		if _, err := tx.Exec(ctx, `WITH c AS (
+				INSERT INTO log_chunks (group_id, stream_id, min_ts, max_ts, min_seq, max_seq,
+					count, raw_bytes, stored_bytes, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+				RETURNING id
+			)
+			INSERT INTO log_chunk_blooms (chunk_id, block, part, units, bits)
+			SELECT c.id, u.* FROM c, unnest($11::integer[], $12::integer[], $13::integer[], $14::bytea[]) AS u`,
 			gid, sid, meta.MinTime, meta.MaxTime, meta.MinSeq, meta.MaxSeq, meta.Count, meta.RawBytes,
-			newStored, filter, data); err != nil {
+			newStored, data, bl.blocks, bl.parts, bl.units, bl.bits); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE log_groups SET stored_bytes = stored_bytes + $1 WHERE id = $2`, newStored-stored, gid)

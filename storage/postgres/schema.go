@@ -146,7 +146,8 @@ CREATE INDEX log_streams_by_last_event ON log_streams (group_id, (coalesce(last_
 -- the blobs repeat the chunk's header so that reads choose chunks from the
 -- indexes alone. The blobs are zstd already: EXTERNAL stores them out of
 -- line without trying to compress them again. stored_bytes is
--- length(filter) + length(data).
+-- length(filter) + length(data), the filter being the chunk package's
+-- (since migration 11 kept in log_chunk_blooms).
 CREATE TABLE log_chunks (
 	id           bigserial PRIMARY KEY,
 	group_id     bigint NOT NULL,
@@ -430,6 +431,98 @@ CREATE TABLE metric_journal (
 	entry      bytea NOT NULL
 );
 ALTER TABLE metric_journal ALTER COLUMN entry SET STORAGE EXTERNAL;
+`,
+	// 12: chunk filters apart from the chunks, in rows that stay in line
+	// (blooms.go), so that a term search picks what it needs from them
+	// in its query rather than fetching and detoasting whole filters.
+	// The filters already stored are split here; a malformed one gets no
+	// rows, which reads take as "any block may match", as they took it
+	// before.
+	`
+CREATE TABLE log_chunk_blooms (
+	chunk_id bigint NOT NULL REFERENCES log_chunks (id) ON DELETE CASCADE,
+	block    integer NOT NULL,
+	part     integer NOT NULL,
+	units    integer NOT NULL,
+	bits     bytea NOT NULL,
+	PRIMARY KEY (chunk_id, block, part)
+);
+ALTER TABLE log_chunk_blooms ALTER COLUMN bits SET STORAGE PLAIN;
+DO $$
+DECLARE
+	c record;
+	f bytea;
+	len integer;
+	pos integer;
+	v bigint;
+	shift integer;
+	byte integer;
+	nblocks bigint;
+	lens bigint[];
+	total bigint;
+	off integer;
+	u integer;
+	p integer;
+	ok boolean;
+BEGIN
+	FOR c IN SELECT id, filter FROM log_chunks LOOP
+		f := c.filter;
+		len := length(f);
+		CONTINUE WHEN len = 0;
+		IF get_byte(f, 0) = 1 THEN
+			-- Version 1: one Bloom filter after the version byte.
+			CONTINUE WHEN (len - 1) % 32 <> 0;
+			lens := ARRAY[(len - 1) / 32];
+			pos := 1;
+		ELSIF get_byte(f, 0) = 2 THEN
+			-- Version 2: uvarint count, uvarint lengths, the filters.
+			pos := 1;
+			ok := true;
+			lens := '{}';
+			nblocks := -1;
+			WHILE ok AND (nblocks < 0 OR cardinality(lens) < nblocks) LOOP
+				v := 0;
+				shift := 0;
+				LOOP
+					IF pos >= len OR shift > 56 THEN
+						ok := false;
+						EXIT;
+					END IF;
+					byte := get_byte(f, pos);
+					pos := pos + 1;
+					v := v | ((byte & 127)::bigint << shift);
+					EXIT WHEN byte < 128;
+					shift := shift + 7;
+				END LOOP;
+				EXIT WHEN NOT ok;
+				IF nblocks < 0 THEN
+					nblocks := v;
+					ok := nblocks > 0 AND nblocks <= len;
+				ELSE
+					lens := lens || v;
+				END IF;
+			END LOOP;
+			CONTINUE WHEN NOT ok;
+			SELECT sum(x) INTO total FROM unnest(lens) AS x;
+			CONTINUE WHEN total * 32 <> len - pos;
+		ELSE
+			CONTINUE;
+		END IF;
+		off := pos;
+		FOR b IN 1 .. cardinality(lens) LOOP
+			u := lens[b];
+			p := 0;
+			LOOP
+				INSERT INTO log_chunk_blooms (chunk_id, block, part, units, bits)
+				VALUES (c.id, b - 1, p, u, substring(f FROM off + p * 4032 + 1 FOR least(u - p * 126, 126) * 32));
+				p := p + 1;
+				EXIT WHEN p * 126 >= u;
+			END LOOP;
+			off := off + u * 32;
+		END LOOP;
+	END LOOP;
+END $$;
+ALTER TABLE log_chunks DROP COLUMN filter;
 `,
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/trailwatch/trailwatch"
+	"github.com/trailwatch/trailwatch/internal/chunk"
 	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/keyrange"
 	"github.com/trailwatch/trailwatch/storage/logscan"
@@ -108,12 +109,22 @@ func (s logs) PutLogEvents(ctx context.Context, account, region, group, stream s
 // chunkColumns are the columns scanChunkInfo reads.
 const chunkColumns = `id, stream_id, min_ts, max_ts, min_seq, max_seq, count, raw_bytes`
 
-func scanChunkInfo(r scanner, c *logscan.Chunk, withFilter bool) error {
+// scanChunkInfo reads a row of chunkColumns into c, and, given a probe,
+// the filter after them, which it tests against the probe.
+func scanChunkInfo(r scanner, c *logscan.Chunk, probe *chunk.Probe) error {
 	dest := []any{&c.ID, &c.Stream, &c.MinTime, &c.MaxTime, &c.MinSeq, &c.MaxSeq, &c.Count, &c.Raw}
-	if withFilter {
-		dest = append(dest, &c.Filter)
+	// Valid until the next row: the probe is all that reads it.
+	var filter sql.RawBytes
+	if probe != nil {
+		dest = append(dest, &filter)
 	}
-	return r.Scan(dest...)
+	if err := r.Scan(dest...); err != nil {
+		return err
+	}
+	if probe != nil {
+		c.Blocks = probe.Mask(nil, filter)
+	}
+	return nil
 }
 
 var _ logscan.Source = (*chunkQuery)(nil)
@@ -129,10 +140,10 @@ type chunkQuery struct {
 	streams string
 }
 
-func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, withFilter bool) ([]logscan.Chunk, error) {
+func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, probe *chunk.Probe) ([]logscan.Chunk, error) {
 	var sb strings.Builder
 	sb.WriteString(`SELECT ` + chunkColumns)
-	if withFilter {
+	if probe != nil {
 		sb.WriteString(`, filter`)
 	}
 	var args []any
@@ -180,7 +191,7 @@ func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, wit
 	out := make([]logscan.Chunk, 0, n)
 	for rows.Next() {
 		var c logscan.Chunk
-		if err := scanChunkInfo(rows, &c, withFilter); err != nil {
+		if err := scanChunkInfo(rows, &c, probe); err != nil {
 			return nil, fmt.Errorf("list chunks: %w", err)
 		}
 		out = append(out, c)
