@@ -66,8 +66,8 @@ const (
 	// decodes a symbol: two 8-byte refills.
 	inSlack = 16
 	// outSlack is how many bytes of output space the fast loop needs
-	// before it decodes a symbol: the longest match rounded up to the
-	// 16 bytes a copy step writes, with room to spare.
+	// before it decodes a symbol: the longest match and the 31 bytes a
+	// 32-byte copy step may write past it, with room to spare.
 	outSlack = maxMatch + 64
 )
 
