@@ -1,7 +1,6 @@
 package trailfile
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/trailwatch/trailwatch/internal/inflate"
 )
 
 // EncodeLogFile builds a log file body: one gzip member holding the UTF-8
@@ -63,39 +64,15 @@ func Gzip(b []byte) ([]byte, error) {
 // content (validate-logs' "invalid format").
 var ErrFormat = errors.New("trailfile: invalid format")
 
-// hashState is a reusable SHA-256, inflater and read buffer for one
-// worker.
+// hashState is a reusable SHA-256 and inflater for one worker.
 type hashState struct {
-	h   hash.Hash
-	zr  *gzip.Reader
-	br  *bufio.Reader
-	src sourceReader
-	buf []byte
+	h hash.Hash
+	d *inflate.Decoder
 }
-
-// readBufferSize is how much is read from a log file at a time: large
-// reads keep system calls (or network reads) few per megabyte.
-const readBufferSize = 256 << 10
 
 var hashStates = sync.Pool{New: func() any {
-	return &hashState{h: sha256.New(), br: bufio.NewReaderSize(nil, readBufferSize), buf: make([]byte, 256<<10)}
+	return &hashState{h: sha256.New(), d: inflate.NewDecoder()}
 }}
-
-// sourceReader remembers the error of the reader under the inflater, so a
-// failure to read (a network or disk error) is told apart from a body that
-// does not inflate.
-type sourceReader struct {
-	r   io.Reader
-	err error
-}
-
-func (s *sourceReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if err != nil && err != io.EOF {
-		s.err = err
-	}
-	return n, err
-}
 
 // HashLogFile returns the lower-case hex SHA-256 of what the first gzip
 // member of gz inflates to, hashing while it inflates (nothing is held in
@@ -103,45 +80,30 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 // validate-logs ignores them. A body that is not gzip, or whose member is
 // truncated or corrupt, is ErrFormat.
 func HashLogFile(gz []byte) (string, error) {
-	sum, err := hashInflated(bytes.NewReader(gz), nil)
-	return sum, err
+	return hashInflated(nil, func(d *inflate.Decoder, w io.Writer) error { return d.GunzipBytes(w, gz) })
 }
 
-// hashInflated is HashLogFile over a stream, which also reports whether
-// needle occurs in the inflated bytes (needle nil: not searched;
-// errNeedleAbsent: the hash is good but the needle was not seen). An
-// error reading src is returned as it is, not as ErrFormat.
-func hashInflated(src io.Reader, needle []byte) (sum string, err error) {
+// hashInflated is HashLogFile over what gunzip writes, which also reports
+// whether needle occurs in the inflated bytes (needle nil: not searched;
+// errNeedleAbsent: the hash is good but the needle was not seen). gunzip
+// inflates a log file with the decoder it is given, from memory or from a
+// stream; an error reading the stream is returned as it is, not as
+// ErrFormat.
+func hashInflated(needle []byte, gunzip func(*inflate.Decoder, io.Writer) error) (sum string, err error) {
 	st := hashStates.Get().(*hashState)
 	defer hashStates.Put(st)
 	st.h.Reset()
-	st.src = sourceReader{r: src}
-	defer func() { st.src.r = nil }()
-	st.br.Reset(&st.src)
-	defer st.br.Reset(nil)
-	formatErr := func(err error) error {
-		if st.src.err != nil {
-			return st.src.err
-		}
-		return fmt.Errorf("%w: %v", ErrFormat, err)
-	}
-	if st.zr == nil {
-		st.zr, err = gzip.NewReader(st.br)
-	} else {
-		err = st.zr.Reset(st.br)
-	}
-	if err != nil {
-		return "", formatErr(err)
-	}
-	st.zr.Multistream(false)
 	var w io.Writer = st.h
 	var s *searcher
 	if needle != nil {
 		s = &searcher{h: st.h, needle: needle}
 		w = s
 	}
-	if _, err := io.CopyBuffer(w, st.zr, st.buf); err != nil {
-		return "", formatErr(err)
+	if err := gunzip(st.d, w); err != nil {
+		if errors.Is(err, inflate.ErrCorrupt) {
+			return "", fmt.Errorf("%w: %v", ErrFormat, err)
+		}
+		return "", err
 	}
 	sum = hex.EncodeToString(st.h.Sum(nil))
 	if s != nil && !s.found {

@@ -1,7 +1,6 @@
 package trailfile
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/trailwatch/trailwatch/internal/inflate"
 )
 
 // ObjectInfo is one object of a listing.
@@ -608,7 +609,8 @@ func (v *verifier) checkLogs(refs []logRef) error {
 
 // hashLog reads one log file, streaming it when its Reader is an Opener,
 // and returns the SHA-256 of its inflated bytes (hashInflated's errors, or
-// the Reader's).
+// the Reader's). A streamed file is read in pieces of a few hundred
+// kilobytes, so a worker holds no more than that of it, however large.
 func (v *verifier) hashLog(ref logRef, needle []byte) (string, error) {
 	r := v.readers[ref.S3Bucket]
 	if o, ok := r.(Opener); ok {
@@ -617,13 +619,13 @@ func (v *verifier) hashLog(ref logRef, needle []byte) (string, error) {
 			return "", err
 		}
 		defer rc.Close()
-		return hashInflated(rc, needle)
+		return hashInflated(needle, func(d *inflate.Decoder, w io.Writer) error { return d.Gunzip(w, rc) })
 	}
 	body, _, err := r.Get(v.ctx, ref.S3Object)
 	if err != nil {
 		return "", err
 	}
-	return hashInflated(bytes.NewReader(body), needle)
+	return hashInflated(needle, func(d *inflate.Decoder, w io.Writer) error { return d.GunzipBytes(w, body) })
 }
 
 // findUncovered lists the log files delivered inside the span the walk
