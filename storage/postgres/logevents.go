@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -231,12 +232,36 @@ func (q *chunkQuery) list(ctx context.Context, query string, args []any) ([]logs
 	return out, nil
 }
 
-func (q *chunkQuery) Data(ctx context.Context, id int64) ([]byte, error) {
-	var data []byte
-	if err := q.tx.QueryRow(ctx, `SELECT data FROM log_chunks WHERE id = $1`, id).Scan(&data); err != nil {
-		return nil, fmt.Errorf("read chunk %d: %w", id, err)
+func (q *chunkQuery) Data(ctx context.Context, ids []int64) ([][]byte, error) {
+	rows, err := q.tx.Query(ctx, `SELECT id, data FROM log_chunks WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read chunks: %w", err)
 	}
-	return data, nil
+	defer rows.Close()
+	out := make([][]byte, len(ids))
+	for rows.Next() {
+		var (
+			id   int64
+			data []byte
+		)
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, fmt.Errorf("read chunks: %w", err)
+		}
+		// A handful of ids: a search costs less than a map.
+		if i := slices.Index(ids, id); i >= 0 {
+			out[i] = data
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read chunks: %w", err)
+	}
+	for i, d := range out {
+		if d == nil {
+			// The listing saw it in this transaction's snapshot.
+			return nil, fmt.Errorf("read chunk %d: %w", ids[i], storage.ErrNotFound)
+		}
+	}
+	return out, nil
 }
 
 // readTx begins a read-only snapshot transaction: every query of one read
