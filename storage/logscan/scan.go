@@ -358,7 +358,7 @@ func scanChunk(ctx context.Context, plan *Plan, j *scanJob) ([]Hit, int64, error
 	if j.cutoff != nil {
 		to = min(to, j.cutoff.Timestamp)
 	}
-	scanned, err := chunk.SearchBlocks(j.data, j.info.Blocks, from, to, fn)
+	scanned, err := chunk.SearchBlocks(j.data, j.info.Blocks, plan.Terms, from, to, fn)
 	if err != nil {
 		return nil, 0, err
 	}
