@@ -159,3 +159,46 @@ func eventsFromBytes(raw []byte) []chunk.Event {
 	}
 	return evs
 }
+
+// FuzzSearch checks that SearchBlocks gives exactly the events of its
+// window whose message contains the longest term, in order: messages
+// with newlines inside, terms that repeat, cross a message's end or sit at
+// its edges, and chunks of one block or many.
+func FuzzSearch(f *testing.F) {
+	f.Add([]byte("\x01\x01\x05hello\x01\x02\x05world\x00\x03\x05lo\nwo"), "lo", int8(-1), int8(5), false)
+	f.Add([]byte("\x00\x01\x03aaa\x00\x02\x02aa\x00\x03\x01a\x00\x04\x00"), "aa", int8(-128), int8(127), true)
+	f.Add([]byte("\x02\x01\x04a\nb\n\x01\x02\x03\nb\n\x01\x03\x02b\n"), "\nb\n", int8(0), int8(2), false)
+	f.Add([]byte("\x05\x05\x0a{\"x\":\"y\"}a\x05\x06\x0a127.0.0.1 a"), " a", int8(0), int8(9), true)
+	f.Fuzz(func(t *testing.T, raw []byte, term string, lo, hi int8, small bool) {
+		evs := eventsFromBytes(raw)
+		if len(evs) == 0 || term == "" {
+			return
+		}
+		if small {
+			chunk.SetBlockTarget(t, 8)
+		}
+		data, _, _ := MustEncode(t, evs)
+		from, to := baseTime+int64(lo)*1000, baseTime+int64(hi)*1000
+		var want []chunk.Event
+		for _, e := range sorted(evs) {
+			if from <= e.Timestamp && e.Timestamp <= to && bytes.Contains(e.Message, []byte(term)) {
+				want = append(want, e)
+			}
+		}
+		var got []chunk.Event
+		_, err := chunk.SearchBlocks(data, nil, []string{"x", term}, from, to, func(e *chunk.Event) bool {
+			got = append(got, chunk.Event{Timestamp: e.Timestamp, Seq: e.Seq, IngestionTime: e.IngestionTime, Message: bytes.Clone(e.Message)})
+			return true
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(term) == 1 {
+			// "x" is as long: either may be the one looked for.
+			return
+		}
+		if diff := diffEvents(want, got); diff != "" {
+			t.Fatalf("SearchBlocks(%q) (-want +got):\n%s", term, diff)
+		}
+	})
+}

@@ -98,7 +98,7 @@ func TestProbeAgreesWithMayContain(t *testing.T) {
 				return func(e *chunk.Event) bool { *dst = append(*dst, bytes.Clone(e.Message)); return true }
 			}
 			s1, err1 := chunk.Search(data, filter, terms, math.MinInt64, math.MaxInt64, collect(&viaFilter))
-			s2, err2 := chunk.SearchBlocks(data, mask, math.MinInt64, math.MaxInt64, collect(&viaMask))
+			s2, err2 := chunk.SearchBlocks(data, mask, terms, math.MinInt64, math.MaxInt64, collect(&viaMask))
 			if err1 != nil || err2 != nil || s1 != s2 || len(viaFilter) != len(viaMask) {
 				t.Fatalf("%q: Search gave %d events, %d bytes scanned, %v; SearchBlocks %d, %d, %v",
 					terms, len(viaFilter), s1, err1, len(viaMask), s2, err2)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math"
+	"slices"
 	"testing"
 )
 
@@ -48,6 +50,7 @@ func FuzzRead(f *testing.F) {
 			}
 			return
 		}
+		checkSearchBlock(t, d)
 		b := getBuilder(ingestEncoder())
 		defer putBuilder(b)
 		for i := range d.events {
@@ -125,4 +128,34 @@ func appendV1Payload(dst []byte, d *decoded) []byte {
 		dst = binary.LittleEndian.AppendUint32(dst, uint32(len(c)))
 	}
 	return dst
+}
+
+// checkSearchBlock checks that searchBlock gives the events of d whose
+// message contains a needle, in order, for needles taken from d's own
+// messages (whole, a prefix, a suffix) and a newline.
+func checkSearchBlock(t *testing.T, d *decoded) {
+	t.Helper()
+	needles := [][]byte{[]byte("\n")}
+	for _, i := range []int{0, len(d.events) / 2, len(d.events) - 1} {
+		m := d.event(i).Message
+		needles = append(needles, bytes.Clone(m), bytes.Clone(m[:min(len(m), 2)]), bytes.Clone(m[max(0, len(m)-2):]))
+	}
+	for _, n := range needles {
+		if len(n) == 0 {
+			continue
+		}
+		var want, got []int
+		for i := range d.events {
+			if bytes.Contains(d.event(i).Message, n) {
+				want = append(want, i)
+			}
+		}
+		searchBlock(d, math.MinInt64, math.MaxInt64, n, func(e *Event) bool {
+			got = append(got, slices.IndexFunc(d.events, func(r record) bool { return r.ts == e.Timestamp && r.seq == e.Seq }))
+			return true
+		})
+		if !slices.Equal(got, want) {
+			t.Fatalf("searchBlock(%q) gives events %v, want %v (grouped %v)", n, got, want, d.grouped)
+		}
+	}
 }

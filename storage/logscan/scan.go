@@ -37,9 +37,12 @@ type Source interface {
 	// (nil: from the first). Fewer than n means there are no more.
 	// A non-nil probe asks for each chunk's Blocks, tested against it.
 	Chunks(ctx context.Context, prev *Chunk, n int, probe *chunk.Probe) ([]Chunk, error)
-	// Data returns a chunk's encoded data. Run keeps it until the read
-	// returns and does not modify it.
-	Data(ctx context.Context, id int64) ([]byte, error)
+	// Data returns the encoded data of the chunks ids, in the same
+	// order: one query for several chunks, so that a read which decodes
+	// many pays for few round trips. A chunk it cannot find is an error
+	// that names it. Run keeps the data until the read returns and does
+	// not modify it.
+	Data(ctx context.Context, ids []int64) ([][]byte, error)
 }
 
 // Hit is one event a read returns.
@@ -65,10 +68,19 @@ const (
 	// growing serves both with a handful of queries.
 	firstChunkBatch = 16
 	maxChunkBatch   = 4096
-	// aheadPerWorker is how many fetched chunks may wait for or sit in
-	// the decoders per worker: enough to keep them busy while the next
-	// chunk is fetched, few enough that stopping early wastes little.
+	// aheadPerWorker is how many chunks may wait for or sit in the
+	// decoders per worker: enough to keep them busy while the next
+	// chunks are fetched, few enough that stopping early wastes little.
 	aheadPerWorker = 2
+	// maxFetchBatch is the most chunks one Data call asks for. The first
+	// call asks for one, each further call for twice as many as the one
+	// before: a first page that one chunk fills waits for that chunk
+	// alone, and a scan through many chunks makes a round trip per
+	// several of them rather than per chunk. Fetched chunks go to the
+	// decoders only as they have room (aheadPerWorker), so a bigger
+	// batch costs a read that stops early only the fetching of a few
+	// chunks it does not need, never their decoding.
+	maxFetchBatch = 8
 )
 
 // Run reads the events plan selects from the chunks src lists. It
@@ -91,10 +103,11 @@ func Run(ctx context.Context, src Source, plan *Plan) ([]Hit, *storage.EventPos,
 		return nil, nil, nil
 	}
 	workers := runtime.GOMAXPROCS(0)
-	// work holds every queued job, so that handing one over never blocks
-	// this goroutine: it goes on listing and fetching while the decoders
-	// are busy.
-	work := make(chan *scanJob, aheadPerWorker*workers)
+	// ahead is the most jobs queued at once. work holds every one, so
+	// that handing one over never blocks this goroutine: it goes on
+	// listing and fetching while the decoders are busy.
+	ahead := aheadPerWorker * workers
+	work := make(chan *scanJob, ahead)
 	done := make(chan struct{})
 	ctx, cancel := context.WithCancel(ctx)
 	for range workers {
@@ -154,20 +167,25 @@ func Run(ctx context.Context, src Source, plan *Plan) ([]Hit, *storage.EventPos,
 			batch = min(4*batch, maxChunkBatch)
 		}
 	}
-	// enqueue fetches c and hands it to the decoders.
-	enqueue := func(c *Chunk) error {
-		data, err := src.Data(ctx, c.ID)
+	// fetchJobs fetches cs in one Data call and returns their jobs.
+	var ids []int64
+	fetchJobs := func(cs []*Chunk) ([]*scanJob, error) {
+		ids = ids[:0]
+		for _, c := range cs {
+			ids = append(ids, c.ID)
+		}
+		data, err := src.Data(ctx, ids)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		j := &scanJob{info: *c, data: data, ready: make(chan struct{})}
-		if len(hits) == plan.Limit {
-			p := hits[plan.Limit-1].Pos
-			j.cutoff = &p
+		if len(data) != len(cs) {
+			panic(fmt.Sprintf("BUG: Source.Data returned %d chunks for %d ids", len(data), len(cs)))
 		}
-		queue = append(queue, j)
-		work <- j // never blocks: the queue is at most work's capacity
-		return nil
+		jobs := make([]*scanJob, len(cs))
+		for i, c := range cs {
+			jobs[i] = &scanJob{info: *c, data: data[i], ready: make(chan struct{})}
+		}
+		return jobs, nil
 	}
 	// full reports whether the read holds limit events that no chunk from
 	// bound b on can displace.
@@ -176,12 +194,14 @@ func Run(ctx context.Context, src Source, plan *Plan) ([]Hit, *storage.EventPos,
 	}
 
 	var (
-		resume *storage.EventPos
-		held   *Chunk // listed and worth decoding, not yet queued
+		resume  *storage.EventPos
+		fetched []*scanJob // fetched, in order, not yet queued
+		held    *Chunk     // listed and worth decoding, not yet fetched
+		fetch   = 1        // chunks the next Data call may ask for
 	)
 	for {
 		// The first chunk not yet taken decides whether to go on.
-		if len(queue) == 0 && held == nil {
+		if len(queue) == 0 && len(fetched) == 0 && held == nil {
 			c, err := next()
 			if err != nil {
 				return nil, nil, err
@@ -192,8 +212,11 @@ func Run(ctx context.Context, src Source, plan *Plan) ([]Hit, *storage.EventPos,
 			held = c
 		}
 		head := held
-		if len(queue) > 0 {
+		switch {
+		case len(queue) > 0:
 			head = &queue[0].info
+		case len(fetched) > 0:
+			head = &fetched[0].info
 		}
 		b := plan.bound(head)
 		if full(b) {
@@ -216,25 +239,48 @@ func Run(ctx context.Context, src Source, plan *Plan) ([]Hit, *storage.EventPos,
 			break
 		}
 		// Keep the decoders busy with the chunks that follow, but none
-		// that what is held already rules out.
-		for len(queue) < aheadPerWorker*workers {
-			if held == nil {
-				c, err := next()
+		// that what is held already rules out; fetch them in batches.
+		for len(queue) < ahead {
+			if len(fetched) == 0 {
+				var group []*Chunk
+				for len(group) < fetch {
+					if held == nil {
+						c, err := next()
+						if err != nil {
+							return nil, nil, err
+						}
+						if c == nil {
+							break
+						}
+						held = c
+					}
+					if (len(queue) > 0 || len(group) > 0) && full(plan.bound(held)) {
+						break
+					}
+					group = append(group, held)
+					held = nil
+				}
+				if len(group) == 0 {
+					break
+				}
+				jobs, err := fetchJobs(group)
 				if err != nil {
 					return nil, nil, err
 				}
-				if c == nil {
-					break
-				}
-				held = c
+				fetched = jobs
+				fetch = min(2*fetch, maxFetchBatch)
 			}
-			if len(queue) > 0 && full(plan.bound(held)) {
+			j := fetched[0]
+			if len(queue) > 0 && full(plan.bound(&j.info)) {
 				break
 			}
-			if err := enqueue(held); err != nil {
-				return nil, nil, err
+			if len(hits) == plan.Limit {
+				p := hits[plan.Limit-1].Pos
+				j.cutoff = &p
 			}
-			held = nil
+			fetched = fetched[1:]
+			queue = append(queue, j)
+			work <- j // never blocks: the queue is at most work's capacity
 		}
 		j := queue[0]
 		<-j.ready
@@ -312,7 +358,7 @@ func scanChunk(ctx context.Context, plan *Plan, j *scanJob) ([]Hit, int64, error
 	if j.cutoff != nil {
 		to = min(to, j.cutoff.Timestamp)
 	}
-	scanned, err := chunk.SearchBlocks(j.data, j.info.Blocks, from, to, fn)
+	scanned, err := chunk.SearchBlocks(j.data, j.info.Blocks, plan.Terms, from, to, fn)
 	if err != nil {
 		return nil, 0, err
 	}

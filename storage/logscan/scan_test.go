@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/trailwatch/trailwatch/internal/chunk"
@@ -19,6 +20,7 @@ type memChunks struct {
 	infos   []Chunk // in the plan's order
 	blobs   map[int64][]byte
 	filters map[int64][]byte
+	fetches []int // the number of ids of each Data call
 }
 
 func (m *memChunks) Chunks(_ context.Context, prev *Chunk, n int, probe *chunk.Probe) ([]Chunk, error) {
@@ -42,7 +44,18 @@ func (m *memChunks) Chunks(_ context.Context, prev *Chunk, n int, probe *chunk.P
 	return out, nil
 }
 
-func (m *memChunks) Data(_ context.Context, id int64) ([]byte, error) { return m.blobs[id], nil }
+func (m *memChunks) Data(_ context.Context, ids []int64) ([][]byte, error) {
+	m.fetches = append(m.fetches, len(ids))
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		b, ok := m.blobs[id]
+		if !ok {
+			return nil, fmt.Errorf("no chunk %d", id)
+		}
+		out[i] = b
+	}
+	return out, nil
+}
 
 // scanCase is a random set of chunks and a random plan over them.
 type scanCase struct {
@@ -230,4 +243,57 @@ func FuzzRun(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, seed uint64) { checkScan(t, seed) })
+}
+
+// TestRunFetchesInBatches checks that a scan through many chunks fetches
+// them several at a time, starting with one, and that its answer is the
+// same as ever.
+func TestRunFetchesInBatches(t *testing.T) {
+	src := &memChunks{blobs: map[int64][]byte{}, filters: map[int64][]byte{}}
+	const nchunks = 40
+	var want []storage.EventPos
+	for id := range nchunks {
+		evs := []chunk.Event{{Timestamp: int64(10 * id), Seq: int64(2 * id), Message: []byte("alpha")},
+			{Timestamp: int64(10*id + 5), Seq: int64(2*id + 1), Message: []byte("beta")}}
+		want = append(want, storage.EventPos{Timestamp: evs[0].Timestamp, Seq: evs[0].Seq})
+		data, filter, meta, err := chunk.Encode(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.blobs[int64(id)], src.filters[int64(id)] = data, filter
+		src.infos = append(src.infos, Chunk{ID: int64(id), MinTime: meta.MinTime, MaxTime: meta.MaxTime,
+			MinSeq: meta.MinSeq, MaxSeq: meta.MaxSeq, Count: int64(meta.Count), Raw: meta.RawBytes})
+	}
+	src.plan = &Plan{Lo: math.MinInt64, Hi: math.MaxInt64, Start: storage.EventPos{Timestamp: math.MinInt64, Seq: math.MinInt64},
+		Limit: 1000, Terms: []string{"alpha"}, Match: func(m []byte) bool { return bytes.Contains(m, []byte("alpha")) }}
+	hits, resume, err := Run(context.Background(), src, src.plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := positions(hits); !slices.Equal(got, want) || resume != nil {
+		t.Fatalf("got %v, resume %v; want %v", got, resume, want)
+	}
+	// The calls ask for 1, 2, 4... up to maxFetchBatch chunks.
+	f := src.fetches
+	sum := 0
+	for _, n := range f {
+		sum += n
+		if n < 1 || n > maxFetchBatch {
+			t.Errorf("a Data call asks for %d chunks: %v", n, f)
+		}
+	}
+	switch {
+	case sum != nchunks:
+		t.Errorf("Data calls ask for %d chunks, want each of the %d once: %v", sum, nchunks, f)
+	case f[0] != 1:
+		t.Errorf("the first Data call asks for %d chunks, want 1: %v", f[0], f)
+	case len(f) > nchunks/maxFetchBatch+4:
+		t.Errorf("%d Data calls for %d chunks, want batches of up to %d: %v", len(f), nchunks, maxFetchBatch, f)
+	}
+
+	// A chunk the source cannot find ends the read with its error.
+	delete(src.blobs, 17)
+	if _, _, err := Run(context.Background(), src, src.plan); err == nil || !strings.Contains(err.Error(), "no chunk 17") {
+		t.Fatalf("a missing chunk gives error %v", err)
+	}
 }

@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -151,13 +153,13 @@ func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, pro
 	}
 	// Only chunks overlapping the part of the window after start: forward
 	// [start, hi], backward [lo, start].
-	order, outer := ` ORDER BY min_ts, min_seq`, ` ORDER BY c.min_ts, c.min_seq, b.block, b.part`
+	order, outer := ` ORDER BY min_ts, min_seq`, ` ORDER BY c.min_ts, c.min_seq`
 	if p.Backward {
 		fmt.Fprintf(&sb, ` AND max_ts >= %s AND min_ts <= %s`, args.add(p.Lo), args.add(min(p.Hi, p.Start.Timestamp)))
 		if prev != nil {
 			fmt.Fprintf(&sb, ` AND (max_ts, max_seq) < (%s, %s)`, args.add(prev.MaxTime), args.add(prev.MaxSeq))
 		}
-		order, outer = ` ORDER BY max_ts DESC, max_seq DESC`, ` ORDER BY c.max_ts DESC, c.max_seq DESC, b.block, b.part`
+		order, outer = ` ORDER BY max_ts DESC, max_seq DESC`, ` ORDER BY c.max_ts DESC, c.max_seq DESC`
 	} else {
 		fmt.Fprintf(&sb, ` AND min_ts <= %s AND max_ts >= %s`, args.add(p.Hi), args.add(max(p.Lo, p.Start.Timestamp)))
 		if prev != nil {
@@ -168,49 +170,54 @@ func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, pro
 	if probe == nil {
 		return q.list(ctx, sb.String(), args)
 	}
-	// The chunks, each followed by its bloom rows with the probe's bytes
-	// picked out of them (blooms.go); a chunk without rows comes once,
-	// with NULLs.
+	// Each chunk with its bloom rows' block, part and units and the
+	// probe's bytes picked out of them (blooms.go), as arrays: one row
+	// per chunk. The rows are looked up per chunk through the primary
+	// key, LATERAL, whatever the planner believes of the tables' sizes:
+	// on a table not yet analysed, a plain join may read every chunk's
+	// filter to search one group's. The four aggregates read the rows in
+	// one order, so their elements line up; blocks puts them in (block,
+	// part) order. A chunk without rows gets NULLs.
 	bp := newBloomPick(probe)
-	query := `SELECT c.*, b.block, b.part, b.units, ` + bp.sql(args.add(bp.args())) + `
-		FROM (` + sb.String() + `) AS c LEFT JOIN log_chunk_blooms AS b ON b.chunk_id = c.id` + outer
+	query := `SELECT c.*, b.blocks, b.parts, b.units, b.picked
+		FROM (` + sb.String() + `) AS c CROSS JOIN LATERAL (
+			SELECT array_agg(b.block) AS blocks, array_agg(b.part) AS parts, array_agg(b.units) AS units,
+				array_agg(` + bp.sql(args.add(bp.args())) + `) AS picked
+			FROM log_chunk_blooms AS b WHERE b.chunk_id = c.id) AS b` + outer
 	rows, err := q.tx.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list chunks: %w", err)
 	}
 	defer rows.Close()
 	var (
-		out   []logscan.Chunk
-		parts []bloomPart
+		out               []logscan.Chunk
+		parts             []bloomPart
+		blocks, ps, units []int32
+		picked            [][]byte
 	)
-	decide := func() {
-		if len(out) > 0 && len(parts) > 0 {
-			out[len(out)-1].Blocks = bp.blocks(parts)
-		}
-		parts = parts[:0]
-	}
 	for rows.Next() {
-		var (
-			c                  logscan.Chunk
-			block, part, units *int32
-			picked             []byte
-		)
+		var c logscan.Chunk
 		if err := rows.Scan(&c.ID, &c.Stream, &c.MinTime, &c.MaxTime, &c.MinSeq, &c.MaxSeq, &c.Count, &c.Raw,
-			&block, &part, &units, &picked); err != nil {
+			&blocks, &ps, &units, &picked); err != nil {
 			return nil, fmt.Errorf("list chunks: %w", err)
 		}
-		if len(out) == 0 || out[len(out)-1].ID != c.ID {
-			decide()
-			out = append(out, c)
+		parts = parts[:0]
+		if len(ps) == len(blocks) && len(units) == len(blocks) && len(picked) == len(blocks) {
+			for i := range blocks {
+				parts = append(parts, bloomPart{block: blocks[i], part: ps[i], units: units[i], picked: picked[i]})
+			}
 		}
-		if block != nil {
-			parts = append(parts, bloomPart{block: *block, part: *part, units: *units, picked: picked})
+		if len(parts) > 0 {
+			slices.SortFunc(parts, func(a, b bloomPart) int {
+				return cmp.Or(cmp.Compare(a.block, b.block), cmp.Compare(a.part, b.part))
+			})
+			c.Blocks = bp.blocks(parts)
 		}
+		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list chunks: %w", err)
 	}
-	decide()
 	return out, nil
 }
 
@@ -231,12 +238,36 @@ func (q *chunkQuery) list(ctx context.Context, query string, args []any) ([]logs
 	return out, nil
 }
 
-func (q *chunkQuery) Data(ctx context.Context, id int64) ([]byte, error) {
-	var data []byte
-	if err := q.tx.QueryRow(ctx, `SELECT data FROM log_chunks WHERE id = $1`, id).Scan(&data); err != nil {
-		return nil, fmt.Errorf("read chunk %d: %w", id, err)
+func (q *chunkQuery) Data(ctx context.Context, ids []int64) ([][]byte, error) {
+	rows, err := q.tx.Query(ctx, `SELECT id, data FROM log_chunks WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read chunks: %w", err)
 	}
-	return data, nil
+	defer rows.Close()
+	out := make([][]byte, len(ids))
+	for rows.Next() {
+		var (
+			id   int64
+			data []byte
+		)
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, fmt.Errorf("read chunks: %w", err)
+		}
+		// A handful of ids: a search costs less than a map.
+		if i := slices.Index(ids, id); i >= 0 {
+			out[i] = data
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read chunks: %w", err)
+	}
+	for i, d := range out {
+		if d == nil {
+			// The listing saw it in this transaction's snapshot.
+			return nil, fmt.Errorf("read chunk %d: %w", ids[i], storage.ErrNotFound)
+		}
+	}
+	return out, nil
 }
 
 // readTx begins a read-only snapshot transaction: every query of one read

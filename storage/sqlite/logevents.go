@@ -202,12 +202,15 @@ func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, pro
 	return out, nil
 }
 
-func (q *chunkQuery) Data(ctx context.Context, id int64) ([]byte, error) {
-	var data []byte
-	if err := q.tx.QueryRowContext(ctx, `SELECT data FROM log_chunks WHERE id = ?`, id).Scan(&data); err != nil {
-		return nil, fmt.Errorf("read chunk %d: %w", id, err)
+func (q *chunkQuery) Data(ctx context.Context, ids []int64) ([][]byte, error) {
+	// In process, a query per chunk costs no round trip.
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		if err := q.tx.QueryRowContext(ctx, `SELECT data FROM log_chunks WHERE id = ?`, id).Scan(&out[i]); err != nil {
+			return nil, fmt.Errorf("read chunk %d: %w", id, err)
+		}
 	}
-	return data, nil
+	return out, nil
 }
 
 // readTx begins a read-only transaction: every query of one read sees the
