@@ -6,6 +6,7 @@ import (
 	"math"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/trailwatch/trailwatch/internal/chunk"
@@ -56,6 +57,24 @@ func BenchmarkEncode(b *testing.B) {
 	for _, k := range benchKinds[1:] {
 		b.Run(k.name+"/10000", func(b *testing.B) { benchEncode(b, kindEvents(k.kind, 10000)) })
 	}
+	evs := loadCall()
+	b.Run(fmt.Sprintf("load/%d", len(evs)), func(b *testing.B) { benchEncode(b, evs) })
+}
+
+// loadCall returns the events of the load command's first PutLogEvents
+// call: the corpus's first lines (logcorpus.Lines, 10 ms apart), as many
+// as fit in the call's 1 MiB (message bytes plus 26 an event), all
+// ingested at once. Its figures are what a fresh load stores.
+func loadCall() []chunk.Event {
+	var evs []chunk.Event
+	size := 0
+	for i, l := range logcorpus.Lines(1, 0, 10000, time.UnixMilli(baseTime)) {
+		if size += len(l.Message) + 26; size > 1<<20 {
+			break
+		}
+		evs = append(evs, chunk.Event{Timestamp: l.Timestamp, IngestionTime: baseTime, Seq: int64(i), Message: []byte(l.Message)})
+	}
+	return evs
 }
 
 func benchEncode(b *testing.B, evs []chunk.Event) {

@@ -73,6 +73,49 @@ func TestVersion1ChunksStillRead(t *testing.T) {
 	}
 }
 
+// Version 2 chunks written before a block's payload was split into frames
+// (one zstd frame a block) must read, search and merge as before. The
+// files were written by that encoder from corpusEvents(7, 300, baseTime)
+// with blocks of 20,000 message bytes: three blocks.
+func TestOneFrameBlocksStillRead(t *testing.T) {
+	data, err := os.ReadFile("testdata/v2-one-frame-corpus-300.chunk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filter, err := os.ReadFile("testdata/v2-one-frame-corpus-300.filter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data[0] != 2 || filter[0] != 2 {
+		t.Fatalf("fixtures are versions %d and %d, want 2 and 2", data[0], filter[0])
+	}
+	if blooms, ok := chunk.BlockBlooms(filter); !ok || len(blooms) != 3 {
+		t.Fatalf("fixture filter has %d blocks (ok %v), want 3", len(blooms), ok)
+	}
+	evs := corpusEvents(7, 300, baseTime)
+	want := sorted(evs)
+	if diff := diffEvents(want, scanAll(t, data)); diff != "" {
+		t.Errorf("Scan (-want +got):\n%s", diff)
+	}
+	term := string(want[len(want)-1].Message[10:20])
+	var found int
+	if _, err := chunk.Search(data, filter, []string{term}, math.MinInt64, math.MaxInt64, func(e *chunk.Event) bool {
+		if bytes.Contains(e.Message, []byte(term)) {
+			found++
+		}
+		return true
+	}); err != nil || found == 0 {
+		t.Errorf("Search(%q) found %d events, error %v", term, found, err)
+	}
+	merged, _, _, err := chunk.Merge([][]byte{data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := diffEvents(want, scanAll(t, merged)); diff != "" {
+		t.Errorf("Scan of merged (-want +got):\n%s", diff)
+	}
+}
+
 // A chunk of many blocks reads like one of a single block: every window,
 // both directions, merging.
 func TestManyBlocks(t *testing.T) {

@@ -33,7 +33,15 @@
 //	  uvarint  length of the block's uncompressed payload
 //	  uvarint  length of the block's zstd frame
 //	uint32   CRC-32C of the bytes above, little-endian
-//	         the blocks' zstd frames, back to back, each with zstd's content checksum
+//	         the blocks' compressed payloads, back to back
+//
+// A block's compressed payload is one or more zstd frames, each with
+// zstd's content checksum, whose contents, concatenated, are the
+// payload; "length of the block's zstd frame" above is the length of
+// them all. The encoder writes three: the messages, the times column,
+// and the rest of the columns with the trailer, so that each gets its own
+// entropy tables (see builder.seal); chunks written before it did have
+// one frame a block, and read the same.
 //
 // where a meta is
 //

@@ -369,10 +369,21 @@ func (b *builder) sealPayload() header {
 
 // seal compresses the open block, builds its filter, and opens the next.
 // The next block's deltas start afresh, so that each block decodes alone.
+//
+// The payload goes in three zstd frames, back to back: the messages, the
+// times column, and the other columns with the trailer. In one frame the
+// columns would share zstd's Huffman tables with the text around them;
+// alone, each gets tables of its own (and the times, whose deltas repeat
+// little, are entropy-coded at all: see columnEncoder). On the corpus, in
+// ingested batches, that stores 0.12% of the raw bytes fewer (15.39%
+// rather than 15.51% for the data), for three frame headers a block.
 func (b *builder) seal() {
 	h := b.sealPayload()
 	n := len(b.frames)
-	b.frames = b.enc.EncodeAll(b.payload, b.frames)
+	times := b.msgBytes + len(b.times)
+	b.frames = b.enc.EncodeAll(b.payload[:b.msgBytes], b.frames)
+	b.frames = columnEncoder().EncodeAll(b.payload[b.msgBytes:times], b.frames)
+	b.frames = columnEncoder().EncodeAll(b.payload[times:], b.frames)
 	b.frameLens = append(b.frameLens, len(b.frames)-n)
 	b.blocks = append(b.blocks, h)
 	b.sealed += h.payloadLen

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"os"
 	"slices"
 	"testing"
 
@@ -23,6 +24,13 @@ func FuzzScan(f *testing.F) {
 	r := logcorpus.NewRNG(5)
 	tiny, _, _ := MustEncode(f, randomEvents(r, 3))
 	f.Add(tiny, int64(baseTime), int64(baseTime+10))
+	// A chunk whose blocks are one zstd frame each, as written before
+	// payloads were split into frames.
+	oneFrame, err := os.ReadFile("testdata/v2-one-frame-corpus-300.chunk")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(oneFrame, int64(math.MinInt64), int64(math.MaxInt64))
 	// Small blocks, so that the seeds and whatever Merge writes have
 	// several.
 	chunk.SetBlockTarget(f, 500)

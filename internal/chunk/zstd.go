@@ -33,6 +33,15 @@ var (
 	mergeEncoder = sync.OnceValue(func() *zstd.Encoder {
 		return newEncoder(zstd.SpeedBestCompression, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20))
 	})
+	// columnEncoder compresses a block's columns, in frames of their own
+	// (see builder.seal). At the fastest level zstd stores a block in
+	// which it finds no match uncompressed, as the times column usually
+	// is (its deltas hardly repeat); entropy-coding its literals anyway
+	// halves it (0.27% of the raw bytes rather than 0.51% on the corpus),
+	// and the columns are a few bytes an event, so it costs little time.
+	columnEncoder = sync.OnceValue(func() *zstd.Encoder {
+		return newEncoder(zstd.SpeedFastest, zstd.WithAllLitEntropyCompression(true))
+	})
 	decoder = sync.OnceValue(newDecoder)
 )
 
