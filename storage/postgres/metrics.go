@@ -20,10 +20,13 @@ func (db *DB) Metrics() storage.Metrics { return metrics{db} }
 
 var _ storage.Metrics = metrics{}
 
-// A batch is a read-merge-write of one bucket row per metric, unit, width
-// and bucket start. It runs as a handful of statements whatever its size:
-// one upsert of its series, one lock statement, one read of the buckets
-// it touches and one upsert of them, each over arrays (unnest).
+// A journal merge is a read-merge-write of one bucket row per metric,
+// unit, width and bucket start. It runs as a handful of statements
+// whatever its size: one upsert of its series, one read of the buckets it
+// touches and one upsert of them, each over arrays (unnest). Every writer
+// of buckets (the merge, roll-up, retention) holds the journal lock
+// (journalLock) for its transaction, which is what keeps two nodes'
+// read-merge-writes of a bucket apart.
 
 // customPlan runs a statement over arrays unprepared, so it is planned
 // for the arrays it is given: a cached statement turns generic after
@@ -35,18 +38,6 @@ var _ storage.Metrics = metrics{}
 // version the batches' updates leave until vacuum.
 const customPlan = pgx.QueryExecModeCacheDescribe
 
-// lockSeries serialises the read-merge-write of series' buckets between
-// nodes. Locks are taken in ascending id order, so two batches cannot
-// deadlock.
-func lockSeries(ctx context.Context, tx pgx.Tx, ids []int64) error {
-	ids = slices.Clone(ids)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('metric_series', id))
-		FROM (SELECT id FROM unnest($1::bigint[]) AS id ORDER BY id) AS sorted`, customPlan, ids)
-	return err
-}
-
 // bucketRow is an aggregate to add to one stored bucket.
 type bucketRow struct {
 	series int64
@@ -57,7 +48,7 @@ type bucketRow struct {
 }
 
 // mergeBuckets adds each row's aggregate to its stored bucket, creating
-// it; keys are distinct. The caller holds the series locks.
+// it; keys are distinct. The caller holds the journal lock.
 func mergeBuckets(ctx context.Context, tx pgx.Tx, rows []bucketRow) error {
 	if len(rows) == 0 {
 		return nil
@@ -317,16 +308,10 @@ func mergeScope(ctx context.Context, tx pgx.Tx, scope storage.MetricScope, merge
 			return err
 		}
 	}
-	sorted := make([]int64, 0, len(ids))
 	for _, key := range keys {
-		id, ok := ids[key]
-		if !ok {
+		if _, ok := ids[key]; !ok {
 			return fmt.Errorf("series %s/%s %s has no id", key.ns, key.name, key.dims)
 		}
-		sorted = append(sorted, id)
-	}
-	if err := lockSeries(ctx, tx, sorted); err != nil {
-		return err
 	}
 	out := make([]bucketRow, 0, len(merged))
 	for k, a := range merged {
@@ -477,7 +462,6 @@ func (s metrics) RollUpMetrics(ctx context.Context, from, to int, before time.Ti
 			return err
 		}
 		target := map[key]*storage.Aggregate{}
-		var series []int64
 		for _, x := range src {
 			t := key{x.k.series, x.k.ts - mod(x.k.ts, int64(to)), x.k.unit}
 			if cur := target[t]; cur != nil {
@@ -485,11 +469,7 @@ func (s metrics) RollUpMetrics(ctx context.Context, from, to int, before time.Ti
 			} else {
 				b := x.bucket
 				target[t] = &b
-				series = append(series, t.series)
 			}
-		}
-		if err := lockSeries(ctx, tx, series); err != nil {
-			return err
 		}
 		for _, x := range src {
 			if _, err := tx.Exec(ctx, `DELETE FROM metric_buckets WHERE series_id = $1 AND ts = $2 AND resolution = $3 AND unit = $4`,
