@@ -527,9 +527,15 @@ ALTER TABLE log_chunks DROP COLUMN filter;
 	// 13: journal entries compressed with lz4 before they are stored out
 	// of line: an entry repeats its metric names and dimensions, and
 	// lz4 costs PostgreSQL less than writing and logging the TOAST rows
-	// it saves.
+	// it saves. A server built without lz4 (or older than 14, which
+	// has no column compression setting) keeps them uncompressed.
 	`
-ALTER TABLE metric_journal ALTER COLUMN entry SET STORAGE EXTENDED, ALTER COLUMN entry SET COMPRESSION lz4;
+DO $$
+BEGIN
+	EXECUTE 'ALTER TABLE metric_journal ALTER COLUMN entry SET COMPRESSION lz4, ALTER COLUMN entry SET STORAGE EXTENDED';
+EXCEPTION WHEN feature_not_supported OR syntax_error THEN
+	NULL;
+END $$;
 `,
 }
 
