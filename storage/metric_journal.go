@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"sync"
+	"time"
 )
 
 // Metric data reach the backends as journal entries: PutMetricData (and a
@@ -15,6 +17,44 @@ import (
 // many batches for the current minute do. Backends merge the journal
 // before they answer a metric read, so a read sees every acknowledged
 // datum, and in the background so the journal stays short.
+
+// MetricMergeInterval is how often a backend merges the journal in the
+// background; reads merge it too, so it only bounds the journal's length.
+const MetricMergeInterval = time.Second
+
+// MergeLoop is a backend's background journal merge.
+type MergeLoop struct{ stop, done chan struct{} }
+
+// StartMergeLoop calls merge every MetricMergeInterval until Stop. merge
+// reports its own failures, if at all: a failed merge is left to the next
+// tick, or to the next metric read, which returns its error.
+func StartMergeLoop(merge func()) *MergeLoop {
+	l := &MergeLoop{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		t := time.NewTicker(MetricMergeInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-l.stop:
+				return
+			case <-t.C:
+				merge()
+			}
+		}
+	}()
+	return l
+}
+
+// Stop ends the loop and waits for a merge under way. A nil loop (a
+// store whose open failed before it started one) is stopped already.
+func (l *MergeLoop) Stop() {
+	if l == nil {
+		return
+	}
+	close(l.stop)
+	<-l.done
+}
 
 // ErrCorruptJournal is returned for a journal entry that cannot be read.
 var ErrCorruptJournal = errors.New("storage: corrupt metric journal entry")
@@ -74,6 +114,19 @@ func AppendMetricJournal(b []byte, data []MetricDatum) []byte {
 	}
 	return b
 }
+
+// WithMetricJournal calls write with the journal entry of data, built in a
+// buffer that is reused once write returns (write must not keep it).
+func WithMetricJournal(data []MetricDatum, write func(entry []byte) error) error {
+	buf := journalBuffers.Get().(*[]byte)
+	defer journalBuffers.Put(buf)
+	*buf = AppendMetricJournal((*buf)[:0], data)
+	return write(*buf)
+}
+
+// journalBuffers hold entries while they are written: a full batch is
+// about 100 KB.
+var journalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); return &b }}
 
 // MetricScope is the account and region a journal entry belongs to.
 type MetricScope struct{ Account, Region string }

@@ -46,7 +46,7 @@ func TestMetricJournalMergesAsBatchesDo(t *testing.T) {
 	if j.Datums() != 2*len(data) {
 		t.Errorf("Datums = %d, want %d", j.Datums(), 2*len(data))
 	}
-	want := storage.MergeBucketRows(data)
+	want := mergeBatch(data)
 	for _, region := range []string{"us-east-1", "eu-west-1"} {
 		got := j.Scopes()[storage.MetricScope{Account: "111111111111", Region: region}]
 		if len(got) != len(want) {
@@ -124,4 +124,25 @@ func FuzzMetricJournal(f *testing.F) {
 			t.Fatalf("round trip (-first +again):\n%s", diff)
 		}
 	})
+}
+
+// mergeBatch merges the data of a batch that share a bucket, what
+// PutMetricData used to do before it wrote buckets: the journal must
+// merge to the same aggregates.
+func mergeBatch(data []storage.MetricDatum) map[storage.BucketKey]*storage.MetricDatum {
+	out := make(map[storage.BucketKey]*storage.MetricDatum, len(data))
+	for i := range data {
+		d := &data[i]
+		k := storage.BucketKey{Dims: storage.EncodeDimensions(d.Metric.Dimensions), Namespace: d.Metric.Namespace, Name: d.Metric.Name,
+			Unit: d.Unit, Resolution: d.Resolution, Time: d.Time.Unix()}
+		if cur, ok := out[k]; ok {
+			cur.Agg.Merge(d.Agg)
+			continue
+		}
+		c := *d
+		c.Agg = storage.Aggregate{}
+		c.Agg.Merge(d.Agg)
+		out[k] = &c
+	}
+	return out
 }

@@ -185,24 +185,39 @@ type Metrics interface {
 	DeleteMetricData(ctx context.Context, resolution int, before time.Time, limit int) (int, error)
 }
 
-// MergeBucketRows is what both backends do with a batch: merge data that
-// share a bucket, so each bucket row is read and written once.
-func MergeBucketRows(data []MetricDatum) map[BucketKey]*MetricDatum {
-	out := make(map[BucketKey]*MetricDatum, len(data))
-	for i := range data {
-		d := &data[i]
-		k := BucketKey{Dims: EncodeDimensions(d.Metric.Dimensions), Namespace: d.Metric.Namespace, Name: d.Metric.Name,
-			Unit: d.Unit, Resolution: d.Resolution, Time: d.Time.Unix()}
-		if cur, ok := out[k]; ok {
-			cur.Agg.Merge(d.Agg)
-			continue
+// BucketRows is what ScanMetricReads needs of a driver's result rows.
+type BucketRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanMetricReads reads ReadMetrics' rows, each (range index, unit,
+// resolution, bucket start, count, sum, minimum, maximum, sketch), into
+// out, the buckets of each range.
+func ScanMetricReads(rows BucketRows, out [][]MetricBucket) error {
+	for rows.Next() {
+		var (
+			i                    int
+			b                    MetricBucket
+			ts                   int64
+			count, sum, min, max float64
+			sketch               []byte
+		)
+		if err := rows.Scan(&i, &b.Unit, &b.Resolution, &ts, &count, &sum, &min, &max, &sketch); err != nil {
+			return err
 		}
-		c := *d
-		c.Agg = Aggregate{}
-		c.Agg.Merge(d.Agg)
-		out[k] = &c
+		if i < 0 || i >= len(out) {
+			return fmt.Errorf("BUG: range %d of %d", i, len(out))
+		}
+		b.Time = time.Unix(ts, 0).UTC()
+		var err error
+		if b.Agg, err = DecodeBucket(count, sum, min, max, sketch); err != nil {
+			return err
+		}
+		out[i] = append(out[i], b)
 	}
-	return out
+	return rows.Err()
 }
 
 // BucketKey identifies a bucket within an account and region.

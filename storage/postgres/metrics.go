@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -128,21 +127,12 @@ func putMetricRows(ctx context.Context, tx pgx.Tx, account, region string, data 
 	if len(data) == 0 {
 		return nil
 	}
-	buf := journalBuffers.Get().(*[]byte)
-	defer journalBuffers.Put(buf)
-	*buf = storage.AppendMetricJournal((*buf)[:0], data)
-	_, err := tx.Exec(ctx, `INSERT INTO metric_journal (account_id, region, datums, entry) VALUES ($1, $2, $3, $4)`,
-		account, region, len(data), *buf)
-	return err
+	return storage.WithMetricJournal(data, func(entry []byte) error {
+		_, err := tx.Exec(ctx, `INSERT INTO metric_journal (account_id, region, datums, entry) VALUES ($1, $2, $3, $4)`,
+			account, region, len(data), entry)
+		return err
+	})
 }
-
-// journalBuffers hold entries while they are written: a full batch is
-// about 100 KB.
-var journalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); return &b }}
-
-// metricMergeInterval is how often the journal is merged in the
-// background; reads merge it too, so it only bounds its length.
-const metricMergeInterval = time.Second
 
 // journalLock is the advisory lock a journal merge holds: one merge at a
 // time across nodes, so a read that merges waits for a merge under way
@@ -194,23 +184,6 @@ func mergeMetricJournal(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	return nil
-}
-
-// mergeMetricsLoop merges the metric journal every metricMergeInterval
-// until stop is closed. A failed merge is left to the next tick, or to
-// the next metric read, which reports its error.
-func (db *DB) mergeMetricsLoop(stop <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
-	t := time.NewTicker(metricMergeInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			db.flushMetrics(context.Background())
-		}
-	}
 }
 
 // mergeScope adds merged journal buckets of one account and region to the
@@ -554,27 +527,7 @@ func (s metrics) ReadMetrics(ctx context.Context, reads []storage.MetricRead) ([
 		return nil, fmt.Errorf("read metrics: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var (
-			i                    int
-			b                    storage.MetricBucket
-			ts                   int64
-			count, sum, min, max float64
-			sketch               []byte
-		)
-		if err := rows.Scan(&i, &b.Unit, &b.Resolution, &ts, &count, &sum, &min, &max, &sketch); err != nil {
-			return nil, fmt.Errorf("read metrics: %w", err)
-		}
-		if i < 0 || i >= len(out) {
-			return nil, fmt.Errorf("read metrics: BUG: range %d of %d", i, len(out))
-		}
-		b.Time = time.Unix(ts, 0).UTC()
-		if b.Agg, err = storage.DecodeBucket(count, sum, min, max, sketch); err != nil {
-			return nil, fmt.Errorf("read metrics: %w", err)
-		}
-		out[i] = append(out[i], b)
-	}
-	if err := rows.Err(); err != nil {
+	if err := storage.ScanMetricReads(rows, out); err != nil {
 		return nil, fmt.Errorf("read metrics: %w", err)
 	}
 	return out, nil

@@ -25,10 +25,8 @@ import (
 type DB struct {
 	pool *pgxpool.Pool
 
-	// stopMerge ends the background metric journal merge; mergeDone is
-	// closed when it has.
-	stopMerge chan struct{}
-	mergeDone chan struct{}
+	// merges is the background metric journal merge.
+	merges *storage.MergeLoop
 
 	// ixMu guards ix, a cache of event_indexes rows. Rows are never deleted
 	// or changed once committed, so a cached id stays valid forever, on
@@ -69,19 +67,15 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db.stopMerge, db.mergeDone = make(chan struct{}), make(chan struct{})
-	go db.mergeMetricsLoop(db.stopMerge, db.mergeDone)
+	db.merges = storage.StartMergeLoop(func() { db.flushMetrics(context.Background()) })
 	return db, nil
 }
 
 // Close stops the background journal merge, waits for connections in use
 // to be released and closes the pool.
 func (db *DB) Close() error {
-	if db.stopMerge != nil {
-		close(db.stopMerge)
-		<-db.mergeDone
-		db.stopMerge = nil
-	}
+	db.merges.Stop()
+	db.merges = nil
 	db.pool.Close()
 	return nil
 }

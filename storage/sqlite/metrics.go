@@ -274,27 +274,7 @@ func (s metrics) ReadMetrics(ctx context.Context, reads []storage.MetricRead) ([
 		return nil, fmt.Errorf("read metrics: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var (
-			i                    int
-			b                    storage.MetricBucket
-			ts                   int64
-			count, sum, min, max float64
-			sketch               []byte
-		)
-		if err := rows.Scan(&i, &b.Unit, &b.Resolution, &ts, &count, &sum, &min, &max, &sketch); err != nil {
-			return nil, fmt.Errorf("read metrics: %w", err)
-		}
-		if i < 0 || i >= len(out) {
-			return nil, fmt.Errorf("read metrics: BUG: range %d of %d", i, len(out))
-		}
-		b.Time = time.Unix(ts, 0).UTC()
-		if b.Agg, err = storage.DecodeBucket(count, sum, min, max, sketch); err != nil {
-			return nil, fmt.Errorf("read metrics: %w", err)
-		}
-		out[i] = append(out[i], b)
-	}
-	if err := rows.Err(); err != nil {
+	if err := storage.ScanMetricReads(rows, out); err != nil {
 		return nil, fmt.Errorf("read metrics: %w", err)
 	}
 	return out, nil

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/trailwatch/trailwatch/storage"
 )
@@ -176,10 +174,11 @@ func (db *DB) putMetricRows(ctx context.Context, tx *sql.Tx, account, region str
 	if err != nil {
 		return err
 	}
-	buf := journalBuffers.Get().(*[]byte)
-	defer journalBuffers.Put(buf)
-	*buf = storage.AppendMetricJournal((*buf)[:0], data)
-	if _, err := st.ExecContext(ctx, account, region, len(data), *buf); err != nil {
+	err = storage.WithMetricJournal(data, func(entry []byte) error {
+		_, err := st.ExecContext(ctx, account, region, len(data), entry)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	n := int64(len(data))
@@ -187,17 +186,10 @@ func (db *DB) putMetricRows(ctx context.Context, tx *sql.Tx, account, region str
 	return nil
 }
 
-// journalBuffers hold entries while they are written: a full batch is
-// about 100 KB.
-var journalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); return &b }}
-
 const (
 	journalInsertSQL = `INSERT INTO metric_journal (account_id, region, datums, entry) VALUES (?, ?, ?, ?)`
 	// maxJournaledDatums bounds the journal between merges.
 	maxJournaledDatums = 1 << 20
-	// metricMergeInterval is how often the journal is merged in the
-	// background; reads merge it too, so it only bounds its length.
-	metricMergeInterval = time.Second
 )
 
 // flushMetrics merges the metric journal into the buckets, so a read that

@@ -79,10 +79,8 @@ type DB struct {
 	// as after open); only changed under wmu, read by metric reads to
 	// tell whether they must merge the journal first.
 	journaled atomic.Int64
-	// stopMerge ends the background journal merge; mergeDone is closed
-	// when it has.
-	stopMerge chan struct{}
-	mergeDone chan struct{}
+	// merges is the background journal merge.
+	merges *storage.MergeLoop
 }
 
 var _ storage.Store = (*DB)(nil)
@@ -169,35 +167,14 @@ func open(path string, prepare bool) (*DB, error) {
 	}
 	db.r = r
 	db.journaled.Store(-1)
-	db.stopMerge, db.mergeDone = make(chan struct{}), make(chan struct{})
-	go db.mergeMetricsLoop()
+	db.merges = storage.StartMergeLoop(func() { db.flushMetrics(context.Background()) })
 	return db, nil
-}
-
-// mergeMetricsLoop merges the metric journal every metricMergeInterval
-// until Close. A failed merge is left to the next tick, or to the next
-// metric read, which reports its error.
-func (db *DB) mergeMetricsLoop() {
-	defer close(db.mergeDone)
-	t := time.NewTicker(metricMergeInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-db.stopMerge:
-			return
-		case <-t.C:
-			db.flushMetrics(context.Background())
-		}
-	}
 }
 
 // Close waits for running queries and closes every connection.
 func (db *DB) Close() error {
-	if db.stopMerge != nil {
-		close(db.stopMerge)
-		<-db.mergeDone
-		db.stopMerge = nil
-	}
+	db.merges.Stop()
+	db.merges = nil
 	var errs []error
 	for _, st := range db.stmts {
 		errs = append(errs, st.Close())
