@@ -53,9 +53,14 @@ const maxChunk = 32 << 20
 var (
 	// The codecs are shared: EncodeAll and DecodeAll are safe for
 	// concurrent use. A record chunk is encoded on the path that
-	// acknowledges API calls, so it takes the fastest level.
+	// acknowledges API calls, so it takes the fastest level, and a 64 KB
+	// window with the smaller match tables: a chunk is typically 10-30 KB
+	// of records, and clearing the default tables for each one cost more
+	// than compressing it (23 µs against 13 µs for nine records, the same
+	// output).
 	encoder = sync.OnceValue(func() *zstd.Encoder {
-		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderCRC(true))
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderCRC(true),
+			zstd.WithWindowSize(1<<16), zstd.WithLowerEncoderMem(true))
 		if err != nil {
 			panic(fmt.Sprintf("BUG: zstd encoder options: %v", err))
 		}
