@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,41 @@ func hammer(b *testing.B, url string, hdr http.Header) {
 	}
 }
 
+// reportBatching reads the server's counters of recorded events and of
+// storage commits of them now, and returns a function that reports the
+// events per commit since: how well group commit gathered the calls,
+// which decides most of what recording a call costs.
+func reportBatching(b *testing.B, url string) func() {
+	read := func() (events, commits float64) {
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		for _, line := range strings.Split(string(body), "\n") {
+			name, value, ok := strings.Cut(line, " ")
+			if !ok {
+				continue
+			}
+			switch name {
+			case "trailwatch_recorded_events_total":
+				events, _ = strconv.ParseFloat(value, 64)
+			case `trailwatch_storage_write_duration_seconds_count{operation="PutEvents"}`:
+				commits, _ = strconv.ParseFloat(value, 64)
+			}
+		}
+		return events, commits
+	}
+	e0, c0 := read()
+	return func() {
+		e1, c1 := read()
+		if c1 > c0 {
+			b.ReportMetric((e1-e0)/(c1-c0), "events/commit")
+		}
+	}
+}
+
 // BenchmarkFrontDoor pits an authenticated, authorised, recorded
 // GetCallerIdentity through the whole server against a bare net/http
 // handler returning the same bytes, on each backend. Compare the req/s of
@@ -99,9 +135,13 @@ func BenchmarkFrontDoor(b *testing.B) {
 	defer bare.Close()
 
 	b.Run("bare", func(b *testing.B) { hammer(b, bare.URL, hdr) })
-	b.Run("trailwatch-sqlite", func(b *testing.B) { hammer(b, s.URL, hdr) })
+	b.Run("trailwatch-sqlite", func(b *testing.B) {
+		defer reportBatching(b, s.URL)()
+		hammer(b, s.URL, hdr)
+	})
 	b.Run("trailwatch-postgres", func(b *testing.B) {
 		pg := testserver.Start(b, testserver.WithBackend(testenv.Postgres(b)))
+		defer reportBatching(b, pg.URL)()
 		hammer(b, pg.URL, signedGCI(b, pg.URL, pg.Root.AccessKeyID, pg.Root.SecretAccessKey))
 	})
 }
