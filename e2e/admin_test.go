@@ -58,9 +58,9 @@ func TestGeneratedCredentials(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command(binary, "server", "--listen", "127.0.0.1:0", "--data-dir", dir)
 	cmd.Env = os.Environ()
-	var logs strings.Builder
-	cmd.Stdout = &lockedWriter{b: &logs}
-	cmd.Stderr = cmd.Stdout
+	logs := &lockedWriter{}
+	cmd.Stdout = logs
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -42,8 +41,8 @@ func TestAgentServerDownAMinute(t *testing.T) {
 	agent := exec.Command(binary, "agent", "--config", cfgPath)
 	agent.Env = append(cleanEnv(), "AWS_ACCESS_KEY_ID="+rootKey, "AWS_SECRET_ACCESS_KEY="+rootSecret,
 		"AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent")
-	var stderr strings.Builder
-	agent.Stderr = &lockedWriter{b: &stderr}
+	stderr := &lockedWriter{}
+	agent.Stderr = stderr
 	if err := agent.Start(); err != nil {
 		t.Fatal(err)
 	}

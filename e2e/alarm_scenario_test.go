@@ -172,8 +172,8 @@ CREATE DATABASE shop; GRANT ALL ON shop.* TO 'app'@'127.0.0.1';`); err != nil {
 	agent := exec.Command(binary, "agent", "--config", agentCfg)
 	agent.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+rootKey, "AWS_SECRET_ACCESS_KEY="+rootSecret,
 		"AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent")
-	var agentErr strings.Builder
-	agent.Stderr = &lockedWriter{b: &agentErr}
+	agentErr := &lockedWriter{}
+	agent.Stderr = agentErr
 	if err := agent.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -49,7 +48,7 @@ type proc struct {
 	cmd    *exec.Cmd
 	URL    string
 	exited chan error
-	stderr *strings.Builder
+	stderr *lockedWriter
 }
 
 var listenLine = regexp.MustCompile(`trailwatch listening on (https?://\S+)`)
@@ -75,8 +74,8 @@ func startServerAt(t testing.TB, listen, dataDir string, extraEnv ...string) *pr
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, exited: make(chan error, 1), stderr: &strings.Builder{}}
-	cmd.Stderr = &lockedWriter{b: p.stderr}
+	p := &proc{cmd: cmd, exited: make(chan error, 1), stderr: &lockedWriter{}}
+	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
