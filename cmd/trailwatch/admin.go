@@ -25,6 +25,9 @@ verbs:
                                  "trailwatch validate --public-keys"; by
                                  default every account's keys in the home
                                  regions of its trails
+  log-compaction-backlog         print how many log streams have chunks
+                                 that compaction has yet to merge (0 once
+                                 it has caught up)
 `
 
 // runAdmin opens the same storage the server uses and changes it directly;
@@ -70,6 +73,12 @@ func runAdmin(ctx context.Context, args []string) error {
 		}
 	case "export-public-keys":
 		return exportPublicKeys(ctx, srv.Store(), *accountID, *regions, *output)
+	case "log-compaction-backlog":
+		n, err := srv.Store().Logs().LogCompactionBacklog(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Println(n)
 	default:
 		fmt.Fprint(os.Stderr, adminUsage)
 		return fmt.Errorf("admin: unknown verb %q", verb)

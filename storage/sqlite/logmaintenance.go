@@ -95,6 +95,17 @@ func (s logs) CompactLogEvents(ctx context.Context, maxStreams int) (int, error)
 	return removed, nil
 }
 
+func (s logs) LogCompactionBacklog(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.r.QueryRowContext(ctx, `SELECT count(DISTINCT stream_id) FROM (
+			SELECT stream_id, raw_bytes + lead(raw_bytes) OVER (PARTITION BY stream_id ORDER BY min_ts, min_seq) AS pair
+			FROM log_chunks INDEXED BY log_chunks_by_stream
+		) WHERE pair <= ?`, logwrite.CompactTarget).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count streams to compact: %w", err)
+	}
+	return n, nil
+}
+
 // releaseFreePages returns the file's free pages to the file system (a
 // no-op for files created before auto_vacuum was set).
 func (db *DB) releaseFreePages(ctx context.Context) error {
