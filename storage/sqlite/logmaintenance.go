@@ -231,3 +231,28 @@ func (s logs) mergeRun(ctx context.Context, sid int64, run []logwrite.Chunk) err
 		return err
 	})
 }
+
+// Vacuum rewrites the whole file with auto_vacuum=INCREMENTAL, so that
+// from then on log maintenance hands the pages it frees back to the file
+// system: files created before trailwatch set auto_vacuum keep their free
+// pages inside (reused by later writes) until this has run once. It also
+// leaves the file without free pages. VACUUM copies the database through
+// a temporary file, so it needs free disk space about the file's size,
+// and holds the write lock throughout: writers of other processes fail
+// once busyTimeout passes, so run it with the server stopped.
+func (db *DB) Vacuum(ctx context.Context) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if _, err := db.w.ExecContext(ctx, `PRAGMA auto_vacuum = INCREMENTAL`); err != nil {
+		return fmt.Errorf("vacuum: set auto_vacuum: %w", err)
+	}
+	if _, err := db.w.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	// The rewritten file is in the WAL until a checkpoint copies it back;
+	// TRUNCATE also empties the WAL file.
+	if _, err := db.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("vacuum: checkpoint: %w", err)
+	}
+	return nil
+}
