@@ -135,6 +135,10 @@ type Logs interface {
 	// many chunks it removed. Events, their order and their Seq are
 	// unchanged.
 	CompactLogEvents(ctx context.Context, maxStreams int) (int, error)
+	// LogCompactionBacklog reports how many streams have neighbouring
+	// chunks that CompactLogEvents would merge: 0 once compaction has
+	// caught up with ingestion. It only reads.
+	LogCompactionBacklog(ctx context.Context) (int, error)
 
 	// PutMetricFilter creates or replaces a filter. ErrNotFound for a
 	// missing group; ErrLimitExceeded when the group already has

@@ -25,6 +25,14 @@ verbs:
                                  "trailwatch validate --public-keys"; by
                                  default every account's keys in the home
                                  regions of its trails
+  log-compaction-backlog         print how many log streams have chunks
+                                 that compaction has yet to merge (0 once
+                                 it has caught up)
+  vacuum                         SQLite only, with the server stopped:
+                                 rewrite the database so that the space
+                                 log compaction and retention free goes
+                                 back to the file system (databases made
+                                 before trailwatch did so from the start)
 `
 
 // runAdmin opens the same storage the server uses and changes it directly;
@@ -45,6 +53,9 @@ func runAdmin(ctx context.Context, args []string) error {
 	output := fs.String("output", "", "file to write (export-public-keys; default standard output)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if verb == "vacuum" {
+		return server.Vacuum(ctx, server.Config{DataDir: sf.dataDir, Backend: sf.backend})
 	}
 	srv, err := server.Open(ctx, server.Config{DataDir: sf.dataDir, Backend: sf.backend, NoWorkers: true,
 		RootAccessKeyID: os.Getenv("TRAILWATCH_ROOT_ACCESS_KEY_ID"), RootSecretAccessKey: os.Getenv("TRAILWATCH_ROOT_SECRET_ACCESS_KEY"),
@@ -70,6 +81,12 @@ func runAdmin(ctx context.Context, args []string) error {
 		}
 	case "export-public-keys":
 		return exportPublicKeys(ctx, srv.Store(), *accountID, *regions, *output)
+	case "log-compaction-backlog":
+		n, err := srv.Store().Logs().LogCompactionBacklog(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Println(n)
 	default:
 		fmt.Fprint(os.Stderr, adminUsage)
 		return fmt.Errorf("admin: unknown verb %q", verb)

@@ -40,6 +40,7 @@ func runServer(ctx context.Context, args []string) error {
 	deliveryEvery := fs.String("delivery-interval", envOr("TRAILWATCH_DELIVERY_INTERVAL", delivery.DefaultInterval.String()), "how often trails deliver log files (Go duration) [TRAILWATCH_DELIVERY_INTERVAL]")
 	digestEvery := fs.String("digest-interval", envOr("TRAILWATCH_DIGEST_INTERVAL", delivery.DefaultDigestInterval.String()), "the period each digest file covers, with log file validation on (Go duration) [TRAILWATCH_DIGEST_INTERVAL]")
 	alarmEvery := fs.String("alarm-interval", envOr("TRAILWATCH_ALARM_INTERVAL", alarms.DefaultInterval.String()), "how often CloudWatch alarms are evaluated (Go duration) [TRAILWATCH_ALARM_INTERVAL]")
+	logEvery := fs.String("log-maintenance-interval", envOr("TRAILWATCH_LOG_MAINTENANCE_INTERVAL", "1m"), "how often expired log events are deleted and log chunks compacted (Go duration) [TRAILWATCH_LOG_MAINTENANCE_INTERVAL]")
 	publicURL := fs.String("public-url", envOr("TRAILWATCH_PUBLIC_URL", ""), "base URL SNS endpoints reach this server at (SubscribeURL, UnsubscribeURL, SigningCertURL); default the listen address [TRAILWATCH_PUBLIC_URL]")
 	smtpAddr := fs.String("smtp-addr", envOr("TRAILWATCH_SMTP_ADDR", ""), "SMTP relay (host:port) SNS email subscriptions are delivered through [TRAILWATCH_SMTP_ADDR]")
 	smtpFrom := fs.String("smtp-from", envOr("TRAILWATCH_SMTP_FROM", "no-reply@sns.trailwatch.local"), "sender address of SNS email [TRAILWATCH_SMTP_FROM]")
@@ -59,8 +60,9 @@ func runServer(ctx context.Context, args []string) error {
 	if keep == 0 {
 		keep = -1 // forever
 	}
-	var every [3]time.Duration
-	for i, f := range []struct{ name, v string }{{"--delivery-interval", *deliveryEvery}, {"--digest-interval", *digestEvery}, {"--alarm-interval", *alarmEvery}} {
+	var every [4]time.Duration
+	for i, f := range []struct{ name, v string }{{"--delivery-interval", *deliveryEvery}, {"--digest-interval", *digestEvery},
+		{"--alarm-interval", *alarmEvery}, {"--log-maintenance-interval", *logEvery}} {
 		if every[i], err = time.ParseDuration(f.v); err != nil || every[i] <= 0 {
 			return fmt.Errorf("%s: want a positive Go duration, got %q", f.name, f.v)
 		}
@@ -74,18 +76,19 @@ func runServer(ctx context.Context, args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg := server.Config{
-		KeyEncryptionKey:    kek,
-		DataDir:             sf.dataDir,
-		Backend:             sf.backend,
-		HistoryRetention:    keep,
-		DeliveryInterval:    every[0],
-		DigestInterval:      every[1],
-		AlarmInterval:       every[2],
-		RootAccountID:       os.Getenv("TRAILWATCH_ROOT_ACCOUNT_ID"),
-		RootAccessKeyID:     os.Getenv("TRAILWATCH_ROOT_ACCESS_KEY_ID"),
-		RootSecretAccessKey: os.Getenv("TRAILWATCH_ROOT_SECRET_ACCESS_KEY"),
-		Logger:              logger,
-		PublicURL:           *publicURL,
+		KeyEncryptionKey:       kek,
+		DataDir:                sf.dataDir,
+		Backend:                sf.backend,
+		HistoryRetention:       keep,
+		DeliveryInterval:       every[0],
+		DigestInterval:         every[1],
+		AlarmInterval:          every[2],
+		LogMaintenanceInterval: every[3],
+		RootAccountID:          os.Getenv("TRAILWATCH_ROOT_ACCOUNT_ID"),
+		RootAccessKeyID:        os.Getenv("TRAILWATCH_ROOT_ACCESS_KEY_ID"),
+		RootSecretAccessKey:    os.Getenv("TRAILWATCH_ROOT_SECRET_ACCESS_KEY"),
+		Logger:                 logger,
+		PublicURL:              *publicURL,
 	}
 	cfg.SMTP = snsdelivery.SMTP{Addr: *smtpAddr, From: *smtpFrom, Username: *smtpUser, Password: os.Getenv("TRAILWATCH_SMTP_PASSWORD")}
 	if err := af.config(&cfg); err != nil {

@@ -61,15 +61,20 @@ const (
 // block and starts the next. A block is the unit a scan decompresses and
 // its filter the unit it skips by, so a small block lets a rare-term
 // search read little; but every block has its own zstd frame and its own
-// filter, both of which cost more per byte the smaller the block is. On
-// the test corpus, compacted into 4 MiB chunks (BenchmarkRareTermCompacted),
-// 1 MiB blocks store 14.2% of the raw bytes and 2 MiB blocks 13.6%, while
-// 256 KiB blocks would spend 2.6% on filters alone; a 1 MiB block decodes
-// in about a millisecond on one core, so a search over 10 million
-// events that admits a few dozen blocks stays well inside one
-// FilterLogEvents call's budget. An ingested batch (under 1 MiB) is one
-// block. Tests lower it to exercise many blocks.
+// filter, both of which cost more per byte the smaller the block is. An
+// ingested batch (under 1 MiB) is one block; Merge closes its blocks at
+// mergeBlocks times this. Tests lower it to exercise many blocks.
 var blockTarget int64 = 1 << 20
+
+// mergeBlocks is how many times blockTarget Merge puts in a block. On the
+// test corpus, compacted into 4 MiB chunks, 1 MiB blocks store 13.21% of
+// the raw bytes in zstd frames and 1.02% in filters, 2 MiB blocks 13.01%
+// and 0.67% (a block's distinct trigrams grow more slowly than its
+// bytes), 4 MiB blocks 12.87% and 0.46%. Two keep a compacted log within
+// 15% of its raw bytes on PostgreSQL too, whose TOAST adds about 4% to
+// the frames, while a search that a block's filter admits decodes 2 MiB
+// of messages, two to three milliseconds on one core here.
+const mergeBlocks = 2
 
 var (
 	// ErrCorrupt is returned (wrapped, with details) for data that is not

@@ -471,6 +471,22 @@ func openStore(ctx context.Context, cfg Config) (storage.Store, error) {
 	return nil, fmt.Errorf("unknown backend %q: want sqlite or a postgres:// URL", cfg.Backend)
 }
 
+// Vacuum rewrites cfg's SQLite database so that the space log
+// maintenance frees goes back to the file system (sqlite.DB.Vacuum), for
+// `trailwatch admin vacuum` with the server stopped. It opens the file
+// alone, not a whole server. Other backends are refused.
+func Vacuum(ctx context.Context, cfg Config) error {
+	if cfg.Backend != "" && cfg.Backend != "sqlite" {
+		return fmt.Errorf("vacuum: only for SQLite; on PostgreSQL, (auto)vacuum makes freed space reusable and VACUUM FULL returns it")
+	}
+	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "trailwatch.db"))
+	if err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	defer db.Close()
+	return db.Vacuum(ctx)
+}
+
 // Handler is the front door, ready to serve.
 func (s *Server) Handler() http.Handler { return s.handler }
 

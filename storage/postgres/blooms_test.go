@@ -134,7 +134,9 @@ func TestScanManyPartBlooms(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	var all []trailwatch.LogEvent
-	for range 4 {
+	// Eight batches: compaction merges them into blocks of 2 MiB of
+	// messages (chunk.Merge), more than four make.
+	for range 8 {
 		evs := wordyEvents(r, 3000, 0)
 		for i := range evs {
 			evs[i].Timestamp += int64(len(all))

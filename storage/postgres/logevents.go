@@ -182,7 +182,7 @@ func (q *chunkQuery) Chunks(ctx context.Context, prev *logscan.Chunk, n int, pro
 	query := `SELECT c.*, b.blocks, b.parts, b.units, b.picked
 		FROM (` + sb.String() + `) AS c CROSS JOIN LATERAL (
 			SELECT array_agg(b.block) AS blocks, array_agg(b.part) AS parts, array_agg(b.units) AS units,
-				array_agg(` + bp.sql(args.add(bp.args())) + `) AS picked
+				array_agg(` + bp.sql(&args) + `) AS picked
 			FROM log_chunk_blooms AS b WHERE b.chunk_id = c.id) AS b` + outer
 	rows, err := q.tx.Query(ctx, query, args...)
 	if err != nil {

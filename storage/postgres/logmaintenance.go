@@ -91,6 +91,17 @@ func (s logs) CompactLogEvents(ctx context.Context, maxStreams int) (int, error)
 	return removed, nil
 }
 
+func (s logs) LogCompactionBacklog(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.pool.QueryRow(ctx, `SELECT count(DISTINCT stream_id) FROM (
+			SELECT stream_id, raw_bytes + lead(raw_bytes) OVER (PARTITION BY stream_id ORDER BY min_ts, min_seq) AS pair
+			FROM log_chunks
+		) AS pairs WHERE pair <= $1`, logwrite.CompactTarget).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count streams to compact: %w", err)
+	}
+	return n, nil
+}
+
 // compactable returns up to limit ids of streams in (after, upTo] (upTo
 // -1: no bound) that have two neighbouring chunks compaction would merge.
 func (s logs) compactable(ctx context.Context, after, upTo int64, limit int) ([]int64, error) {

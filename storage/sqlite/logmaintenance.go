@@ -95,6 +95,17 @@ func (s logs) CompactLogEvents(ctx context.Context, maxStreams int) (int, error)
 	return removed, nil
 }
 
+func (s logs) LogCompactionBacklog(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.r.QueryRowContext(ctx, `SELECT count(DISTINCT stream_id) FROM (
+			SELECT stream_id, raw_bytes + lead(raw_bytes) OVER (PARTITION BY stream_id ORDER BY min_ts, min_seq) AS pair
+			FROM log_chunks INDEXED BY log_chunks_by_stream
+		) WHERE pair <= ?`, logwrite.CompactTarget).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count streams to compact: %w", err)
+	}
+	return n, nil
+}
+
 // releaseFreePages returns the file's free pages to the file system (a
 // no-op for files created before auto_vacuum was set).
 func (db *DB) releaseFreePages(ctx context.Context) error {
@@ -219,4 +230,29 @@ func (s logs) mergeRun(ctx context.Context, sid int64, run []logwrite.Chunk) err
 		_, err = tx.ExecContext(ctx, `UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?`, newStored-stored, gid)
 		return err
 	})
+}
+
+// Vacuum rewrites the whole file with auto_vacuum=INCREMENTAL, so that
+// from then on log maintenance hands the pages it frees back to the file
+// system: files created before trailwatch set auto_vacuum keep their free
+// pages inside (reused by later writes) until this has run once. It also
+// leaves the file without free pages. VACUUM copies the database through
+// a temporary file, so it needs free disk space about the file's size,
+// and holds the write lock throughout: writers of other processes fail
+// once busyTimeout passes, so run it with the server stopped.
+func (db *DB) Vacuum(ctx context.Context) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if _, err := db.w.ExecContext(ctx, `PRAGMA auto_vacuum = INCREMENTAL`); err != nil {
+		return fmt.Errorf("vacuum: set auto_vacuum: %w", err)
+	}
+	if _, err := db.w.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	// The rewritten file is in the WAL until a checkpoint copies it back;
+	// TRUNCATE also empties the WAL file.
+	if _, err := db.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("vacuum: checkpoint: %w", err)
+	}
+	return nil
 }

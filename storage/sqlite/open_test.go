@@ -112,3 +112,68 @@ func TestOpenRelativePath(t *testing.T) {
 		}
 	}
 }
+
+// A file made before auto_vacuum was set keeps the pages compaction and
+// retention free; Vacuum switches it to incremental, after which log
+// maintenance hands them back to the file system.
+func TestVacuumSetsIncremental(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db.sqlite")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// As an older trailwatch left it: no auto_vacuum.
+	for _, q := range []string{`PRAGMA auto_vacuum = NONE`, `VACUUM`} {
+		if _, err := db.w.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fill := func() {
+		t.Helper()
+		if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS junk (b BLOB);
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+			INSERT INTO junk SELECT randomblob(4000) FROM n`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages := func() (total, free int) {
+		t.Helper()
+		if err := db.w.QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count), (SELECT freelist_count FROM pragma_freelist_count)`).Scan(&total, &free); err != nil {
+			t.Fatal(err)
+		}
+		return total, free
+	}
+	fill()
+	if _, err := db.w.ExecContext(ctx, `DELETE FROM junk`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.releaseFreePages(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, free := pages(); free < 400 {
+		t.Fatalf("%d free pages after deleting 2 MB without auto_vacuum, want them kept", free)
+	}
+	if err := db.Vacuum(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var mode int
+	if err := db.w.QueryRowContext(ctx, `PRAGMA auto_vacuum`).Scan(&mode); err != nil || mode != 2 {
+		t.Fatalf("auto_vacuum %d (%v) after Vacuum, want 2 (incremental)", mode, err)
+	}
+	if _, free := pages(); free != 0 {
+		t.Errorf("%d free pages after Vacuum, want 0", free)
+	}
+	before, _ := pages()
+	fill()
+	if _, err := db.w.ExecContext(ctx, `DELETE FROM junk`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.releaseFreePages(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if total, free := pages(); free != 0 || total > before+10 {
+		t.Errorf("after filling and emptying a table: %d pages, %d free; want about %d, none free", total, free, before)
+	}
+}

@@ -72,6 +72,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("ScanLogEvents", func(t *testing.T) { testScanLogEvents(t, h) })
 	t.Run("LogRetention", func(t *testing.T) { testLogRetention(t, h) })
 	t.Run("LogCompaction", func(t *testing.T) { testLogCompaction(t, h) })
+	t.Run("LogCompactionBlocks", func(t *testing.T) { testLogCompactionBlocks(t, h) })
 	t.Run("LogsDurability", func(t *testing.T) { testLogsDurability(t, h) })
 	t.Run("LogsConcurrentPut", func(t *testing.T) { testLogsConcurrentPut(t, h) })
 	t.Run("Trails", func(t *testing.T) { testTrails(t, h) })
