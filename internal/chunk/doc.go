@@ -20,7 +20,7 @@
 //
 // A chunk is a header followed by the zstd frames of its blocks. A block
 // holds a run of the chunk's events, in order, of about a megabyte of
-// messages (blockTarget; two in a merged chunk); each has its own frame and its own Bloom filter,
+// messages (blockTarget); each has its own frame and its own Bloom filter,
 // so that a search decompresses only the blocks that may match and a
 // read only those overlapping its window, however big compaction made
 // the chunk.

@@ -29,8 +29,7 @@ var (
 	// 50 MB of tables once used, and the compactor merges one run at a
 	// time: one encoder, with a window of a merged block (a block's frame
 	// never refers further back), keeps the server's resident memory down
-	// (40 MB retained rather than 106 MB with GOMAXPROCS=2, with 1 MiB
-	// blocks).
+	// (40 MB retained rather than 106 MB with GOMAXPROCS=2).
 	mergeEncoder = sync.OnceValue(func() *zstd.Encoder {
 		return newEncoder(zstd.SpeedBestCompression, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(mergeBlocks<<20))
 	})

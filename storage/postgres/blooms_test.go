@@ -134,8 +134,8 @@ func TestScanManyPartBlooms(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	var all []trailwatch.LogEvent
-	// Eight batches: compaction merges them into blocks of 2 MiB of
-	// messages (chunk.Merge), more than four make.
+	// Eight batches: compaction merges them into chunks of several
+	// blocks (chunk.Merge).
 	for range 8 {
 		evs := wordyEvents(r, 3000, 0)
 		for i := range evs {
