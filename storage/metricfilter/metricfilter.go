@@ -17,12 +17,15 @@ import (
 
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/filterpattern"
+	"github.com/trailwatch/trailwatch/internal/chunk"
 	"github.com/trailwatch/trailwatch/storage"
 )
 
 // compiled is one filter's transformation, ready to apply.
 type compiled struct {
 	pattern *filterpattern.Pattern
+	// required are the pattern's RequiredTerms.
+	required []string
 	// literal is the metric value when it is a number; ref otherwise.
 	literal  float64
 	isRef    bool
@@ -92,7 +95,7 @@ func build(pattern string, t trailwatch.MetricTransformation) *compiled {
 	if err != nil {
 		return nil
 	}
-	c := &compiled{pattern: p}
+	c := &compiled{pattern: p, required: p.RequiredTerms()}
 	if strings.HasPrefix(t.MetricValue, "$") {
 		r, err := filterpattern.ParseRef(t.MetricValue)
 		if err != nil || !p.Binds(r) {
@@ -150,37 +153,52 @@ func minute(ms int64) int64 {
 // filter with a defaultValue emits it once for each minute in which the
 // batch has events but none that the filter matched.
 //
+// chunkFilter is the trigram filter chunk.Encode made of the events, or
+// nil. A filter whose required terms it rules out matches no event and is
+// not run: metric filters commonly look for what is rare, and most
+// batches hold none of it.
+//
 // The events are read once, each by every filter in turn while its
 // message is in the CPU's cache: a batch is up to 1 MiB of messages,
 // more than that cache holds, so reading it once per filter would fetch
 // it from memory once per filter.
-func Apply(filters []trailwatch.MetricFilter, events []trailwatch.LogEvent) []storage.MetricDatum {
-	var fs []*filterRun
+func Apply(filters []trailwatch.MetricFilter, events []trailwatch.LogEvent, chunkFilter []byte) []storage.MetricDatum {
+	if len(events) == 0 {
+		return nil
+	}
+	var all, run []*filterRun
 	for _, f := range filters {
-		if c := compile(f); c != nil {
-			fs = append(fs, &filterRun{compiled: c})
+		c := compile(f)
+		if c == nil {
+			continue
+		}
+		r := &filterRun{compiled: c, last: -1}
+		all = append(all, r)
+		if chunkFilter == nil || len(c.required) == 0 || chunk.MayContain(chunkFilter, c.required) {
+			run = append(run, r)
 		}
 	}
-	if len(fs) == 0 || len(events) == 0 {
+	if len(all) == 0 {
 		return nil
 	}
 	mins := minutesOf(events)
-	for _, r := range fs {
+	for _, r := range all {
 		if r.t.DefaultValue != nil {
 			r.matched = make([]bool, len(mins.starts))
 		}
-		r.last = -1
 	}
-	for i := range events {
-		msg := events[i].Message
-		for _, r := range fs {
-			if r.pattern.Match(msg) {
-				r.add(msg, mins.idx[i])
+	if len(run) > 0 {
+		for i := range events {
+			msg := events[i].Message
+			for _, r := range run {
+				if r.pattern.Match(msg) {
+					r.add(msg, mins.idx[i])
+				}
 			}
 		}
 	}
 	var out []storage.MetricDatum
-	for _, r := range fs {
+	for _, r := range all {
 		out = r.emit(out, mins.starts)
 	}
 	return out
