@@ -23,7 +23,7 @@ type delimMatcher struct {
 	// starts are literals some field of every matching event begins
 	// with (an element's only condition group requires = "lit" or
 	// = lit*); see mayStart.
-	starts []string
+	starts []literal
 }
 
 // fieldStart returns what an element's conditions require its field to
@@ -46,23 +46,29 @@ func (e *delimElem) fieldStart() string {
 // bracket of a quoted or bracketed field, or directly follows the closing
 // one of the field before ("[a]b" is two fields). False rules the event out at
 // memchr speed, before it is split.
-func mayStart(msg, lit string) bool {
+func mayStart(msg string, lit literal) bool {
 	for i := 0; ; {
-		j := strings.Index(msg[i:], lit)
+		var j int
+		if len(lit.text) == 1 {
+			// Most starts are one digit or letter (status = 5*), found
+			// several times an event: search without going through Index.
+			j = strings.IndexByte(msg[i:], lit.text[0])
+		} else {
+			j = lit.index(msg[i:])
+		}
 		if j < 0 {
 			return false
 		}
 		j += i
-		if j == 0 {
-			return true
-		}
-		switch msg[j-1] {
-		case ' ', '\t', '"', '[', ']':
+		if j == 0 || fieldOpener[msg[j-1]] {
 			return true
 		}
 		i = j + 1
 	}
 }
+
+// fieldOpener holds the bytes a field may directly follow (see mayStart).
+var fieldOpener = [256]bool{' ': true, '\t': true, '"': true, '[': true, ']': true}
 
 // delimStops are the bytes that end a bare value in a space-delimited
 // pattern.
@@ -113,7 +119,7 @@ func parseDelimited(s string) (*delimMatcher, error) {
 		}
 		m.elems = append(m.elems, e)
 		if lit := e.fieldStart(); lit != "" {
-			m.starts = append(m.starts, lit)
+			m.starts = append(m.starts, newLiteral(lit))
 		}
 		l.skipSpace()
 		if l.eof() {

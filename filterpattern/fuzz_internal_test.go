@@ -24,6 +24,10 @@ var fuzzPatterns = []string{
 	`[..., level = WARN*, msg = "x y"]`,
 	`[..., status = 4*, bytes > 100]`,
 	`[first = ERROR || first = "[x", ..., last != 0, ...]`,
+	`FAILED_CONNECT "GET /x" -"h h"`,
+	`{ $.http_status >= 500 && $.service = "checkout" }`,
+	`[ip, ident, user, ts, request, status = 5*, size]`,
+	`[verb = GET*, ..., size = "12"]`,
 }
 
 // FuzzMatch applies fixed patterns of every kind to arbitrary events and
@@ -53,6 +57,9 @@ func FuzzMatch(f *testing.F) {
 		// and across the eight-byte words the string scanner reads.
 		`{"a":"0123456\"89","b":"01234567\\x","c":"\u00e9\ud83d\ude00"}`,
 		"{\"a\":\"012345\x01\"}",
+		`GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG "GET /x" FAILED_CONNECT`,
+		`{"note":"hush hush hush hush hush hush hush hush","service":"checkout","http_status":503}  `,
+		`10.0.0.8 - - [10/Oct/2000:14:03:00 -0700] "GET /x HTTP/1.1"503 12`,
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -70,6 +77,9 @@ func FuzzMatch(f *testing.F) {
 			}
 			if _, ok := p.Extract(msg); ok != m {
 				t.Fatalf("%q on %q: Extract disagrees with Match", p, msg)
+			}
+			if p.terms != nil && p.terms.matchContains(msg) != m {
+				t.Fatalf("%q on %q: searching by rarest byte changed the answer", p, msg)
 			}
 			if p.json != nil && p.json.eval(msg) != m {
 				t.Fatalf("%q on %q: the literal prefilter changed the answer", p, msg)
@@ -118,6 +128,36 @@ func FuzzMatch(f *testing.F) {
 			t.Fatalf("$.a in %q: scanner %q, %v; encoding/json %q, %v", msg, got, ok, exp, expOK)
 		}
 	})
+}
+
+// matchContains is termMatcher.match with strings.Contains for the
+// searches: the reference the literal searches are held to.
+func (m *termMatcher) matchContains(msg string) bool {
+	if m.noneAll {
+		return false
+	}
+	for _, t := range m.none {
+		if strings.Contains(msg, t) {
+			return false
+		}
+	}
+	if m.mandatory {
+		for _, t := range m.all {
+			if !strings.Contains(msg, t) {
+				return false
+			}
+		}
+		return true
+	}
+	if len(m.any) == 0 || m.anyAll {
+		return true
+	}
+	for _, t := range m.any {
+		if strings.Contains(msg, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonRef builds the trie of one selector.

@@ -37,8 +37,10 @@ type jsonMatcher struct {
 	paths []string // canonical selector text by slot
 	steps [][]step // selector steps by slot
 	// unescaped are substrings every matching event holds unless it
-	// contains a backslash; see unescapedLiterals.
-	unescaped []string
+	// contains a backslash; see unescapedLiterals. unescapedLit holds
+	// them prepared for searching.
+	unescaped    []string
+	unescapedLit []literal
 }
 
 // maxNesting bounds parentheses in a JSON pattern, so that a hostile
@@ -66,6 +68,8 @@ func parseJSON(s string) (*jsonMatcher, error) {
 	}
 	p.m.expr = e
 	p.m.unescaped = p.m.unescapedLiterals(e)
+	p.m.unescapedLit = newLiterals(p.m.unescaped)
+	rarestFirst(p.m.unescapedLit)
 	return p.m, nil
 }
 
@@ -262,17 +266,35 @@ func canonicalPath(steps []step) string {
 
 // match applies the pattern to one event.
 func (m *jsonMatcher) match(msg string) bool {
+	// Only a JSON object matches, blanks around it allowed (scanJSON):
+	// its first and last bytes settle most events that are not JSON.
+	if !maybeObject(msg) {
+		return false
+	}
 	// An event without escapes spells its member names and strings as
 	// the pattern does, so a missing literal rules it out at memchr
 	// speed, before any parsing.
-	if len(m.unescaped) > 0 && strings.IndexByte(msg, '\\') < 0 {
-		for _, lit := range m.unescaped {
-			if !strings.Contains(msg, lit) {
+	if len(m.unescapedLit) > 0 && strings.IndexByte(msg, '\\') < 0 {
+		for _, lit := range m.unescapedLit {
+			if !lit.in(msg) {
 				return false
 			}
 		}
 	}
 	return m.eval(msg)
+}
+
+// maybeObject reports whether msg, blanks around it aside, begins with '{'
+// and ends with '}', as every event scanJSON accepts does.
+func maybeObject(msg string) bool {
+	i, j := 0, len(msg)
+	for i < j && isSpace(msg[i]) {
+		i++
+	}
+	for j > i && isSpace(msg[j-1]) {
+		j--
+	}
+	return j-i >= 2 && msg[i] == '{' && msg[j-1] == '}'
 }
 
 // eval parses one event and evaluates the pattern on it.

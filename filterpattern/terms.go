@@ -1,7 +1,5 @@
 package filterpattern
 
-import "strings"
-
 // termMatcher applies a term pattern (§5.1): words and quoted phrases,
 // ?alternatives and -exclusions.
 //
@@ -26,6 +24,9 @@ type termMatcher struct {
 	// matches every event, so one satisfies any and the other excludes
 	// every event.
 	anyAll, noneAll bool
+	// allLit, anyLit and noneLit are all, any and none prepared for
+	// searching.
+	allLit, anyLit, noneLit []literal
 }
 
 // parseTerms compiles a term pattern; s is trimmed and non-empty.
@@ -83,6 +84,8 @@ func parseTerms(s string) (*termMatcher, error) {
 			}
 		}
 	}
+	m.allLit, m.anyLit, m.noneLit = newLiterals(m.all), newLiterals(m.any), newLiterals(m.none)
+	rarestFirst(m.allLit)
 	return m, nil
 }
 
@@ -104,14 +107,14 @@ func (m *termMatcher) match(msg string) bool {
 	if m.noneAll {
 		return false
 	}
-	for _, t := range m.none {
-		if strings.Contains(msg, t) {
+	for _, t := range m.noneLit {
+		if t.in(msg) {
 			return false
 		}
 	}
 	if m.mandatory {
-		for _, t := range m.all {
-			if !strings.Contains(msg, t) {
+		for _, t := range m.allLit {
+			if !t.in(msg) {
 				return false
 			}
 		}
@@ -120,8 +123,8 @@ func (m *termMatcher) match(msg string) bool {
 	if len(m.any) == 0 || m.anyAll {
 		return true
 	}
-	for _, t := range m.any {
-		if strings.Contains(msg, t) {
+	for _, t := range m.anyLit {
+		if t.in(msg) {
 			return true
 		}
 	}

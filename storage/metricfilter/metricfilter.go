@@ -17,12 +17,15 @@ import (
 
 	"github.com/trailwatch/trailwatch"
 	"github.com/trailwatch/trailwatch/filterpattern"
+	"github.com/trailwatch/trailwatch/internal/chunk"
 	"github.com/trailwatch/trailwatch/storage"
 )
 
 // compiled is one filter's transformation, ready to apply.
 type compiled struct {
 	pattern *filterpattern.Pattern
+	// required are the pattern's RequiredTerms.
+	required []string
 	// literal is the metric value when it is a number; ref otherwise.
 	literal  float64
 	isRef    bool
@@ -92,7 +95,7 @@ func build(pattern string, t trailwatch.MetricTransformation) *compiled {
 	if err != nil {
 		return nil
 	}
-	c := &compiled{pattern: p}
+	c := &compiled{pattern: p, required: p.RequiredTerms()}
 	if strings.HasPrefix(t.MetricValue, "$") {
 		r, err := filterpattern.ParseRef(t.MetricValue)
 		if err != nil || !p.Binds(r) {
@@ -149,93 +152,182 @@ func minute(ms int64) int64 {
 // reference marks AWS's handling unverified and skipping as safest). A
 // filter with a defaultValue emits it once for each minute in which the
 // batch has events but none that the filter matched.
-func Apply(filters []trailwatch.MetricFilter, events []trailwatch.LogEvent) []storage.MetricDatum {
-	var out []storage.MetricDatum
+//
+// chunkFilter is the trigram filter chunk.Encode made of the events, or
+// nil. A filter whose required terms it rules out matches no event and is
+// not run: metric filters commonly look for what is rare, and most
+// batches hold none of it.
+//
+// The events are read once, each by every filter in turn while its
+// message is in the CPU's cache: a batch is up to 1 MiB of messages,
+// more than that cache holds, so reading it once per filter would fetch
+// it from memory once per filter.
+func Apply(filters []trailwatch.MetricFilter, events []trailwatch.LogEvent, chunkFilter []byte) []storage.MetricDatum {
+	if len(events) == 0 {
+		return nil
+	}
+	var all, run []*filterRun
 	for _, f := range filters {
 		c := compile(f)
 		if c == nil {
 			continue
 		}
-		unit := c.t.Unit
-		if unit == "" {
-			unit = "None"
+		r := &filterRun{compiled: c, last: -1}
+		all = append(all, r)
+		if chunkFilter == nil || len(c.required) == 0 || chunk.MayContain(chunkFilter, c.required) {
+			run = append(run, r)
 		}
-		base := storage.Metric{Namespace: c.t.MetricNamespace, Name: c.t.MetricName}
-		// seen is each minute with events; true once one matched.
-		var seen map[int64]bool
-		if c.t.DefaultValue != nil {
-			seen = make(map[int64]bool)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	mins := minutesOf(events)
+	for _, r := range all {
+		if r.t.DefaultValue != nil {
+			r.matched = make([]bool, len(mins.starts))
 		}
-		// Values of one bucket are gathered so each bucket is one datum.
-		type bucket struct {
-			dims string
-			min  int64
+	}
+	if len(run) > 0 {
+		for i := range events {
+			msg := events[i].Message
+			for _, r := range run {
+				if r.pattern.Match(msg) {
+					r.add(msg, mins.idx[i])
+				}
+			}
 		}
-		vals := map[bucket][]float64{}
-		dimsOf := map[string][]storage.Dimension{}
-		for _, e := range events {
-			m := minute(e.Timestamp)
-			if !c.pattern.Match(e.Message) {
-				if seen != nil {
-					if _, ok := seen[m]; !ok {
-						seen[m] = false
-					}
-				}
-				continue
-			}
-			if seen != nil {
-				seen[m] = true
-			}
-			v := c.literal
-			if c.isRef {
-				s, ok := c.pattern.Lookup(e.Message, c.ref)
-				if !ok {
-					continue
-				}
-				if v, ok = number(s); !ok {
-					continue
-				}
-			}
-			var ds []storage.Dimension
-			ok := true
-			for i, n := range c.dimNames {
-				s, found := c.pattern.Lookup(e.Message, c.dimRefs[i])
-				if !found || s == "" {
-					ok = false
-					break
-				}
-				ds = append(ds, storage.Dimension{Name: n, Value: s})
-			}
+	}
+	var out []storage.MetricDatum
+	for _, r := range all {
+		out = r.emit(out, mins.starts)
+	}
+	return out
+}
+
+// batchMinutes is the minute bucket (see minute) of each event of a
+// batch, as an index into the batch's distinct minutes.
+type batchMinutes struct {
+	// idx[i] is the index in starts of event i's minute.
+	idx []int32
+	// starts are the distinct minutes, in the order the batch reaches
+	// them.
+	starts []int64
+}
+
+func minutesOf(events []trailwatch.LogEvent) batchMinutes {
+	b := batchMinutes{idx: make([]int32, len(events))}
+	// Events mostly come in time order: the map is only consulted when
+	// the minute changes.
+	pos := map[int64]int32{}
+	cur := int32(-1)
+	for i := range events {
+		m := minute(events[i].Timestamp)
+		if cur < 0 || b.starts[cur] != m {
+			k, ok := pos[m]
 			if !ok {
-				continue
+				k = int32(len(b.starts))
+				b.starts = append(b.starts, m)
+				pos[m] = k
 			}
-			key := ""
-			if len(ds) > 0 {
-				storage.SortDimensions(ds)
-				key = storage.EncodeDimensions(ds)
-				if _, ok := dimsOf[key]; !ok {
-					dimsOf[key] = ds
-				}
+			cur = k
+		}
+		b.idx[i] = cur
+	}
+	return b
+}
+
+// filterRun is one filter's output over a batch, as Apply gathers it.
+type filterRun struct {
+	*compiled
+	// matched[k] records that the filter matched an event of the batch's
+	// k-th minute; nil without a defaultValue.
+	matched []bool
+	// buckets gather the values of each (dimensions, minute), in the
+	// order they are first reached; index finds them by key, and last is
+	// the index of the one the previous value went to (-1: none).
+	buckets []bucketValues
+	index   map[bucketKey]int
+	last    int
+}
+
+type bucketKey struct {
+	dims string // storage.EncodeDimensions of dims; "" for none
+	min  int32  // index into batchMinutes.starts
+}
+
+type bucketValues struct {
+	key  bucketKey
+	dims []storage.Dimension
+	vals []float64
+}
+
+// add records an event of minute k that the filter matched.
+func (r *filterRun) add(msg string, k int32) {
+	if r.matched != nil {
+		r.matched[k] = true
+	}
+	v := r.literal
+	if r.isRef {
+		s, ok := r.pattern.Lookup(msg, r.ref)
+		if !ok {
+			return
+		}
+		if v, ok = number(s); !ok {
+			return
+		}
+	}
+	var ds []storage.Dimension
+	for i, n := range r.dimNames {
+		s, found := r.pattern.Lookup(msg, r.dimRefs[i])
+		if !found || s == "" {
+			return
+		}
+		ds = append(ds, storage.Dimension{Name: n, Value: s})
+	}
+	key := bucketKey{min: k}
+	if len(ds) > 0 {
+		storage.SortDimensions(ds)
+		key.dims = storage.EncodeDimensions(ds)
+	}
+	if r.last < 0 || r.buckets[r.last].key != key {
+		j, ok := r.index[key]
+		if !ok {
+			if r.index == nil {
+				r.index = make(map[bucketKey]int)
 			}
-			b := bucket{key, m}
-			vals[b] = append(vals[b], v)
+			j = len(r.buckets)
+			r.buckets = append(r.buckets, bucketValues{key: key, dims: ds})
+			r.index[key] = j
 		}
-		for b, vs := range vals {
-			out = append(out, storage.MetricDatum{
-				Metric: storage.Metric{Namespace: base.Namespace, Name: base.Name, Dimensions: dimsOf[b.dims]},
-				Unit:   unit, Resolution: 60, Time: time.Unix(b.min, 0).UTC(),
-				Agg: storage.AggregateValues(vs, nil),
-			})
+		r.last = j
+	}
+	r.buckets[r.last].vals = append(r.buckets[r.last].vals, v)
+}
+
+// emit appends the filter's datums to out: one per bucket with values,
+// then the defaultValue for each minute the filter matched nothing in.
+func (r *filterRun) emit(out []storage.MetricDatum, starts []int64) []storage.MetricDatum {
+	unit := r.t.Unit
+	if unit == "" {
+		unit = "None"
+	}
+	base := storage.Metric{Namespace: r.t.MetricNamespace, Name: r.t.MetricName}
+	for _, b := range r.buckets {
+		m := base
+		m.Dimensions = b.dims
+		out = append(out, storage.MetricDatum{
+			Metric: m, Unit: unit, Resolution: 60, Time: time.Unix(starts[b.key.min], 0).UTC(),
+			Agg: storage.AggregateValues(b.vals, nil),
+		})
+	}
+	for k, matched := range r.matched {
+		if matched {
+			continue
 		}
-		for m, matched := range seen {
-			if matched {
-				continue
-			}
-			out = append(out, storage.MetricDatum{
-				Metric: base, Unit: unit, Resolution: 60, Time: time.Unix(m, 0).UTC(),
-				Agg: storage.AggregateValues([]float64{*c.t.DefaultValue}, nil),
-			})
-		}
+		out = append(out, storage.MetricDatum{
+			Metric: base, Unit: unit, Resolution: 60, Time: time.Unix(starts[k], 0).UTC(),
+			Agg: storage.AggregateValues([]float64{*r.t.DefaultValue}, nil),
+		})
 	}
 	return out
 }
