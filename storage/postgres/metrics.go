@@ -46,6 +46,18 @@ type bucketRow struct {
 	agg    storage.Aggregate
 }
 
+// bucketLookup reads the stored buckets of the keys in its arrays. It
+// gives the index only the primary key's leading columns and filters
+// resolution and unit above the scan (OFFSET 0 keeps them there): given
+// all four, a planner without statistics, as on a new table until
+// autovacuum analyzes it, may take metric_buckets_age (resolution, ts)
+// instead, and then every lookup reads every bucket of its minute, which
+// made the merges of a busy minute quadratic.
+const bucketLookup = `SELECT b.series_id, b.ts, b.resolution, b.unit, b.count, b.sum, b.min, b.max, b.sketch
+	FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::text[]) AS k(series_id, ts, resolution, unit)
+	CROSS JOIN LATERAL (SELECT * FROM metric_buckets b WHERE b.series_id = k.series_id AND b.ts = k.ts OFFSET 0) AS b
+	WHERE b.resolution = k.resolution AND b.unit = k.unit`
+
 // mergeBuckets adds each row's aggregate to its stored bucket, creating
 // it; keys are distinct. The caller holds the journal lock.
 func mergeBuckets(ctx context.Context, tx pgx.Tx, rows []bucketRow) error {
@@ -69,10 +81,7 @@ func mergeBuckets(ctx context.Context, tx pgx.Tx, rows []bucketRow) error {
 		res        int32
 		unit       string
 	}
-	cur, err := tx.Query(ctx, `SELECT b.series_id, b.ts, b.resolution, b.unit, b.count, b.sum, b.min, b.max, b.sketch
-		FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::text[]) AS k(series_id, ts, resolution, unit)
-		CROSS JOIN LATERAL (SELECT * FROM metric_buckets b WHERE b.series_id = k.series_id AND b.ts = k.ts
-			AND b.resolution = k.resolution AND b.unit = k.unit LIMIT 1) AS b`, customPlan,
+	cur, err := tx.Query(ctx, bucketLookup, customPlan,
 		series, ts, res, units)
 	if err != nil {
 		return err
