@@ -105,7 +105,12 @@ func (s *Sketch) Total() float64 {
 
 // Clone returns an independent copy.
 func (s *Sketch) Clone() *Sketch {
-	return &Sketch{Zero: s.Zero, Bins: slices.Clone(s.Bins)}
+	c := &Sketch{Zero: s.Zero}
+	if len(s.Bins) > 0 {
+		// A sketch without bins has nil Bins, however s got there.
+		c.Bins = slices.Clone(s.Bins)
+	}
+	return c
 }
 
 // point is a run of equal representative values, for rank walks.
