@@ -346,10 +346,13 @@ func (j *MetricJournal) Add(account, region string, entry []byte) error {
 			cur.Merge(a)
 			continue
 		}
+		// A new bucket is the only datum that allocates.
+		n := new(Aggregate)
+		*n = a
 		if a.Sketch != nil {
-			a.Sketch = a.Sketch.Clone()
+			n.Sketch = a.Sketch.Clone()
 		}
-		m[d.key] = &a
+		m[d.key] = n
 	}
 	j.datums += len(ds)
 	return nil
