@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"testing"
 	"time"
 
@@ -32,8 +33,38 @@ func journalData() []storage.MetricDatum {
 	}
 }
 
+// singleData is a batch of single values, which version 2 entries write
+// as the value alone when it stands for the datum's aggregate exactly:
+// whole and fractional, zero, negative (no sketch), too large to be
+// whole in a varint, statistic sets of one value, and aggregates that
+// look single but are not (-0 summed to +0, a sketch dropped).
+func singleData() []storage.MetricDatum {
+	t0 := time.Date(2025, 3, 1, 12, 1, 0, 0, time.UTC)
+	d := func(name string, dims []storage.Dimension, a storage.Aggregate) storage.MetricDatum {
+		return storage.MetricDatum{Metric: storage.Metric{Namespace: "App", Name: name, Dimensions: dims}, Unit: "Count", Resolution: 60, Time: t0, Agg: a}
+	}
+	one := func(v float64) storage.Aggregate { return storage.AggregateValues([]float64{v}, nil) }
+	host := func(h string) []storage.Dimension { return []storage.Dimension{{Name: "Host", Value: h}} }
+	noSketch := one(7)
+	noSketch.Sketch = nil
+	return []storage.MetricDatum{
+		d("A", host("a"), one(1)),
+		d("B", host("a"), one(2.5)),
+		d("A", host("b"), one(0)),
+		d("B", host("b"), one(-4)),
+		d("C", host("b"), one(1e300)),
+		d("C", host("a"), one(1<<53)),
+		d("A", host("a"), one(-(1<<53)+1)),
+		d("A", host("a"), storage.AggregateStatisticSet(1, 6, 6, 6)),
+		d("A", nil, storage.AggregateStatisticSet(1, math.Copysign(0, -1), math.Copysign(0, -1), math.Copysign(0, -1))),
+		d("B", nil, one(math.Copysign(0, -1))),
+		d("C", nil, noSketch),
+		d("C", host("c"), one(1e-310)),
+	}
+}
+
 func TestMetricJournalMergesAsBatchesDo(t *testing.T) {
-	data := journalData()
+	data := append(journalData(), singleData()...)
 	entry := storage.AppendMetricJournal(nil, data)
 	var j storage.MetricJournal
 	if err := j.Add("111111111111", "us-east-1", entry); err != nil {
@@ -64,16 +95,77 @@ func TestMetricJournalMergesAsBatchesDo(t *testing.T) {
 	}
 }
 
+// TestMetricJournalReadsVersion1 reads an entry of journalData written
+// by the version 1 encoder, as a journal may hold at an upgrade.
+func TestMetricJournalReadsVersion1(t *testing.T) {
+	entry := mustReadV1(t)
+	var j storage.MetricJournal
+	if err := j.Add("111111111111", "us-east-1", entry); err != nil {
+		t.Fatal(err)
+	}
+	data := journalData()
+	if j.Datums() != len(data) {
+		t.Errorf("Datums = %d, want %d", j.Datums(), len(data))
+	}
+	want := mergeBatch(data)
+	got := j.Scopes()[storage.MetricScope{Account: "111111111111", Region: "us-east-1"}]
+	if len(got) != len(want) {
+		t.Fatalf("%d buckets, want %d", len(got), len(want))
+	}
+	for k, d := range want {
+		a, ok := got[k]
+		if !ok {
+			t.Fatalf("bucket %+v missing", k)
+		}
+		if diff := cmp.Diff(d.Agg, *a); diff != "" {
+			t.Errorf("bucket %+v (-want +got):\n%s", k, diff)
+		}
+	}
+}
+
+// TestMetricJournalEntrySize keeps a full batch of single values, the
+// common PutMetricData, near 10 bytes a datum.
+func TestMetricJournalEntrySize(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	data := make([]storage.MetricDatum, 1000)
+	for i := range data {
+		data[i] = storage.MetricDatum{
+			Metric: storage.Metric{Namespace: "Bench", Name: fmt.Sprintf("Metric%03d", i%100), Dimensions: []storage.Dimension{
+				{Name: "Client", Value: "client-1"}, {Name: "InstanceId", Value: fmt.Sprintf("i-%016x", i/100)}}},
+			Unit: "Milliseconds", Resolution: 60, Time: t0, Agg: storage.AggregateValues([]float64{float64(i%977) + 0.5*float64(i%2)}, nil),
+		}
+	}
+	if n := len(storage.AppendMetricJournal(nil, data)); n > 10_000 {
+		t.Errorf("entry of 1,000 single values is %d bytes, want at most 10,000", n)
+	}
+}
+
 func TestMetricJournalRejectsCorruptEntries(t *testing.T) {
-	entry := storage.AppendMetricJournal(nil, journalData())
+	entry := storage.AppendMetricJournal(nil, append(journalData(), singleData()...))
+	v1 := mustReadV1(t)
 	cases := map[string][]byte{
-		"empty":                   {},
-		"unknown version":         append([]byte{9}, entry[1:]...),
-		"first datum refers back": {1, 1, 0},
-		"trailing byte":           append(append([]byte{}, entry...), 0x05),
+		"empty":                           {},
+		"unknown version":                 append([]byte{9}, entry[1:]...),
+		"v1 first datum refers back":      {1, 1, 0},
+		"v1 trailing byte":                append(append([]byte{}, v1...), 0x05),
+		"trailing byte":                   append(append([]byte{}, entry...), 0x05),
+		"first datum refers back":         {2, 1, 0x1f &^ 2, 3, 'A', 3, 'B', 3, 'C', 120, 0, 0},
+		"first datum has no time":         {2, 1, 0x0f, 3, 'A', 3, 'B', 3, 'C', 3, 'D', 0},
+		"string not yet seen":             {2, 1, 0x1f | 2<<5, 3, 'A', 2, 3, 'C', 3, 'D', 120, 0, 0},
+		"string past the end":             {2, 1, 0x1f | 2<<5, 3, 'A', 3, 'B', 3, 'C', 9, 'D', 120, 0, 0},
+		"unknown value form":              {2, 1, 0x1f | 3<<5, 3, 'A', 3, 'B', 3, 'C', 3, 'D', 120, 0, 0},
+		"single value not finite":         append([]byte{2, 1, 0x1f | 1<<5, 3, 'A', 3, 'B', 3, 'C', 3, 'D', 120, 0}, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f),
+		"whole value too large":           {2, 1, 0x1f | 2<<5, 3, 'A', 3, 'B', 3, 'C', 3, 'D', 120, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20},
+		"more datums than bytes":          {2, 9, 0x1f | 2<<5, 3, 'A', 3, 'B', 3, 'C', 3, 'D', 120, 0, 0},
+		"fewer datums than the count":     {2, 2, 0x1f | 2<<5, 3, 'A', 3, 'B', 3, 'C', 3, 'D', 120, 0, 0},
+		"resolution beyond int32":         {2, 1, 0x1f | 2<<5, 3, 'A', 3, 'B', 3, 'C', 3, 'D', 0x80, 0x80, 0x80, 0x80, 0x10, 0, 0},
+		"aggregate shorter than 32 bytes": {2, 1, 0x1f, 3, 'A', 3, 'B', 3, 'C', 3, 'D', 120, 0, 0, 0, 0},
 	}
 	for n := 1; n < len(entry); n += 7 {
 		cases[fmt.Sprintf("truncated at %d", n)] = entry[:n]
+	}
+	for n := 1; n < len(v1); n += 7 {
+		cases[fmt.Sprintf("v1 truncated at %d", n)] = v1[:n]
 	}
 	for name, b := range cases {
 		var j storage.MetricJournal
@@ -92,7 +184,10 @@ func TestMetricJournalRejectsCorruptEntries(t *testing.T) {
 func FuzzMetricJournal(f *testing.F) {
 	f.Add(storage.AppendMetricJournal(nil, journalData()))
 	f.Add(storage.AppendMetricJournal(nil, journalData()[:1]))
+	f.Add(storage.AppendMetricJournal(nil, singleData()))
+	f.Add(mustReadV1(f))
 	f.Add([]byte{1})
+	f.Add([]byte{2})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var j storage.MetricJournal
 		if err := j.Add("a", "r", b); err != nil {
@@ -124,6 +219,17 @@ func FuzzMetricJournal(f *testing.F) {
 			t.Fatalf("round trip (-first +again):\n%s", diff)
 		}
 	})
+}
+
+// mustReadV1 returns the version 1 entry of journalData, written by the
+// encoder of that version.
+func mustReadV1(t testing.TB) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/metric_journal_v1.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // mergeBatch merges the data of a batch that share a bucket, what

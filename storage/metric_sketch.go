@@ -62,19 +62,29 @@ func (s *Sketch) Add(x, w float64) {
 		s.Zero += w
 		return
 	}
-	i := index(x)
-	n, found := slices.BinarySearchFunc(s.Bins, i, func(b Bin, i int32) int { return int(b.Index) - int(i) })
+	s.addBin(Bin{Index: index(x), Count: w})
+}
+
+// addBin adds b's weight to the bin of its index, inserting it if needed.
+func (s *Sketch) addBin(b Bin) {
+	n, found := slices.BinarySearchFunc(s.Bins, b.Index, func(x Bin, i int32) int { return int(x.Index) - int(i) })
 	if found {
-		s.Bins[n].Count += w
+		s.Bins[n].Count += b.Count
 		return
 	}
-	s.Bins = slices.Insert(s.Bins, n, Bin{Index: i, Count: w})
+	s.Bins = slices.Insert(s.Bins, n, b)
 }
 
 // Merge adds o's counts to s.
 func (s *Sketch) Merge(o *Sketch) {
 	s.Zero += o.Zero
-	if len(o.Bins) == 0 {
+	switch len(o.Bins) {
+	case 0:
+		return
+	case 1:
+		// A journal merge adds single values a bucket at a time: add
+		// the bin in place.
+		s.addBin(o.Bins[0])
 		return
 	}
 	out := make([]Bin, 0, len(s.Bins)+len(o.Bins))
@@ -105,7 +115,12 @@ func (s *Sketch) Total() float64 {
 
 // Clone returns an independent copy.
 func (s *Sketch) Clone() *Sketch {
-	return &Sketch{Zero: s.Zero, Bins: slices.Clone(s.Bins)}
+	c := &Sketch{Zero: s.Zero}
+	if len(s.Bins) > 0 {
+		// A sketch without bins has nil Bins, however s got there.
+		c.Bins = slices.Clone(s.Bins)
+	}
+	return c
 }
 
 // point is a run of equal representative values, for rank walks.

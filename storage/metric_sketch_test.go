@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/trailwatch/trailwatch/storage"
 )
 
@@ -131,5 +132,26 @@ func TestNegativeValuesDropPercentiles(t *testing.T) {
 	}
 	if _, ok := e.Eval(storage.AggregateStatisticSet(4, 9, 1, 5)); ok {
 		t.Fatal("a spread statistic set has percentiles")
+	}
+}
+
+// TestSketchMergeOfOneBin merges sketches of one value, in place, into
+// one that holds some of the same bins: the result is the sketch of all
+// the values added at once.
+func TestSketchMergeOfOneBin(t *testing.T) {
+	vals := []float64{5, 0, 5, 1e-3, 900, 5, 0.2, 900, 7e5}
+	want, got := &storage.Sketch{}, &storage.Sketch{}
+	for _, v := range vals {
+		want.Add(v, 1)
+	}
+	got.Add(5, 1)
+	for _, v := range vals[1:] {
+		one := &storage.Sketch{}
+		one.Add(v, 1)
+		got.Merge(one)
+	}
+	got.Merge(&storage.Sketch{}) // an empty sketch changes nothing
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("merged one bin at a time (-want +got):\n%s", diff)
 	}
 }

@@ -46,6 +46,18 @@ type bucketRow struct {
 	agg    storage.Aggregate
 }
 
+// bucketLookup reads the stored buckets of the keys in its arrays. It
+// gives the index only the primary key's leading columns and filters
+// resolution and unit above the scan (OFFSET 0 keeps them there): given
+// all four, a planner without statistics, as on a new table until
+// autovacuum analyzes it, may take metric_buckets_age (resolution, ts)
+// instead, and then every lookup reads every bucket of its minute, which
+// made the merges of a busy minute quadratic.
+const bucketLookup = `SELECT b.series_id, b.ts, b.resolution, b.unit, b.count, b.sum, b.min, b.max, b.sketch
+	FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::text[]) AS k(series_id, ts, resolution, unit)
+	CROSS JOIN LATERAL (SELECT * FROM metric_buckets b WHERE b.series_id = k.series_id AND b.ts = k.ts OFFSET 0) AS b
+	WHERE b.resolution = k.resolution AND b.unit = k.unit`
+
 // mergeBuckets adds each row's aggregate to its stored bucket, creating
 // it; keys are distinct. The caller holds the journal lock.
 func mergeBuckets(ctx context.Context, tx pgx.Tx, rows []bucketRow) error {
@@ -69,10 +81,7 @@ func mergeBuckets(ctx context.Context, tx pgx.Tx, rows []bucketRow) error {
 		res        int32
 		unit       string
 	}
-	cur, err := tx.Query(ctx, `SELECT b.series_id, b.ts, b.resolution, b.unit, b.count, b.sum, b.min, b.max, b.sketch
-		FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::text[]) AS k(series_id, ts, resolution, unit)
-		CROSS JOIN LATERAL (SELECT * FROM metric_buckets b WHERE b.series_id = k.series_id AND b.ts = k.ts
-			AND b.resolution = k.resolution AND b.unit = k.unit LIMIT 1) AS b`, customPlan,
+	cur, err := tx.Query(ctx, bucketLookup, customPlan,
 		series, ts, res, units)
 	if err != nil {
 		return err
@@ -190,7 +199,7 @@ func mergeMetricJournal(ctx context.Context, tx pgx.Tx) error {
 // stored ones, creating series and buckets as needed.
 func mergeScope(ctx context.Context, tx pgx.Tx, scope storage.MetricScope, merged map[storage.BucketKey]*storage.Aggregate) error {
 	account, region := scope.Account, scope.Region
-	type sk struct{ ns, name, dims string }
+	type sk = seriesKey
 	newest := map[sk]int64{}
 	for k := range merged {
 		key := sk{k.Namespace, k.Name, k.Dims}
@@ -211,6 +220,83 @@ func mergeScope(ctx context.Context, tx pgx.Tx, scope storage.MetricScope, merge
 		}
 		return cmpStr(a.dims, b.dims)
 	})
+	ids, need, err := lookupSeries(ctx, tx, account, region, keys, newest)
+	if err != nil {
+		return err
+	}
+	if len(need) > 0 {
+		if err := upsertSeries(ctx, tx, account, region, need, newest, ids); err != nil {
+			return err
+		}
+	}
+	for _, key := range keys {
+		if _, ok := ids[key]; !ok {
+			return fmt.Errorf("series %s/%s %s has no id", key.ns, key.name, key.dims)
+		}
+	}
+	out := make([]bucketRow, 0, len(merged))
+	for k, a := range merged {
+		out = append(out, bucketRow{ids[sk{k.Namespace, k.Name, k.Dims}], k.Time, k.Resolution, k.Unit, *a})
+	}
+	return mergeBuckets(ctx, tx, out)
+}
+
+// seriesKey names a series within an account and region.
+type seriesKey struct{ ns, name, dims string }
+
+// lookupSeries returns the ids of the series of keys that exist with
+// last_ts at newest or later, and the keys that need upsertSeries.
+//
+// A merge holds the journal lock, as retention, the other writer of
+// series, does: the series it reads stay as read until it commits. It
+// reads them all first, without the row lock the upsert takes (and logs)
+// on every row it matches, even one it leaves alone: in a busy minute
+// every series is there already, its last_ts where the merge would put
+// it.
+func lookupSeries(ctx context.Context, tx pgx.Tx, account, region string, keys []seriesKey, newest map[seriesKey]int64) (map[seriesKey]int64, []seriesKey, error) {
+	nss, names, dims := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		nss[i], names[i], dims[i] = k.ns, k.name, k.dims
+	}
+	rows, err := tx.Query(ctx, `SELECT k.i, s.id, s.last_ts
+		FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(namespace, name, dims, i)
+		CROSS JOIN LATERAL (SELECT id, last_ts FROM metric_series s WHERE s.account_id = $1 AND s.region = $2
+			AND s.namespace = k.namespace AND s.name = k.name AND s.dims = k.dims LIMIT 1) AS s`, customPlan,
+		account, region, nss, names, dims)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	ids := make(map[seriesKey]int64, len(keys))
+	for rows.Next() {
+		var i, id, last int64
+		if err := rows.Scan(&i, &id, &last); err != nil {
+			return nil, nil, err
+		}
+		if i < 1 || i > int64(len(keys)) {
+			return nil, nil, fmt.Errorf("series lookup returned key %d of %d", i, len(keys))
+		}
+		if k := keys[i-1]; last >= newest[k] {
+			ids[k] = id
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	var need []seriesKey
+	for _, k := range keys {
+		if _, ok := ids[k]; !ok {
+			need = append(need, k)
+		}
+	}
+	return ids, need, nil
+}
+
+// upsertSeries creates the series of keys that do not exist, moves
+// last_ts forward to newest where it is behind, and adds every key's id
+// to ids. keys are sorted.
+func upsertSeries(ctx context.Context, tx pgx.Tx, account, region string, keys []seriesKey, newest map[seriesKey]int64, ids map[seriesKey]int64) error {
+	type sk = seriesKey
 	var (
 		nss, names, dims = make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
 		lasts            = make([]int64, len(keys))
@@ -238,7 +324,6 @@ func mergeScope(ctx context.Context, tx pgx.Tx, scope storage.MetricScope, merge
 	if err != nil {
 		return err
 	}
-	ids := make(map[sk]int64, len(keys))
 	scan := func(rows pgx.Rows) error {
 		defer rows.Close()
 		for rows.Next() {
@@ -281,16 +366,7 @@ func mergeScope(ctx context.Context, tx pgx.Tx, scope storage.MetricScope, merge
 			return err
 		}
 	}
-	for _, key := range keys {
-		if _, ok := ids[key]; !ok {
-			return fmt.Errorf("series %s/%s %s has no id", key.ns, key.name, key.dims)
-		}
-	}
-	out := make([]bucketRow, 0, len(merged))
-	for k, a := range merged {
-		out = append(out, bucketRow{ids[sk{k.Namespace, k.Name, k.Dims}], k.Time, k.Resolution, k.Unit, *a})
-	}
-	return mergeBuckets(ctx, tx, out)
+	return nil
 }
 
 func cmpStr(a, b string) int {
