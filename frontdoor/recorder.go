@@ -4,12 +4,22 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/trailwatch/trailwatch"
 )
 
 // ErrRecorderClosed is returned by Record after Close.
 var ErrRecorderClosed = errors.New("frontdoor: recorder closed")
+
+// Linger is how long the recorder may hold a batch open for more events
+// while callers are arriving together. A durable commit costs the same
+// fixed work whatever its size (on the machines measured, 100-200 µs of
+// CPU for the write and fdatasync alone), so under concurrent load
+// waiting a fraction of a millisecond for the batch to fill spends less
+// CPU per event than committing what happens to be queued. A caller
+// alone never waits for it.
+const Linger = 500 * time.Microsecond
 
 // Recorder makes CloudTrail records durable with group commit: callers
 // block in Record until the batch holding their event is committed, and
@@ -19,6 +29,7 @@ var ErrRecorderClosed = errors.New("frontdoor: recorder closed")
 type Recorder struct {
 	put      func(context.Context, []trailwatch.Event) error
 	maxBatch int
+	linger   time.Duration
 
 	mu     sync.Mutex // guards queue and closed
 	queue  []pending
@@ -33,12 +44,13 @@ type pending struct {
 }
 
 // NewRecorder starts a recorder that stores batches of at most maxBatch
-// events with put. Close stops it.
-func NewRecorder(put func(context.Context, []trailwatch.Event) error, maxBatch int) *Recorder {
+// events with put, lingering up to linger for a batch to fill (see
+// Linger). Close stops it.
+func NewRecorder(put func(context.Context, []trailwatch.Event) error, maxBatch int, linger time.Duration) *Recorder {
 	if maxBatch <= 0 {
 		maxBatch = 512
 	}
-	r := &Recorder{put: put, maxBatch: maxBatch, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	r := &Recorder{put: put, maxBatch: maxBatch, linger: linger, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go r.loop()
 	return r
 }
@@ -64,6 +76,11 @@ func (r *Recorder) Record(ctx context.Context, ev trailwatch.Event) error {
 
 func (r *Recorder) loop() {
 	defer close(r.done)
+	// last is the size of the batch committed last: callers that arrived
+	// together then are likely to arrive together again, each as soon as
+	// its previous call is answered.
+	last := 0
+	var timer *time.Timer
 	for {
 		r.mu.Lock()
 		if len(r.queue) == 0 {
@@ -75,7 +92,19 @@ func (r *Recorder) loop() {
 			<-r.wake
 			continue
 		}
+		if r.linger > 0 && last > 1 && len(r.queue) < min(last, r.maxBatch) && !r.closed {
+			r.mu.Unlock()
+			if timer == nil {
+				timer = time.NewTimer(r.linger)
+			} else {
+				timer.Reset(r.linger)
+			}
+			r.gather(min(last, r.maxBatch), timer)
+			timer.Stop()
+			r.mu.Lock()
+		}
 		n := min(len(r.queue), r.maxBatch)
+		last = n
 		batch := make([]pending, n)
 		copy(batch, r.queue[:n])
 		r.queue = r.queue[n:]
@@ -89,6 +118,24 @@ func (r *Recorder) loop() {
 		err := r.put(context.Background(), evs)
 		for _, p := range batch {
 			p.res <- err
+		}
+	}
+}
+
+// gather waits until the queue holds want events, the timer fires or the
+// recorder closes.
+func (r *Recorder) gather(want int, timer *time.Timer) {
+	for {
+		select {
+		case <-timer.C:
+			return
+		case <-r.wake:
+		}
+		r.mu.Lock()
+		enough := len(r.queue) >= want || r.closed
+		r.mu.Unlock()
+		if enough {
+			return
 		}
 	}
 }

@@ -285,7 +285,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.alarms = alarms.New(alarms.Options{Evaluator: countingEvaluator{cwSvc, s.metrics}, Alarms: store.Alarms(), Leases: store.Leases(), Holder: cfg.NodeID,
 		Interval: max(cfg.AlarmInterval, 0), Now: cfg.Now, Logger: cfg.Logger})
 
-	s.recorder = frontdoor.NewRecorder(store.Events().PutEvents, 512)
+	s.recorder = frontdoor.NewRecorder(store.Events().PutEvents, 512, frontdoor.Linger)
 	s.handler = frontdoor.New(frontdoor.Options{
 		Services: []*awsapi.Service{iamSvc.API(), stsSvc.API(), ctSvc.API(), ctDataSvc.API(), logsSvc.API(), cwSvc.API(), s3Svc.API(), snsSvc.API()},
 		Keys: func(ctx context.Context, id string) (trailwatch.AccessKey, error) {
