@@ -58,6 +58,19 @@ func recordAll(t *testing.T, r *Recorder, n int, gap time.Duration) {
 	wg.Wait()
 }
 
+// awaitQueued waits until r's queue holds n events.
+func awaitQueued(r *Recorder, n int) {
+	for {
+		r.mu.Lock()
+		q := len(r.queue)
+		r.mu.Unlock()
+		if q == n {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func TestRecorderLoneCallerDoesNotLinger(t *testing.T) {
 	l := newBatchLog()
 	close(l.hold)
@@ -88,16 +101,8 @@ func TestRecorderLingersForCallersArrivingTogether(t *testing.T) {
 	go func() { defer close(done); recordAll(t, r, 1, 0) }()
 	<-l.started
 	go func() {
-		for {
-			r.mu.Lock()
-			n := len(r.queue)
-			r.mu.Unlock()
-			if n == 4 {
-				close(l.hold)
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
+		awaitQueued(r, 4)
+		close(l.hold)
 	}()
 	recordAll(t, r, 4, 0)
 	<-done
@@ -122,16 +127,8 @@ func TestRecorderCloseEndsLinger(t *testing.T) {
 	go func() { defer close(done); recordAll(t, r, 1, 0) }()
 	<-l.started
 	go func() {
-		for {
-			r.mu.Lock()
-			n := len(r.queue)
-			r.mu.Unlock()
-			if n == 3 {
-				close(l.hold)
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
+		awaitQueued(r, 3)
+		close(l.hold)
 	}()
 	recordAll(t, r, 3, 0)
 	<-done
@@ -140,15 +137,7 @@ func TestRecorderCloseEndsLinger(t *testing.T) {
 	// and Close must cut that short and still commit the event.
 	res := make(chan error, 1)
 	go func() { res <- r.Record(context.Background(), trailwatch.Event{}) }()
-	for {
-		r.mu.Lock()
-		n := len(r.queue)
-		r.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	awaitQueued(r, 1)
 	r.Close()
 	if err := <-res; err != nil {
 		t.Fatal(err)

@@ -436,11 +436,7 @@ func (j *MetricJournal) decodeV2(ds []journalDatum, b []byte) ([]journalDatum, e
 			}
 			raw := b[:r>>1]
 			b = b[r>>1:]
-			s, ok := j.intern[string(raw)]
-			if !ok {
-				s = string(raw)
-				j.intern[s] = s
-			}
+			s := j.str(raw)
 			strs = append(strs, s)
 			prev[f] = s
 		}
@@ -492,6 +488,16 @@ func (j *MetricJournal) decodeV2(ds []journalDatum, b []byte) ([]journalDatum, e
 
 // decodeAggregate reads what appendAggregate wrote into d and returns
 // the rest of b. d.sketch aliases b.
+// str returns raw as a string, one copy for all the entries j reads.
+func (j *MetricJournal) str(raw []byte) string {
+	s, ok := j.intern[string(raw)]
+	if !ok {
+		s = string(raw)
+		j.intern[s] = s
+	}
+	return s
+}
+
 func (j *MetricJournal) decodeAggregate(d *journalDatum, b []byte) ([]byte, error) {
 	if len(b) < 32 {
 		return nil, ErrCorruptJournal

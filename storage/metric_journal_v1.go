@@ -37,12 +37,7 @@ func (j *MetricJournal) decodeV1(ds []journalDatum, b []byte) ([]journalDatum, e
 			}
 			raw := b[:l-1]
 			b = b[l-1:]
-			s, ok := j.intern[string(raw)]
-			if !ok {
-				s = string(raw)
-				j.intern[s] = s
-			}
-			fields[f] = s
+			fields[f] = j.str(raw)
 		}
 		prev = fields
 		res, k := binary.Uvarint(b)

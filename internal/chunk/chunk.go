@@ -61,21 +61,17 @@ const (
 // block and starts the next. A block is the unit a scan decompresses and
 // its filter the unit it skips by, so a small block lets a rare-term
 // search read little; but every block has its own zstd frame and its own
-// filter, both of which cost more per byte the smaller the block is. An
-// ingested batch (under 1 MiB) is one block; Merge closes its blocks at
-// mergeBlocks times this. Tests lower it to exercise many blocks.
+// filter, both of which cost more per byte the smaller the block is. On
+// the test corpus, compacted into 4 MiB chunks (BenchmarkRareTermCompacted),
+// 1 MiB blocks store 13.21% of the raw bytes in zstd frames and 1.02% in
+// filters, 2 MiB blocks 13.01% and 0.67%, while 256 KiB blocks would
+// spend 2.6% on filters alone. But a search decodes every block its
+// filter admits: with 2 MiB merged blocks a rare term over a compacted
+// 10,000,000-event load decoded twice the bytes, ran past one
+// FilterLogEvents call's scan budget and took two pages. An ingested
+// batch (under 1 MiB) is one block, and Merge keeps that size. Tests
+// lower it to exercise many blocks.
 var blockTarget int64 = 1 << 20
-
-// mergeBlocks is how many times blockTarget Merge puts in a block. On the
-// test corpus, compacted into 4 MiB chunks, 1 MiB blocks store 13.21% of
-// the raw bytes in zstd frames and 1.02% in filters, 2 MiB blocks 13.01%
-// and 0.67% (a block's distinct trigrams grow more slowly than its
-// bytes), 4 MiB blocks 12.87% and 0.46%. But a search decodes every
-// block its filter admits: with 2 MiB blocks a rare term over a
-// compacted 10,000,000-event load decoded twice the bytes, ran past one
-// FilterLogEvents call's scan budget and took two pages, so merged blocks
-// keep the ingested size.
-const mergeBlocks = 1
 
 var (
 	// ErrCorrupt is returned (wrapped, with details) for data that is not

@@ -32,7 +32,7 @@ func Encode(evs []Event) (data, filter []byte, meta Meta, err error) {
 	if !slices.IsSortedFunc(evs, compareEvents) {
 		slices.SortFunc(evs, compareEvents)
 	}
-	b := getBuilder(ingestEncoder(), blockTarget)
+	b := getBuilder(ingestEncoder())
 	defer putBuilder(b)
 	for i := range evs {
 		e := &evs[i]
@@ -102,7 +102,7 @@ func Merge(chunks [][]byte) (data, filter []byte, meta Meta, err error) {
 		}
 	}
 
-	b := getBuilder(mergeEncoder(), mergeBlocks*blockTarget)
+	b := getBuilder(mergeEncoder())
 	defer putBuilder(b)
 	// A binary min-heap of sources keyed by their current event. Runs of
 	// events from one chunk are common (adjacent chunks rarely overlap
@@ -190,8 +190,7 @@ var newline = []byte{'\n'}
 // the open block's payload and trigrams. Builders are pooled: the trigram
 // set alone is 2 MiB.
 type builder struct {
-	enc    *zstd.Encoder // compresses the blocks
-	target int64         // the message bytes after which a block is closed
+	enc *zstd.Encoder // compresses the blocks
 
 	// The open block.
 	groups                           [maxClasses][]byte // each class's messages, newline-terminated
@@ -218,9 +217,9 @@ type builder struct {
 
 var builderPool = sync.Pool{New: func() any { return &builder{tri: newTrigramSet()} }}
 
-func getBuilder(enc *zstd.Encoder, target int64) *builder {
+func getBuilder(enc *zstd.Encoder) *builder {
 	b := builderPool.Get().(*builder)
-	b.enc, b.target = enc, target
+	b.enc = enc
 	return b
 }
 
@@ -266,7 +265,7 @@ func (b *builder) add(ts, ingestion, seq int64, msg []byte) error {
 			panic("BUG: chunk builder fed out of order")
 		}
 	}
-	if b.blk.Count > 0 && b.blk.RawBytes >= b.target {
+	if b.blk.Count > 0 && b.blk.RawBytes >= blockTarget {
 		b.seal()
 	}
 	// The columns' final size is unknown until they are written, so check

@@ -18,7 +18,7 @@ import (
 // version 1 payload, which has no choice, must come out byte for byte.
 func FuzzRead(f *testing.F) {
 	for _, msgs := range [][]string{{"a"}, {"hello", "", "multi\nline\n", "world"}, {"x", "y", "z", "\n\n"}} {
-		b := getBuilder(ingestEncoder(), blockTarget)
+		b := getBuilder(ingestEncoder())
 		for i, m := range msgs {
 			if err := b.add(int64(i/2), 7, int64(100+i), []byte(m)); err != nil {
 				f.Fatal(err)
@@ -51,7 +51,7 @@ func FuzzRead(f *testing.F) {
 			return
 		}
 		checkSearchBlock(t, d)
-		b := getBuilder(ingestEncoder(), blockTarget)
+		b := getBuilder(ingestEncoder())
 		defer putBuilder(b)
 		for i := range d.events {
 			e := d.event(i)

@@ -27,11 +27,11 @@ var (
 	//
 	// At that level each of klauspost's concurrent encoders keeps about
 	// 50 MB of tables once used, and the compactor merges one run at a
-	// time: one encoder, with a window of a merged block (a block's frame
-	// never refers further back), keeps the server's resident memory down
+	// time: one encoder, with a window of a block (a block's frame never
+	// refers further back), keeps the server's resident memory down
 	// (40 MB retained rather than 106 MB with GOMAXPROCS=2).
 	mergeEncoder = sync.OnceValue(func() *zstd.Encoder {
-		return newEncoder(zstd.SpeedBestCompression, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(mergeBlocks<<20))
+		return newEncoder(zstd.SpeedBestCompression, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20))
 	})
 	// columnEncoder compresses a block's columns, in frames of their own
 	// (see builder.seal). At the fastest level zstd stores a block in

@@ -93,14 +93,20 @@ func (s logs) CompactLogEvents(ctx context.Context, maxStreams int) (int, error)
 
 func (s logs) LogCompactionBacklog(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.pool.QueryRow(ctx, `SELECT count(DISTINCT stream_id) FROM (
-			SELECT stream_id, raw_bytes + lead(raw_bytes) OVER (PARTITION BY stream_id ORDER BY min_ts, min_seq) AS pair
-			FROM log_chunks
-		) AS pairs WHERE pair <= $1`, logwrite.CompactTarget).Scan(&n); err != nil {
+	if err := s.db.pool.QueryRow(ctx, `SELECT count(*) FROM (`+compactableStreams+`) AS pairs`,
+		0, int64(1<<63-1), logwrite.CompactTarget).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count streams to compact: %w", err)
 	}
 	return n, nil
 }
+
+// compactableStreams selects the ids of the streams in ($1, $2] that
+// have two neighbouring chunks whose messages together fit in $3
+// (logwrite.CompactTarget) bytes: those CompactLogEvents would merge.
+const compactableStreams = `SELECT DISTINCT stream_id FROM (
+			SELECT stream_id, raw_bytes + lead(raw_bytes) OVER (PARTITION BY stream_id ORDER BY min_ts, min_seq) AS pair
+			FROM log_chunks WHERE stream_id > $1 AND stream_id <= $2
+		) AS pairs WHERE pair <= $3`
 
 // compactable returns up to limit ids of streams in (after, upTo] (upTo
 // -1: no bound) that have two neighbouring chunks compaction would merge.
@@ -108,10 +114,7 @@ func (s logs) compactable(ctx context.Context, after, upTo int64, limit int) ([]
 	if upTo < 0 {
 		upTo = 1<<63 - 1
 	}
-	rows, err := s.db.pool.Query(ctx, `SELECT DISTINCT stream_id FROM (
-			SELECT stream_id, raw_bytes + lead(raw_bytes) OVER (PARTITION BY stream_id ORDER BY min_ts, min_seq) AS pair
-			FROM log_chunks WHERE stream_id > $1 AND stream_id <= $2
-		) AS pairs WHERE pair <= $3 ORDER BY stream_id LIMIT $4`, after, upTo, logwrite.CompactTarget, limit)
+	rows, err := s.db.pool.Query(ctx, compactableStreams+` ORDER BY stream_id LIMIT $4`, after, upTo, logwrite.CompactTarget, limit)
 	if err != nil {
 		return nil, fmt.Errorf("find streams to compact: %w", err)
 	}

@@ -2,15 +2,11 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/trailwatch/trailwatch"
-	"github.com/trailwatch/trailwatch/internal/testenv"
 	"github.com/trailwatch/trailwatch/storage"
 	"github.com/trailwatch/trailwatch/storage/eventindex"
 	"github.com/trailwatch/trailwatch/storage/storagetest"
@@ -22,30 +18,6 @@ import (
 // exactly as a store that received the same events under the current schema.
 func TestMigrateEventPostings(t *testing.T) {
 	ctx := context.Background()
-	base := testenv.Postgres(t)
-	schema := func(name string) string {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		name = fmt.Sprintf("%s_%d", name, time.Now().UnixNano())
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{name}.Sanitize()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			conn, err := pgx.Connect(ctx, base)
-			if err == nil {
-				conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{name}.Sanitize()+" CASCADE")
-				conn.Close(ctx)
-			}
-		})
-		u, _ := url.Parse(base)
-		q := u.Query()
-		q.Set("search_path", name)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
 
 	const n = 3000
 	evs := make([]trailwatch.Event, n)
@@ -53,7 +25,7 @@ func TestMigrateEventPostings(t *testing.T) {
 		evs[i] = storagetest.FixtureEvent(i, n)
 	}
 
-	oldURL := schema("migrate_old")
+	oldURL := inFreshSchema(t, "migrate_old")
 	current := migrations
 	migrations = migrations[:3]
 	old, err := Open(ctx, oldURL)
@@ -105,7 +77,7 @@ func TestMigrateEventPostings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer migrated.Close()
-	fresh, err := Open(ctx, schema("migrate_fresh"))
+	fresh, err := Open(ctx, inFreshSchema(t, "migrate_fresh"))
 	if err != nil {
 		t.Fatal(err)
 	}

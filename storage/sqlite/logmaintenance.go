@@ -97,14 +97,20 @@ func (s logs) CompactLogEvents(ctx context.Context, maxStreams int) (int, error)
 
 func (s logs) LogCompactionBacklog(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.r.QueryRowContext(ctx, `SELECT count(DISTINCT stream_id) FROM (
-			SELECT stream_id, raw_bytes + lead(raw_bytes) OVER (PARTITION BY stream_id ORDER BY min_ts, min_seq) AS pair
-			FROM log_chunks INDEXED BY log_chunks_by_stream
-		) WHERE pair <= ?`, logwrite.CompactTarget).Scan(&n); err != nil {
+	if err := s.db.r.QueryRowContext(ctx, `SELECT count(*) FROM (`+compactableStreams+`)`,
+		0, int64(1<<63-1), logwrite.CompactTarget).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count streams to compact: %w", err)
 	}
 	return n, nil
 }
+
+// compactableStreams selects the ids of the streams in (?, ?] that
+// have two neighbouring chunks whose messages together fit in ?
+// (logwrite.CompactTarget) bytes: those CompactLogEvents would merge.
+const compactableStreams = `SELECT DISTINCT stream_id FROM (
+			SELECT stream_id, raw_bytes + lead(raw_bytes) OVER (PARTITION BY stream_id ORDER BY min_ts, min_seq) AS pair
+			FROM log_chunks INDEXED BY log_chunks_by_stream WHERE stream_id > ? AND stream_id <= ?
+		) WHERE pair <= ?`
 
 // releaseFreePages returns the file's free pages to the file system (a
 // no-op for files created before auto_vacuum was set).
@@ -121,10 +127,7 @@ func (s logs) compactable(ctx context.Context, after, upTo int64, limit int) ([]
 	if upTo < 0 {
 		upTo = 1<<63 - 1
 	}
-	rows, err := s.db.r.QueryContext(ctx, `SELECT DISTINCT stream_id FROM (
-			SELECT stream_id, raw_bytes + lead(raw_bytes) OVER (PARTITION BY stream_id ORDER BY min_ts, min_seq) AS pair
-			FROM log_chunks INDEXED BY log_chunks_by_stream WHERE stream_id > ? AND stream_id <= ?
-		) WHERE pair <= ? ORDER BY stream_id LIMIT ?`, after, upTo, logwrite.CompactTarget, limit)
+	rows, err := s.db.r.QueryContext(ctx, compactableStreams+` ORDER BY stream_id LIMIT ?`, after, upTo, logwrite.CompactTarget, limit)
 	if err != nil {
 		return nil, fmt.Errorf("find streams to compact: %w", err)
 	}
